@@ -1,0 +1,82 @@
+/**
+ * Scrape targets derived from the same WorkloadSpecs that deploy the services, so a deployed service
+ * cannot silently lack a target. Prometheus runs on node1 and reaches every node over its private IP,
+ * so a target is always `<node private address>:<published host port>`.
+ */
+import type { WorkloadSpec } from "../workload/spec";
+import { ExporterKind, EXPORTERS } from "./families";
+
+export interface ScrapeTarget {
+    /** Prometheus job name; equal to the exporter kind for catalogued exporters. */
+    readonly job: string;
+    readonly exporter: ExporterKind;
+    /** Node name (`node1`), exported as the `node` label. */
+    readonly node: string;
+    /** `host:port`, the node's private IP and the published host port. */
+    readonly address: string;
+    /** @default "/metrics" */
+    readonly metricsPath?: string;
+    /** @default "15s" */
+    readonly interval?: string;
+    /** Extra target labels (`service`, `service_role`). */
+    readonly labels?: Readonly<Record<string, string>>;
+}
+
+export interface NodeWorkloads {
+    readonly node: string;
+    /** Private address Prometheus uses for this node (`10.0.0.2`; `127.0.1.12` in tests). */
+    readonly address: string;
+    readonly workloads: readonly WorkloadSpec[];
+}
+
+const KNOWN = new Set<string>(EXPORTERS);
+
+/** Exporter kind of a job: catalogued exporters use their kind as job name, anything else is `app`. */
+export function exporterOfJob(job: string): ExporterKind {
+    if (job === "redis-sentinel") return "redis";
+    return KNOWN.has(job) ? (job as ExporterKind) : "app";
+}
+
+/**
+ * One target per `WorkloadSpec.metrics` entry. Errors (with the offending path) are returned, not
+ * thrown, so validation can report every problem at once.
+ */
+export function scrapeTargetsFromWorkloads(nodes: readonly NodeWorkloads[]): { targets: ScrapeTarget[]; errors: string[] } {
+    const targets: ScrapeTarget[] = [];
+    const errors: string[] = [];
+    for (const n of nodes) {
+        for (const w of n.workloads) {
+            (w.metrics ?? []).forEach((m, i) => {
+                const at = `nodes[${n.node}].workloads[${w.name}].metrics[${i}]`;
+                const port = (w.ports ?? []).find((p) => p.name === m.port);
+                if (!port) {
+                    errors.push(`${at}.port: '${m.port}' is not one of the workload's named ports`);
+                    return;
+                }
+                if (port.internal) {
+                    // Prometheus lives on node1; an unpublished port is unreachable from there.
+                    errors.push(`${at}.port: port '${m.port}' is internal; metrics ports must be published on the private IP`);
+                    return;
+                }
+                const job = m.job ?? w.service;
+                targets.push({
+                    job,
+                    exporter: exporterOfJob(job),
+                    node: n.node,
+                    address: `${n.address}:${port.hostPort ?? port.containerPort}`,
+                    metricsPath: m.path ?? "/metrics",
+                    interval: m.interval ?? "15s",
+                    labels: { service: w.service, service_role: w.role },
+                });
+            });
+        }
+    }
+    return { targets, errors };
+}
+
+/** Services (WorkloadSpec.service) deployed on any node that contribute no scrape target. */
+export function servicesWithoutTargets(nodes: readonly NodeWorkloads[], targets: readonly ScrapeTarget[]): string[] {
+    const scraped = new Set(targets.map((t) => t.labels?.service).filter((s): s is string => !!s));
+    const deployed = new Set(nodes.flatMap((n) => n.workloads.map((w) => w.service)));
+    return [...deployed].filter((s) => !scraped.has(s)).sort();
+}

@@ -1,0 +1,44 @@
+/**
+ * How workloads find each other. Renderers never hard-code hosts: they ask a resolver.
+ * - On Hetzner nodes every peer is reached at its node's static private IP and the published port.
+ * - On the local engine (stack `local`) every node's containers share one Docker network, and a
+ *   peer is reached by container name, because nothing but ingress is published on the host.
+ */
+
+export interface AddressResolver {
+    readonly kind: "host" | "local";
+    /** Host name or IP that other containers use to reach `workload` on `node`. */
+    host(node: string, workload: string): string;
+    /** `host:port`. */
+    endpoint(node: string, workload: string, port: number): string;
+    /** Address a server inside the container should announce to peers (Redis, NATS, Neo4j). */
+    announce(node: string, workload: string): string;
+}
+
+/** The Docker container name of a workload; also its DNS name on the node's network. */
+export function containerName(node: string, workload: string): string {
+    return `${node}-${workload}`;
+}
+
+export function hostResolver(privateIps: Readonly<Record<string, string>>): AddressResolver {
+    const ipOf = (node: string) => {
+        const ip = privateIps[node];
+        if (!ip) throw new Error(`no private IP for node '${node}'`);
+        return ip;
+    };
+    return {
+        kind: "host",
+        host: (node) => ipOf(node),
+        endpoint: (node, _workload, port) => `${ipOf(node)}:${port}`,
+        announce: (node) => ipOf(node),
+    };
+}
+
+export function localResolver(): AddressResolver {
+    return {
+        kind: "local",
+        host: containerName,
+        endpoint: (node, workload, port) => `${containerName(node, workload)}:${port}`,
+        announce: containerName,
+    };
+}

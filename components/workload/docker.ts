@@ -1,0 +1,190 @@
+/**
+ * The Docker runtime: realizes one WorkloadSpec as docker RemoteImage (or a built and pushed
+ * Image), Volumes and a Container on a node's engine.
+ */
+import * as docker from "@pulumi/docker";
+import * as pulumi from "@pulumi/pulumi";
+import { containerName } from "./addresses";
+import { ImageSource, WorkloadPort, WorkloadSpec } from "./spec";
+
+/** Env keys whose values are credentials; they are always wrapped in `pulumi.secret`. */
+const CREDENTIAL_KEY = /(PASSWORD|PASSWD|PASS$|SECRET|TOKEN|API_KEY|APIKEY|ACCESS_KEY|PRIVATE_KEY|CREDENTIAL|AUTH)/i;
+/** URLs that may carry `user:password@` (database URLs, NATS URLs with users). */
+const URL_KEY = /(_URL|_URI|_DSN|_SENTINELS)$/i;
+
+export function isCredentialEnv(key: string, value: pulumi.Input<string>): boolean {
+    if (CREDENTIAL_KEY.test(key)) return true;
+    if (!URL_KEY.test(key)) return false;
+    // A plain string can be inspected; an Output cannot, so it is treated as a credential.
+    return typeof value !== "string" || /\/\/[^/@\s]+@/.test(value);
+}
+
+export function imageReference(image: ImageSource): string {
+    if ("build" in image) throw new Error(`image ${image.repository} is built, it has no static reference`);
+    if (image.digest) return `${image.repository}@${image.digest}`;
+    if (image.tag) return `${image.repository}:${image.tag}`;
+    throw new Error(`image ${image.repository} has neither a digest nor a tag`);
+}
+
+export interface PortBinding {
+    readonly internal: number;
+    readonly external: number;
+    readonly ip: string;
+    readonly protocol: string;
+}
+
+/**
+ * Where each port is published. Non-ingress ports go to the node's private IP only; on the local
+ * engine (`privateBindIp` undefined) they are not published at all, peers use the Docker network.
+ */
+export function publishedPorts(ports: readonly WorkloadPort[], privateBindIp: string | undefined, ingressBindIp: string): PortBinding[] {
+    const bindings: PortBinding[] = [];
+    for (const p of ports) {
+        if (p.internal) continue;
+        const ip = p.ingress ? ingressBindIp : privateBindIp;
+        if (ip === undefined) continue;
+        bindings.push({ internal: p.containerPort, external: p.hostPort ?? p.containerPort, ip, protocol: p.protocol ?? "tcp" });
+    }
+    return bindings;
+}
+
+export interface DockerWorkloadArgs {
+    /** Node the workload runs on (names the container `<node>-<workload>`). */
+    readonly node: string;
+    readonly spec: WorkloadSpec;
+    /** The node's Docker provider (ssh:// to the node, or the local socket). */
+    readonly provider: docker.Provider;
+    /** Name of the Docker network the node's containers share. */
+    readonly networkName: pulumi.Input<string>;
+    /** IP that non-ingress ports are published on; undefined publishes none (local engine). */
+    readonly privateBindIp: string | undefined;
+    /** IP that ingress ports are published on. @default "0.0.0.0" */
+    readonly ingressBindIp?: string;
+    /** Drop GPU device requests (a local engine without a GPU). @default false */
+    readonly dropGpu?: boolean;
+    /** Provider of the engine that builds images with a build context. */
+    readonly buildProvider?: docker.Provider;
+    /** Credentials of the registry built images are pushed to. */
+    readonly registry?: { server: string; username: pulumi.Input<string>; password: pulumi.Input<string> };
+    /** Containers of the same node this one depends on. */
+    readonly dependsOn?: pulumi.Resource[];
+}
+
+export class DockerWorkload extends pulumi.ComponentResource {
+    public readonly container: docker.Container;
+    public readonly containerName: string;
+    public readonly volumes: docker.Volume[];
+    /** Exact image the container runs (digest when known). */
+    public readonly image: pulumi.Output<string>;
+
+    constructor(name: string, args: DockerWorkloadArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("daarion:workload:DockerWorkload", name, {}, opts);
+        const { spec, node } = args;
+        this.containerName = containerName(node, spec.name);
+        const child = { parent: this, provider: args.provider };
+
+        this.image = this.resolveImage(name, args, child);
+
+        this.volumes = (spec.volumes ?? []).map(
+            (v) =>
+                new docker.Volume(
+                    `${name}-${v.key}`,
+                    {
+                        name: `${this.containerName}-${v.key}`,
+                        labels: [
+                            { label: "daarion.node", value: node },
+                            { label: "daarion.service", value: spec.service },
+                            { label: "daarion.stateful", value: String(v.stateful) },
+                        ],
+                    },
+                    // Stateful data survives `pulumi destroy` and replacement: protect blocks the
+                    // delete, retainOnDelete keeps the volume even when protection is lifted.
+                    v.stateful ? { ...child, protect: true, retainOnDelete: true } : child,
+                ),
+        );
+
+        const env = Object.entries(spec.env ?? {}).map(([key, value]) => {
+            const line = pulumi.interpolate`${key}=${value}`;
+            return isCredentialEnv(key, value) ? pulumi.secret(line) : line;
+        });
+
+        const labels: Record<string, string> = {
+            ...(spec.labels ?? {}),
+            "daarion.node": node,
+            "daarion.service": spec.service,
+            "daarion.role": spec.role,
+            "daarion.workload": spec.name,
+        };
+        if ((spec.ports ?? []).some((p) => p.ingress)) labels["daarion.ingress"] = "true";
+        if (spec.metrics?.length) {
+            labels["daarion.metrics"] = spec.metrics.map((m) => `${m.port}${m.path ?? "/metrics"}`).join(",");
+        }
+
+        const hc = spec.healthcheck;
+        this.container = new docker.Container(
+            name,
+            {
+                name: this.containerName,
+                image: this.image,
+                command: spec.command,
+                entrypoints: spec.entrypoint,
+                user: spec.user,
+                envs: env,
+                uploads: (spec.files ?? []).map((f) => ({
+                    file: f.path,
+                    content: f.secret ? pulumi.secret(f.content) : f.content,
+                    permissions: (f.mode ?? 0o644).toString(8).padStart(4, "0"),
+                })),
+                volumes: (spec.volumes ?? []).map((v) => ({ volumeName: `${this.containerName}-${v.key}`, containerPath: v.containerPath, readOnly: v.readOnly })),
+                ports: publishedPorts(spec.ports ?? [], args.privateBindIp, args.ingressBindIp ?? "0.0.0.0"),
+                networksAdvanced: [{ name: args.networkName, aliases: [spec.name, this.containerName] }],
+                healthcheck: {
+                    tests: hc.test,
+                    interval: hc.interval ?? "10s",
+                    timeout: hc.timeout ?? "5s",
+                    retries: hc.retries ?? 5,
+                    startPeriod: hc.startPeriod ?? "30s",
+                },
+                restart: spec.restart ?? "unless-stopped",
+                memory: spec.memoryMb,
+                cpus: spec.cpus !== undefined ? String(spec.cpus) : undefined,
+                // Docker's --gpus flag becomes a device request for the NVIDIA runtime.
+                gpus: spec.gpu && !args.dropGpu ? "all" : undefined,
+                labels: Object.entries(labels).map(([label, value]) => ({ label, value })),
+                // JSON logs on stdout; the labels let Alloy/Promtail derive {service=, node=} streams.
+                logDriver: "json-file",
+                logOpts: { "max-size": "50m", "max-file": "5", labels: "daarion.service,daarion.node,daarion.role", tag: this.containerName },
+                destroyGraceSeconds: 30,
+            },
+            {
+                ...child,
+                dependsOn: [...this.volumes, ...(args.dependsOn ?? [])],
+                // A named container cannot be created while the old one holds the name
+                // (pulumi-docker#1356): delete first, then create.
+                deleteBeforeReplace: true,
+            },
+        );
+        this.registerOutputs({ container: this.container.id, image: this.image });
+    }
+
+    private resolveImage(name: string, args: DockerWorkloadArgs, child: pulumi.CustomResourceOptions): pulumi.Output<string> {
+        const image = args.spec.image;
+        if (!("build" in image)) {
+            const remote = new docker.RemoteImage(`${name}-image`, { name: imageReference(image), keepLocally: true }, child);
+            return remote.imageId.apply((id) => (image.digest ? imageReference(image) : id));
+        }
+        if (!args.registry) throw new Error(`workload ${args.spec.name} builds ${image.repository} but no registry credentials were given`);
+        // Build once on the build engine, push, then pull exactly that digest onto the node.
+        const built = new docker.Image(
+            `${name}-build`,
+            {
+                imageName: image.repository,
+                build: { context: image.build.context, dockerfile: image.build.dockerfile, platform: "linux/amd64" },
+                registry: { server: args.registry.server, username: args.registry.username, password: args.registry.password },
+            },
+            { parent: this, provider: args.buildProvider },
+        );
+        const pulled = new docker.RemoteImage(`${name}-image`, { name: built.repoDigest, keepLocally: true }, child);
+        return pulumi.all([built.repoDigest, pulled.imageId]).apply(([digest]) => digest);
+    }
+}

@@ -1,0 +1,85 @@
+/**
+ * Writes a render to disk for review: resources.json (secrets masked), every file placed into a
+ * container under files/<node>/<workload>/<path>, host files, outputs.json and topology.md.
+ */
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { findLeaks, RecordedResource, RenderResult, reveal, sanitize } from "./render";
+import { renderTopologyMermaid } from "./mermaid";
+import { topologySchema } from "../stacks/schema";
+
+export interface PlacedFile {
+    readonly node: string;
+    readonly workload: string;
+    readonly path: string;
+    readonly content: string;
+}
+
+type Label = { label: string; value: string };
+
+export function labelsOf(container: RecordedResource): Record<string, string> {
+    const labels = (reveal(container.inputs.labels) as Label[] | undefined) ?? [];
+    return Object.fromEntries(labels.map((l) => [l.label, l.value]));
+}
+
+export function containers(result: RenderResult): RecordedResource[] {
+    return result.resources.filter((r) => r.type === "docker:index/container:Container");
+}
+
+/** Every file placed into a container (docker `uploads`), with secrets revealed (placeholders in a render). */
+export function placedFiles(result: RenderResult): PlacedFile[] {
+    const files: PlacedFile[] = [];
+    for (const c of containers(result)) {
+        const labels = labelsOf(c);
+        const uploads = (reveal(c.inputs.uploads) as Array<{ file: string; content?: string }> | undefined) ?? [];
+        for (const u of uploads) files.push({ node: labels["daarion.node"] ?? "unknown", workload: labels["daarion.workload"] ?? String(c.inputs.name), path: u.file, content: u.content ?? "" });
+    }
+    return files;
+}
+
+/** Inputs where a secret placeholder appears outside a secret: a credential that would be stored in plain text. */
+export function leakedSecrets(result: RenderResult): string[] {
+    return result.resources.flatMap((r) => findLeaks(r.inputs).map((p) => `${r.type} ${r.name}: ${p}`));
+}
+
+export interface Summary {
+    readonly resourcesByType: Record<string, number>;
+    readonly containersByNode: Record<string, string[]>;
+}
+
+export function summarize(result: RenderResult): Summary {
+    const resourcesByType: Record<string, number> = {};
+    for (const r of result.resources) resourcesByType[r.type] = (resourcesByType[r.type] ?? 0) + 1;
+    const containersByNode: Record<string, string[]> = {};
+    for (const c of containers(result)) {
+        const l = labelsOf(c);
+        (containersByNode[l["daarion.node"] ?? "unknown"] ??= []).push(l["daarion.workload"] ?? String(c.inputs.name));
+    }
+    for (const list of Object.values(containersByNode)) list.sort();
+    return { resourcesByType, containersByNode };
+}
+
+export function writeRender(result: RenderResult, outDir: string, topologyValue: unknown): Summary {
+    fs.rmSync(outDir, { recursive: true, force: true });
+    fs.mkdirSync(outDir, { recursive: true });
+    const resources = result.resources.map((r) => ({ type: r.type, name: r.name, parent: r.parent, inputs: sanitize(r.inputs), options: r.options }));
+    fs.writeFileSync(path.join(outDir, "resources.json"), JSON.stringify(resources, null, 2) + "\n");
+    fs.writeFileSync(path.join(outDir, "outputs.json"), JSON.stringify(sanitize(result.outputs), null, 2) + "\n");
+    for (const f of placedFiles(result)) {
+        const target = path.join(outDir, "files", f.node, f.workload, f.path);
+        fs.mkdirSync(path.dirname(target), { recursive: true });
+        fs.writeFileSync(target, f.content);
+    }
+    const nodeOutputs = (result.outputs.nodeOutputs ?? {}) as Record<string, { hostFiles?: Array<{ path: string; content: string }> }>;
+    for (const [node, out] of Object.entries(nodeOutputs)) {
+        for (const f of out.hostFiles ?? []) {
+            const target = path.join(outDir, "files", node, "host", f.path);
+            fs.mkdirSync(path.dirname(target), { recursive: true });
+            fs.writeFileSync(target, f.content);
+        }
+    }
+    const summary = summarize(result);
+    const topology = topologySchema.parse(topologyValue);
+    fs.writeFileSync(path.join(outDir, "topology.md"), renderTopologyMermaid(topology, summary.containersByNode));
+    return summary;
+}

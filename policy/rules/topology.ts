@@ -1,0 +1,230 @@
+/**
+ * Stack-level topology invariants, read from the labels the workload runtime puts on containers
+ * (`daarion.node`, `daarion.service`, `daarion.role`).
+ *
+ * One stack deploys one node, so a stack usually sees a PARTIAL view (one node's containers).
+ * Co-location checks (two members of a replicated set on one node) hold in any view; counting
+ * checks (3 sentinels on 3 nodes, an odd JetStream core) need the FULL view: a stack whose
+ * containers span several nodes, or the union of every stack's render (test/policy/all-stacks).
+ * Nodes listed in `colocatedNodes` (the `local` stack: everything on one Docker engine by
+ * design) are exempt from placement rules.
+ */
+import { asNumber, envEntries, isUnknown, labelsOf, LABELS, ResourceView, TYPES, Violation } from "../lib/resource";
+
+export interface Instance {
+    readonly urn: string;
+    readonly name: string;
+    readonly node: string | undefined;
+    readonly service: string | undefined;
+    readonly role: string | undefined;
+    readonly resource: ResourceView;
+}
+
+export function instancesOf(resources: readonly ResourceView[]): Instance[] {
+    return resources
+        .filter((r) => r.type === TYPES.container)
+        .map((r) => {
+            const labels = labelsOf(r.props);
+            return {
+                urn: r.urn,
+                name: r.name,
+                node: labels[LABELS.node],
+                service: labels[LABELS.service],
+                role: labels[LABELS.role],
+                resource: r,
+            };
+        });
+}
+
+export interface TopologyConfig {
+    /** Node names whose co-location is intended (single-engine stacks). @default ["local"] */
+    readonly colocatedNodes?: readonly string[];
+}
+
+function placed(instances: readonly Instance[], config: TopologyConfig): Instance[] {
+    const colocated = new Set(config.colocatedNodes ?? ["local"]);
+    return instances.filter((i) => i.node !== undefined && !colocated.has(i.node));
+}
+
+/** Full view: the containers span at least two nodes. */
+export function isFullView(instances: readonly Instance[], config: TopologyConfig = {}): boolean {
+    return new Set(placed(instances, config).map((i) => i.node)).size >= 2;
+}
+
+function groupBy<T>(items: readonly T[], key: (t: T) => string): Map<string, T[]> {
+    const out = new Map<string, T[]>();
+    for (const item of items) {
+        const k = key(item);
+        out.set(k, [...(out.get(k) ?? []), item]);
+    }
+    return out;
+}
+
+// ---- labels present -------------------------------------------------------------------------
+
+/** Without the labels every topology rule is blind, so their absence is itself a violation. */
+export function checkTopologyLabels(container: ResourceView): Violation[] {
+    if (container.type !== TYPES.container) return [];
+    if (isUnknown(container.props["labels"])) return [];
+    const labels = labelsOf(container.props);
+    const missing = [LABELS.node, LABELS.service, LABELS.role].filter((l) => !labels[l]);
+    if (missing.length === 0) return [];
+    return [{ message: `container '${container.name}' lacks label(s) ${missing.join(", ")}; topology policies cannot place it` }];
+}
+
+// ---- NATS JetStream ---------------------------------------------------------------------------
+
+export interface JetStreamConfig extends TopologyConfig {
+    /** @default ["nats"] */
+    readonly natsServices?: readonly string[];
+    /** Roles of NATS servers outside the JetStream core (leafnodes). @default ["leaf", "leafnode", "edge"] */
+    readonly leafRoles?: readonly string[];
+}
+
+/**
+ * JetStream's RAFT meta group needs a majority: 2 servers tolerate no failure (seed 000 proposes a
+ * 2-node core), an even count tolerates no more than the odd count below it.
+ */
+export function checkJetStreamQuorum(resources: readonly ResourceView[], config: JetStreamConfig = {}): Violation[] {
+    const services = new Set(config.natsServices ?? ["nats"]);
+    const leaf = new Set(config.leafRoles ?? ["leaf", "leafnode", "edge"]);
+    const instances = instancesOf(resources);
+    const core = placed(instances, config).filter((i) => services.has(i.service ?? "") && !leaf.has(i.role ?? ""));
+    const violations: Violation[] = [];
+    for (const [node, members] of groupBy(core, (i) => i.node!)) {
+        if (members.length > 1) {
+            violations.push({ urn: members[1].urn, message: `${members.length} JetStream core servers run on node ${node}; losing that node loses all their votes` });
+        }
+    }
+    if (!isFullView(instances, config) || core.length === 0) return violations;
+    const n = core.length;
+    if (n < 3 || n % 2 === 0) {
+        violations.push({
+            message: `the NATS JetStream core has ${n} server(s) (${core.map((i) => `${i.node}/${i.name}`).join(", ")}); use an odd number >= 3 so the meta group survives a node loss`,
+        });
+    }
+    return violations;
+}
+
+// ---- Redis Sentinel ---------------------------------------------------------------------------
+
+export interface SentinelConfig extends TopologyConfig {
+    /** Services or roles that identify a sentinel. @default ["redis-sentinel", "sentinel"] */
+    readonly sentinelNames?: readonly string[];
+    /** @default 3 */
+    readonly minNodes?: number;
+}
+
+export function checkSentinelPlacement(resources: readonly ResourceView[], config: SentinelConfig = {}): Violation[] {
+    const names = new Set(config.sentinelNames ?? ["redis-sentinel", "sentinel"]);
+    const minNodes = config.minNodes ?? 3;
+    const instances = instancesOf(resources);
+    const sentinels = placed(instances, config).filter((i) => names.has(i.service ?? "") || names.has(i.role ?? ""));
+    const violations: Violation[] = [];
+    for (const [node, members] of groupBy(sentinels, (i) => i.node!)) {
+        if (members.length > 1) {
+            violations.push({ urn: members[1].urn, message: `${members.length} Redis sentinels run on node ${node}; their votes fail together, so the quorum is fake` });
+        }
+    }
+    if (!isFullView(instances, config)) return violations;
+    const nodes = new Set(sentinels.map((i) => i.node));
+    if (nodes.size < minNodes) {
+        violations.push({ message: `Redis sentinels run on ${nodes.size} distinct node(s) (${[...nodes].join(", ") || "none"}); at least ${minNodes} are needed for a failover quorum that survives a node loss` });
+    }
+    return violations;
+}
+
+// ---- PostgreSQL -------------------------------------------------------------------------------
+
+export interface PostgresPlacementConfig extends TopologyConfig {
+    /** @default ["postgres", "postgresql"] */
+    readonly services?: readonly string[];
+    /** @default ["replica", "standby", "read"] */
+    readonly replicaRoles?: readonly string[];
+}
+
+export function checkPostgresReplicaPlacement(resources: readonly ResourceView[], config: PostgresPlacementConfig = {}): Violation[] {
+    const services = new Set(config.services ?? ["postgres", "postgresql"]);
+    const replicaRoles = new Set(config.replicaRoles ?? ["replica", "standby", "read"]);
+    const pg = placed(instancesOf(resources), config).filter((i) => services.has(i.service ?? ""));
+    const primaries = pg.filter((i) => i.role === "primary");
+    const replicas = pg.filter((i) => replicaRoles.has(i.role ?? ""));
+    const violations: Violation[] = [];
+    if (primaries.length > 1) {
+        violations.push({ message: `${primaries.length} PostgreSQL primaries declared (${primaries.map((p) => `${p.node}/${p.name}`).join(", ")}); streaming replication has exactly one` });
+    }
+    const primaryNodes = new Set(primaries.map((p) => p.node));
+    for (const r of replicas) {
+        if (primaryNodes.has(r.node)) {
+            violations.push({ urn: r.urn, message: `PostgreSQL replica '${r.name}' runs on node ${r.node}, the primary's node; it cannot take over when that node fails` });
+        }
+    }
+    return violations;
+}
+
+// ---- Qdrant -----------------------------------------------------------------------------------
+
+export interface QdrantConfig extends TopologyConfig {
+    /** @default ["qdrant"] */
+    readonly services?: readonly string[];
+    /** @default 2 */
+    readonly minReplicationFactor?: number;
+}
+
+const QDRANT_RF_ENV = "QDRANT__STORAGE__COLLECTION__REPLICATION_FACTOR";
+
+/** Replication factor of a qdrant container: label `daarion.replication-factor`, else the env default. */
+export function qdrantReplicationFactor(r: ResourceView): number | undefined {
+    const label = asNumber(labelsOf(r.props)[LABELS.replicationFactor]);
+    if (label !== undefined) return label;
+    const env = envEntries(r.props).find((e) => e.key === QDRANT_RF_ENV);
+    return env && !isUnknown(env.value) ? asNumber(env.value) : undefined;
+}
+
+export function checkQdrantReplicationFactor(resources: readonly ResourceView[], config: QdrantConfig = {}): Violation[] {
+    const services = new Set(config.services ?? ["qdrant"]);
+    const min = config.minReplicationFactor ?? 2;
+    const instances = instancesOf(resources);
+    const qdrant = placed(instances, config).filter((i) => services.has(i.service ?? ""));
+    const violations: Violation[] = [];
+    const nodes = new Set(qdrant.map((i) => i.node));
+    for (const q of qdrant) {
+        const rf = qdrantReplicationFactor(q.resource);
+        if (rf === undefined) {
+            violations.push({ urn: q.urn, message: `qdrant container '${q.name}' declares no replication factor (label ${LABELS.replicationFactor} or env ${QDRANT_RF_ENV})` });
+            continue;
+        }
+        if (rf < min) {
+            violations.push({ urn: q.urn, message: `qdrant container '${q.name}' uses replication factor ${rf}; at least ${min} copies are needed to survive a node loss` });
+        }
+        if (isFullView(instances, config) && rf > nodes.size) {
+            violations.push({ urn: q.urn, message: `qdrant container '${q.name}' uses replication factor ${rf} but qdrant runs on only ${nodes.size} node(s); shards cannot be placed` });
+        }
+    }
+    return violations;
+}
+
+// ---- generic spread ---------------------------------------------------------------------------
+
+export interface SpreadConfig extends TopologyConfig {
+    /** Roles that make an instance a member of a replicated set. */
+    readonly replicatedRoles?: readonly string[];
+}
+
+export const DEFAULT_REPLICATED_ROLES: readonly string[] = ["primary", "master", "replica", "standby", "read", "core", "cluster", "shard"];
+
+/** Two members of one replicated set (same service, replicated roles) never share a node. */
+export function checkReplicasSpread(resources: readonly ResourceView[], config: SpreadConfig = {}): Violation[] {
+    const roles = new Set(config.replicatedRoles ?? DEFAULT_REPLICATED_ROLES);
+    const members = placed(instancesOf(resources), config).filter((i) => i.service && roles.has(i.role ?? ""));
+    const violations: Violation[] = [];
+    for (const [key, group] of groupBy(members, (i) => `${i.service}\u0000${i.node}`)) {
+        if (group.length < 2) continue;
+        const [service, node] = key.split("\u0000");
+        violations.push({
+            urn: group[1].urn,
+            message: `${group.length} members of replicated service '${service}' (${group.map((g) => `${g.name}:${g.role}`).join(", ")}) run on node ${node}; replicas must be spread across nodes`,
+        });
+    }
+    return violations;
+}

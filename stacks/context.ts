@@ -1,0 +1,54 @@
+/**
+ * What a platform module sees when it declares its part of a node, and the contract every module
+ * implements. Modules are listed in stacks/modules.ts; the program (stacks/program.ts) calls them.
+ */
+import * as pulumi from "@pulumi/pulumi";
+import type { AddressResolver } from "../components/workload/addresses";
+import type { DockerWorkload } from "../components/workload/docker";
+import type { WorkloadSpec } from "../components/workload/spec";
+import type { SecretRequest, SharedSecrets } from "../components/secrets";
+import type { NodeSpec, Topology } from "./schema";
+
+export interface DeploymentContext {
+    /** Stack name (node1, node2, node3, local). */
+    readonly stack: string;
+    readonly topology: Topology;
+    /** Name of the node with role primary. */
+    readonly primaryNode: string;
+    /** Resolves peer addresses for this runtime (private IPs on hosts, container names locally). */
+    readonly resolver: AddressResolver;
+    readonly secrets: SharedSecrets;
+    /** `daarion:secrets` of this stack file (TLS certificates, receiver tokens), secret. */
+    readonly stackSecrets: pulumi.Output<Record<string, string>>;
+    /** Every workload deployed so far in this stack, keyed `<node>/<workload>`. */
+    readonly workloads: ReadonlyMap<string, DockerWorkload>;
+    /** Print an advisory finding (pulumi.log.warn in `pulumi up`, stderr in the offline render). */
+    warn(message: string): void;
+}
+
+export interface NodeContext extends DeploymentContext {
+    readonly nodeName: string;
+    readonly node: NodeSpec;
+    /** Runs on the local engine (stack `local`): nothing but ingress is published. */
+    readonly local: boolean;
+    /**
+     * Realize a workload on this node's Docker engine. Returns the component, so modules can
+     * order their own resources after it.
+     */
+    deploy(spec: WorkloadSpec, opts?: { parent?: pulumi.Resource; dependsOn?: pulumi.Resource[] }): DockerWorkload;
+}
+
+export type ModuleOutputs = Record<string, pulumi.Input<unknown>>;
+
+export interface PlatformModule {
+    readonly name: string;
+    /** Shared secrets this module needs, computed from the topology alone (same in every stack). */
+    secrets?(topology: Topology): SecretRequest[];
+    /** Declare this module's part of one node. Called for every node this stack deploys. */
+    deployNode?(ctx: NodeContext): ModuleOutputs | void;
+    /**
+     * Declare resources that exist once per platform (databases, buckets, streams), in the stack
+     * that owns shared state. Called after every deployNode of the stack.
+     */
+    deployShared?(ctx: DeploymentContext): ModuleOutputs | void;
+}

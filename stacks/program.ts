@@ -1,0 +1,177 @@
+/**
+ * Role composition: from a validated config, declare this stack's slice of the platform.
+ * A stack is one node (node1, node2, node3) or the whole platform on the local engine (`local`).
+ */
+import * as docker from "@pulumi/docker";
+import * as pulumi from "@pulumi/pulumi";
+import { PrivateNetwork } from "../components/network";
+import { Node } from "../components/node";
+import { SecretRequest, SharedSecrets } from "../components/secrets";
+import { hostResolver, localResolver } from "../components/workload/addresses";
+import { DockerWorkload } from "../components/workload/docker";
+import type { LoadedConfig } from "./config";
+import type { DeploymentContext, ModuleOutputs, NodeContext, PlatformModule } from "./context";
+import { MODULES } from "./modules";
+import type { Topology } from "./schema";
+
+export interface ProgramOptions {
+    /** Modules to deploy. @default MODULES */
+    readonly modules?: readonly PlatformModule[];
+    /** Where advisory findings go. @default pulumi.log.warn */
+    readonly warn?: (message: string) => void;
+    /** `daarion:secrets` of the stack. @default an empty secret map */
+    readonly stackSecrets?: pulumi.Output<Record<string, string>>;
+}
+
+/** The shared-secret catalogue: the same in every stack, because it depends on the topology only. */
+export function secretCatalogue(topology: Topology, modules: readonly PlatformModule[]): SecretRequest[] {
+    const byName = new Map<string, SecretRequest>();
+    for (const m of modules) {
+        for (const request of m.secrets?.(topology) ?? []) {
+            const existing = byName.get(request.name);
+            if (existing && JSON.stringify(existing) !== JSON.stringify(request)) {
+                throw new Error(`module ${m.name} requests secret '${request.name}' with other settings than another module`);
+            }
+            byName.set(request.name, request);
+        }
+    }
+    return [...byName.values()].sort((a, b) => a.name.localeCompare(b.name));
+}
+
+/** Nodes that terminate public ingress (80/443 open in their firewall). */
+function ingressNodes(topology: Topology): Set<string> {
+    return new Set(topology.ingress?.nodes ?? []);
+}
+
+export function deployPlatform(config: LoadedConfig, options: ProgramOptions = {}): Record<string, unknown> {
+    const { topology: t, settings, stack } = config;
+    const modules = options.modules ?? MODULES;
+    const warn = options.warn ?? ((message: string) => pulumi.log.warn(message));
+    for (const w of config.warnings) warn(`${w.path}: ${w.message}`);
+
+    const local = settings.node === "all";
+    const nodeNames = local ? Object.keys(t.nodes) : [settings.node];
+    const primaryNode = Object.keys(t.nodes).find((n) => t.nodes[n]!.role === "primary")!;
+    const ownsShared = local || settings.node === primaryNode;
+    const needsCloudNetwork = !local && Object.values(t.nodes).some((n) => n.provisioner.kind === "hcloud");
+
+    // The owner stack generates shared state; every other stack reads it from the owner.
+    const ownerRef = ownsShared ? undefined : new pulumi.StackReference("shared", { name: settings.sharedStack! });
+    const secrets = new SharedSecrets("shared-secrets", {
+        catalogue: secretCatalogue(t, modules),
+        fromOwner: ownerRef?.requireOutput("sharedSecrets"),
+    });
+
+    let network: { networkId: pulumi.Output<number>; placementGroupId: pulumi.Output<number> } | undefined;
+    if (needsCloudNetwork) {
+        if (ownsShared) {
+            network = new PrivateNetwork("private", { name: t.network.name, ipRange: t.network.ipRange, zone: t.network.zone, cloudSubnet: t.network.cloudSubnet, vswitch: t.network.vswitch });
+        } else {
+            network = {
+                networkId: ownerRef!.requireOutput("networkId").apply(Number),
+                placementGroupId: ownerRef!.requireOutput("placementGroupId").apply(Number),
+            };
+        }
+    }
+
+    // On the local engine every node's containers share one network so they find each other by name.
+    let sharedLocalNetwork: docker.Network | undefined;
+    if (local) {
+        const localProvider = new docker.Provider("local-docker", { host: settings.localDockerHost });
+        sharedLocalNetwork = new docker.Network("local-network", { name: "daarion", driver: "bridge", attachable: true }, { provider: localProvider });
+    }
+
+    const resolver = local ? localResolver() : hostResolver(Object.fromEntries(Object.entries(t.nodes).map(([n, s]) => [n, s.privateIp])));
+    const workloads = new Map<string, DockerWorkload>();
+    const base: DeploymentContext = {
+        stack,
+        topology: t,
+        primaryNode,
+        resolver,
+        secrets,
+        stackSecrets: options.stackSecrets ?? pulumi.secret<Record<string, string>>({}),
+        workloads,
+        warn,
+    };
+
+    const outputs: Record<string, unknown> = { stack, nodes: nodeNames };
+    const nodeOutputs: Record<string, unknown> = {};
+    for (const nodeName of nodeNames) {
+        const spec = t.nodes[nodeName]!;
+        const node = new Node(nodeName, {
+            nodeName,
+            spec,
+            forceLocal: local,
+            adminCidrs: t.adminCidrs,
+            sshKeys: t.sshKeys,
+            ingress: ingressNodes(t).has(nodeName),
+            network,
+            vswitch: t.network.vswitch ? { vlan: t.network.vswitch.vlan, subnet: t.network.vswitch.subnet, networkCidr: t.network.ipRange } : undefined,
+            localDockerHost: settings.localDockerHost,
+            sharedDockerNetwork: sharedLocalNetwork,
+        });
+        const dropGpu = local && !settings.localGpu;
+        const ctx: NodeContext = {
+            ...base,
+            nodeName,
+            node: spec,
+            local,
+            deploy(workload, opts = {}) {
+                const key = `${nodeName}/${workload.name}`;
+                if (workloads.has(key)) throw new Error(`workload '${workload.name}' is declared twice on ${nodeName}`);
+                if (workload.gpu && dropGpu) warn(`${nodeName}/${workload.name}: GPU request dropped on the local engine (set daarion:localGpu: true if it has an NVIDIA GPU)`);
+                const after = (workload.dependsOn ?? []).map((name) => {
+                    const dep = workloads.get(`${nodeName}/${name}`);
+                    if (!dep) throw new Error(`workload '${workload.name}' on ${nodeName} depends on '${name}', which is not deployed before it`);
+                    return dep;
+                });
+                const component = new DockerWorkload(
+                    `${nodeName}-${workload.name}`,
+                    {
+                        node: nodeName,
+                        spec: workload,
+                        provider: node.dockerProvider,
+                        networkName: node.networkName,
+                        privateBindIp: local ? undefined : spec.privateIp,
+                        ingressBindIp: local ? "127.0.0.1" : "0.0.0.0",
+                        dropGpu,
+                        dependsOn: [...after, ...(opts.dependsOn ?? [])],
+                    },
+                    { parent: opts.parent ?? node },
+                );
+                workloads.set(key, component);
+                return component;
+            },
+        };
+        const perModule: Record<string, ModuleOutputs> = {};
+        for (const m of modules) {
+            const result = m.deployNode?.(ctx);
+            if (result) perModule[m.name] = result;
+        }
+        nodeOutputs[nodeName] = {
+            kind: node.kind,
+            privateIp: node.privateIp,
+            publicIp: node.publicIp,
+            dockerHost: node.dockerHost,
+            hostFiles: node.hostFiles,
+            ...perModule,
+        };
+    }
+    outputs.nodeOutputs = nodeOutputs;
+
+    if (ownsShared) {
+        const shared: Record<string, ModuleOutputs> = {};
+        for (const m of modules) {
+            const result = m.deployShared?.(base);
+            if (result) shared[m.name] = result;
+        }
+        outputs.shared = shared;
+        outputs.sharedSecrets = secrets.all;
+        if (network) {
+            outputs.networkId = network.networkId;
+            outputs.placementGroupId = network.placementGroupId;
+        }
+    }
+    outputs.warnings = config.warnings.map((w) => `${w.path}: ${w.message}`);
+    return outputs;
+}

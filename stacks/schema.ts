@@ -1,0 +1,297 @@
+/**
+ * The platform topology, declared once in Pulumi.yaml (`daarion:topology`) and shared by every stack,
+ * plus the per-stack settings of Pulumi.<stack>.yaml.
+ *
+ * Shapes only: cross-field checks (unknown node references, quorum, placement) live in validate.ts,
+ * so this file reads as the config reference.
+ */
+import { z } from "zod";
+
+const NAME = /^[a-z][a-z0-9-]{0,30}$/;
+const IPV4 = /^(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}$/;
+
+export const nodeName = z.string().regex(NAME, "must be a lower-case name like node1");
+export const ipv4 = z.string().regex(IPV4, "must be an IPv4 address like 10.10.1.12");
+export const cidr = z.string().refine((value) => {
+    const [ip, bits, ...rest] = value.split("/");
+    return rest.length === 0 && IPV4.test(ip ?? "") && /^\d{1,2}$/.test(bits ?? "") && Number(bits) <= 32;
+}, "must be an IPv4 CIDR like 10.10.0.0/16");
+const port = z.number().int().min(1).max(65535);
+const digest = z.string().regex(/^sha256:[0-9a-f]{64}$/, "must be sha256:<64 hex digits>");
+
+/** An image pinned by digest (preferred) or tag, or a build context that the program builds and pushes. */
+export const imageSchema = z.union([
+    z.strictObject({
+        repository: z.string().min(1),
+        tag: z.string().min(1).optional(),
+        digest: digest.optional(),
+    }),
+    z.strictObject({
+        repository: z.string().min(1),
+        build: z.strictObject({ context: z.string().min(1), dockerfile: z.string().optional() }),
+    }),
+]);
+
+const gpuSchema = z.strictObject({
+    model: z.string().min(1),
+    memoryGb: z.number().positive(),
+    count: z.number().int().positive().default(1),
+});
+
+const hcloudProvisioner = z.strictObject({
+    kind: z.literal("hcloud"),
+    /** Hetzner Cloud server type, e.g. cx42, ccx33. */
+    serverType: z.string().min(1),
+    /** Hetzner location, e.g. fsn1, nbg1, hel1. */
+    location: z.string().min(1),
+    image: z.string().min(1).default("ubuntu-24.04"),
+    /** Size of the protected data volume mounted at /mnt/data (Docker's data root). */
+    volumeSizeGb: z.number().int().min(10).max(10240),
+    sshUser: z.string().min(1).default("root"),
+});
+
+const dedicatedProvisioner = z.strictObject({
+    kind: z.literal("dedicated"),
+    /** Hetzner Robot product, e.g. GEX44. Informational: the server is ordered, not created here. */
+    product: z.string().min(1),
+    /** Public address the program reaches the server at over SSH. */
+    address: ipv4,
+    sshUser: z.string().min(1).default("root"),
+});
+
+const localProvisioner = z.strictObject({
+    kind: z.literal("local"),
+});
+
+export const nodeSchema = z.strictObject({
+    role: z.enum(["primary", "replica", "edge"]),
+    /** Static address on the private network; every peer reaches this node here. */
+    privateIp: ipv4,
+    provisioner: z.discriminatedUnion("kind", [hcloudProvisioner, dedicatedProvisioner, localProvisioner]),
+    gpu: gpuSchema.optional(),
+    /** Seed 003 per-node runtime: herodb (state that may be lost) and PostgreSQL + PostgREST. */
+    runtime: z
+        .strictObject({
+            herodb: z.boolean().default(true),
+            postgrest: z.boolean().default(false),
+        })
+        .default({ herodb: true, postgrest: false }),
+    labels: z.record(z.string(), z.string()).default({}),
+});
+
+export const networkSchema = z.strictObject({
+    name: z.string().regex(NAME),
+    /** The whole private network, e.g. 10.10.0.0/16. */
+    ipRange: cidr,
+    /** Hetzner network zone, e.g. eu-central. */
+    zone: z.string().min(1),
+    /** Subnet of the cloud servers. */
+    cloudSubnet: cidr,
+    /** vSwitch that joins the dedicated (Robot) server to the cloud network. */
+    vswitch: z
+        .strictObject({
+            id: z.number().int().positive(),
+            vlan: z.number().int().min(4000).max(4091),
+            subnet: cidr,
+        })
+        .optional(),
+});
+
+export const postgresReplicationSchema = z.strictObject({
+    mode: z.literal("primary-replica"),
+    primary: nodeName,
+    replicas: z.array(nodeName).default([]),
+    sync: z.enum(["async", "sync"]).default("async"),
+    /** Databases with an owner role of the same name. `daedalus` comes from seed 004. */
+    databases: z.array(z.string().regex(/^[a-z][a-z0-9_]{0,62}$/)).default([]),
+    port: port.default(5432),
+});
+
+export const qdrantCollectionSchema = z.strictObject({
+    name: z.string().regex(/^[a-zA-Z0-9_-]+$/),
+    vectorSize: z.number().int().positive(),
+    distance: z.enum(["Cosine", "Dot", "Euclid", "Manhattan"]).default("Cosine"),
+    shards: z.number().int().positive().optional(),
+    replicationFactor: z.number().int().positive().optional(),
+});
+
+export const qdrantReplicationSchema = z.strictObject({
+    mode: z.literal("sharded"),
+    nodes: z.array(nodeName).min(1),
+    /** The peer that starts the cluster; the others bootstrap from it. @default nodes[0] */
+    firstPeer: nodeName.optional(),
+    /** Defaults for collections that do not set their own (seed 000: 2 and 2). */
+    shards: z.number().int().positive(),
+    replicationFactor: z.number().int().positive(),
+    collections: z.array(qdrantCollectionSchema).default([]),
+});
+
+export const neo4jReplicationSchema = z.strictObject({
+    mode: z.enum(["cluster", "standalone"]),
+    /** Seed 000's "core servers": Neo4j 5 primaries. */
+    primaries: z.array(nodeName).min(1),
+    /** Seed 000's "read replicas": Neo4j 5 secondaries. */
+    secondaries: z.array(nodeName).default([]),
+    edition: z.enum(["community", "enterprise"]).default("community"),
+    /** Clustering needs Enterprise; its license must be accepted explicitly. */
+    acceptLicenseAgreement: z.boolean().default(false),
+    heapGb: z.number().positive().default(2),
+    pageCacheGb: z.number().positive().default(2),
+});
+
+export const redisReplicationSchema = z.strictObject({
+    mode: z.literal("sentinel"),
+    master: nodeName,
+    replicas: z.array(nodeName).default([]),
+    /** Nodes that run a Sentinel; at least 3 distinct ones so a majority survives one loss. */
+    sentinels: z.array(nodeName),
+    quorum: z.number().int().positive(),
+    /** Standalone, non-persistent LRU caches (seed 000: node3). */
+    edgeCaches: z.array(nodeName).default([]),
+    edgeCacheMaxMemoryMb: z.number().int().positive().default(256),
+    downAfterMs: z.number().int().positive().default(5000),
+    failoverTimeoutMs: z.number().int().positive().default(60000),
+});
+
+export const natsClusterSchema = z.strictObject({
+    name: z.string().regex(NAME),
+    nodes: z.array(nodeName).min(1),
+    /** An edge cluster joins this (full) cluster through leafnode remotes. */
+    leafnodeTo: z.string().regex(NAME).optional(),
+    jetstream: z
+        .strictObject({
+            domain: z.string().regex(/^[a-zA-Z0-9_-]+$/).optional(),
+            maxMemoryMb: z.number().int().positive().default(256),
+            maxFileGb: z.number().int().positive().default(10),
+        })
+        .optional(),
+});
+
+export const natsSchema = z.strictObject({
+    mode: z.literal("supercluster"),
+    clusters: z.array(natsClusterSchema).min(1),
+    /** TLS for routes, gateways and leafnodes; certificates come from stack secrets. */
+    tls: z.boolean().default(false),
+});
+
+export const replicationSchema = z.strictObject({
+    postgresql: postgresReplicationSchema,
+    qdrant: qdrantReplicationSchema,
+    neo4j: neo4jReplicationSchema,
+    redis: redisReplicationSchema,
+    nats: natsSchema,
+});
+
+/** How a service instance behaves on a node (seed 000's distribution table). */
+export const placementRole = z.enum(["active", "standby", "read", "worker"]);
+
+export const serviceSchema = z.strictObject({
+    image: imageSchema,
+    /** Listening port; 0 for workers that serve nothing. */
+    port: z.number().int().min(0).max(65535),
+    healthPath: z.string().startsWith("/").default("/health"),
+    metricsPath: z.string().startsWith("/").optional(),
+    /** node -> role; seed 000's table ("✓ (standby)" is `standby`). */
+    placement: z.record(nodeName, placementRole),
+    gpu: z.boolean().default(false),
+    memoryMb: z.number().int().min(16).default(512),
+    cpus: z.number().positive().optional(),
+    command: z.array(z.string()).optional(),
+    /** Which platform services this one is wired to; each gets env and credentials. */
+    uses: z
+        .array(z.enum(["nats", "postgres", "redis", "qdrant", "neo4j", "s3"]))
+        .default([]),
+    /** Database (and owner role) of its own on the PostgreSQL primary. */
+    database: z.string().regex(/^[a-z][a-z0-9_]{0,62}$/).optional(),
+    env: z.record(z.string(), z.string()).default({}),
+});
+
+export const ingressSchema = z.strictObject({
+    /** Nodes that run HAProxy with public 80/443. */
+    nodes: z.array(nodeName).min(1),
+    hosts: z
+        .array(
+            z.strictObject({
+                domain: z.string().regex(/^[a-z0-9.-]+$/),
+                /** Service that serves this host (a key of `services`, or `daedalus`). */
+                service: z.string().min(1),
+                healthPath: z.string().startsWith("/").optional(),
+            }),
+        )
+        .min(1),
+    /** Create DNS records for the public names (needs a DNS provider token). */
+    dns: z.strictObject({ zone: z.string().min(1) }).optional(),
+});
+
+export const daedalusSchema = z.strictObject({
+    node: nodeName,
+    apiImage: imageSchema,
+    nginxImage: imageSchema,
+    /** Networks allowed to read /metrics (seed 004). */
+    metricsAllow: z.array(cidr).default(["10.10.0.0/24", "172.16.0.0/12", "127.0.0.0/8"]),
+    bucket: z.string().default("daedalus"),
+    database: z.string().default("daedalus"),
+});
+
+export const monitoringSchema = z.strictObject({
+    node: nodeName,
+    /** Base URL of docs/runbooks.md, used in every alert's runbook_url. */
+    runbookBaseUrl: z.string().url(),
+    receivers: z
+        .array(
+            z.discriminatedUnion("kind", [
+                z.strictObject({ kind: z.literal("webhook"), name: z.string(), url: z.string().url() }),
+                z.strictObject({ kind: z.literal("email"), name: z.string(), to: z.string().email(), from: z.string().email(), smarthost: z.string() }),
+                z.strictObject({ kind: z.literal("telegram"), name: z.string(), chatId: z.number().int() }),
+            ]),
+        )
+        .default([]),
+});
+
+export const minioSchema = z.strictObject({
+    node: nodeName,
+    image: imageSchema,
+    buckets: z.array(z.string().regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/)).default([]),
+});
+
+export const topologySchema = z.strictObject({
+    /** Public base domain, e.g. daarion.city. */
+    domain: z.string().min(1),
+    network: networkSchema,
+    /** Source ranges allowed to SSH into cloud nodes. */
+    adminCidrs: z.array(cidr).min(1),
+    /** Names of SSH keys already uploaded to the Hetzner Cloud project. */
+    sshKeys: z.array(z.string().min(1)).default([]),
+    nodes: z.record(nodeName, nodeSchema),
+    replication: replicationSchema,
+    services: z.record(z.string().regex(NAME), serviceSchema),
+    /** Images of the platform's own servers (postgres, redis, nats, ...). */
+    images: z.record(z.string(), imageSchema).default({}),
+    ingress: ingressSchema.optional(),
+    daedalus: daedalusSchema.optional(),
+    monitoring: monitoringSchema.optional(),
+    minio: minioSchema.optional(),
+});
+
+/** Settings of one stack (Pulumi.<stack>.yaml). */
+export const stackSettingsSchema = z.strictObject({
+    /** Which node this stack deploys; `all` deploys every node on the local Docker engine. */
+    node: z.union([nodeName, z.literal("all")]),
+    /**
+     * Stack that owns the shared secrets and the private network (the primary's stack),
+     * e.g. `acme/daarion/node1`. Unset in the owning stack itself.
+     */
+    sharedStack: z.string().min(1).optional(),
+    /** Docker engine for `node: all`. @default unix:///var/run/docker.sock */
+    localDockerHost: z.string().default("unix:///var/run/docker.sock"),
+    /** The local engine has an NVIDIA GPU: keep GPU device requests in the local stack. */
+    localGpu: z.boolean().default(false),
+});
+
+export type Topology = z.infer<typeof topologySchema>;
+export type NodeSpec = z.infer<typeof nodeSchema>;
+export type ServiceSpec = z.infer<typeof serviceSchema>;
+export type ImageSpec = z.infer<typeof imageSchema>;
+export type NatsClusterSpec = z.infer<typeof natsClusterSchema>;
+export type StackSettings = z.infer<typeof stackSettingsSchema>;
+export type PlacementRole = z.infer<typeof placementRole>;

@@ -1,0 +1,102 @@
+/**
+ * Starts Debian's nats-server with configs rendered by components/nats/render.ts. Only the
+ * JetStream store directory is substituted (through the renderer's `paths` input).
+ */
+import { strict as assert } from "node:assert";
+import { spawnSync } from "node:child_process";
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { renderNatsServerConfig } from "../../components/nats/render";
+import { NatsSuperclusterSpec, findServer, natsPorts } from "../../components/nats/types";
+import { RunningProcess, getJson, makeTempDir, requireBinary, startProcess, waitFor, waitForTcp } from "../support/process";
+
+/** `nats-server -t`: exits non-zero on syntax errors and unknown keys (it does not start subsystems). */
+export function checkNatsConfig(binary: string, confPath: string): void {
+    const res = spawnSync(binary, ["-t", "-c", confPath], { encoding: "utf8" });
+    const out = `${res.stdout}${res.stderr}`;
+    assert.equal(res.status, 0, `nats-server -t rejected ${confPath}: ${out}`);
+    assert.match(out, /is valid/, `nats-server -t output: ${out}`);
+}
+
+export interface StartedServer {
+    readonly name: string;
+    readonly host: string;
+    readonly confPath: string;
+    readonly monitorUrl: string;
+    proc: RunningProcess;
+}
+
+export class NatsTopologyHarness {
+    readonly dir: string;
+    readonly servers = new Map<string, StartedServer>();
+    private readonly binary = requireBinary("nats-server");
+
+    constructor(readonly spec: NatsSuperclusterSpec, prefix: string) {
+        this.dir = makeTempDir(prefix);
+    }
+
+    /** Render, check with `nats-server -t`, and write each server's config. */
+    render(serverName: string): string {
+        const confPath = path.join(this.dir, `${serverName}.conf`);
+        const storeDir = path.join(this.dir, serverName, "jetstream");
+        fs.mkdirSync(storeDir, { recursive: true });
+        fs.writeFileSync(confPath, renderNatsServerConfig(this.spec, serverName, { storeDir }), { mode: 0o600 });
+        checkNatsConfig(this.binary, confPath);
+        return confPath;
+    }
+
+    async start(serverNames: string[]): Promise<void> {
+        for (const name of serverNames) {
+            const confPath = this.render(name);
+            const { server } = findServer(this.spec, name);
+            const ports = natsPorts(this.spec);
+            const proc = startProcess(name, this.binary, ["-c", confPath]);
+            this.servers.set(name, { name, host: server.host, confPath, monitorUrl: `http://${server.host}:${ports.monitor}`, proc });
+        }
+        for (const name of serverNames) {
+            const s = this.servers.get(name)!;
+            await waitForTcp(s.host, natsPorts(this.spec).client, 20_000).catch((err) => {
+                throw new Error(`${name} did not start: ${err.message}\n${s.proc.output()}`);
+            });
+        }
+    }
+
+    /** Restart a stopped server with the same (already rendered) config and store. */
+    restart(name: string): void {
+        const s = this.servers.get(name)!;
+        s.proc = startProcess(name, this.binary, ["-c", s.confPath]);
+    }
+
+    server(name: string): StartedServer {
+        const s = this.servers.get(name);
+        if (!s) throw new Error(`server ${name} not started`);
+        return s;
+    }
+
+    async monitor<T = any>(name: string, endpoint: string): Promise<T> {
+        return getJson<T>(`${this.server(name).monitorUrl}${endpoint}`);
+    }
+
+    async waitForRoutes(names: string[], expected: number): Promise<void> {
+        for (const name of names) {
+            await waitFor(`${name} to have ${expected} route(s)`, async () => (await this.monitor(name, "/routez")).num_routes === expected, 20_000);
+        }
+    }
+
+    /** Waits until the JetStream meta group of the server's cluster has a leader; returns its name. */
+    async waitForMetaLeader(name: string, timeoutMs = 20_000): Promise<string> {
+        return waitFor(`JetStream meta leader seen by ${name}`, async () => (await this.monitor(name, "/jsz")).meta_cluster?.leader as string | undefined, timeoutMs);
+    }
+
+    logs(): string {
+        return [...this.servers.values()].map((s) => `--- ${s.name}\n${s.proc.output().slice(-4000)}`).join("\n");
+    }
+
+    async stopAll(): Promise<void> {
+        await Promise.all([...this.servers.values()].map((s) => s.proc.stop()));
+    }
+
+    cleanup(): void {
+        fs.rmSync(this.dir, { recursive: true, force: true });
+    }
+}
