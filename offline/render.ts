@@ -9,6 +9,9 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import { parse } from "yaml";
+import { loadConfig } from "../stacks/config";
+import { MODULES } from "../stacks/modules";
+import { secretCatalogue } from "../stacks/program";
 
 /** Pulumi's wire marker of a secret value (runtime/rpc.ts specialSigKey / specialSecretSig). */
 const SIG_KEY = "4dabf18193072939515e22adb298388d";
@@ -172,7 +175,8 @@ function fakeState(type: string, name: string, inputs: Record<string, unknown>, 
         case "docker:index/image:Image":
             return { ...inputs, repoDigest: `${String(inputs.imageName)}@${fakeDigest(String(inputs.imageName))}` };
         case "pulumi:pulumi:StackReference":
-            return { ...inputs, outputs: stackOutputs };
+            // The owner exports its shared secrets as a secret output, the rest in plain text.
+            return { ...inputs, outputs: stackOutputs, secretOutputNames: ["sharedSecrets"] };
         default:
             return { ...inputs };
     }
@@ -196,14 +200,12 @@ export async function renderStack(stack: string, options: RenderOptions = {}): P
     }
 
     // What a non-owner stack reads from the owner's outputs: placeholders for every shared secret.
-    const { loadConfig } = await import("../stacks/config");
-    const { secretCatalogue } = await import("../stacks/program");
-    const { MODULES } = await import("../stacks/modules");
     const ownerOutputs: Record<string, unknown> = { networkId: 4711, placementGroupId: 4712 };
     try {
         const topology = config["daarion:topology"];
-        const parsed = loadConfig(stack, { topology, settings: { node: config["daarion:node"] } });
-        ownerOutputs.sharedSecrets = pulumi.secret(Object.fromEntries(secretCatalogue(parsed.topology, MODULES).map((s) => [s.name, placeholderFor(`shared-secrets-${s.name}`)])));
+        const settings = Object.fromEntries(Object.entries(config).filter(([k]) => k.startsWith("daarion:") && !["daarion:topology", "daarion:overrides", "daarion:secrets"].includes(k)).map(([k, v]) => [k.slice("daarion:".length), v]));
+        const parsed = loadConfig(stack, { topology, settings, overrides: config["daarion:overrides"] });
+        ownerOutputs.sharedSecrets = Object.fromEntries(secretCatalogue(parsed.topology, MODULES).map((s) => [s.name, placeholderFor(`shared-secrets-${s.name}`)]));
     } catch {
         // An invalid config is reported by the program itself below, with every key named.
     }

@@ -43,3 +43,13 @@ export function respPingProbe(port: number): string[] {
     checkPort(port);
     return ["CMD", "bash", "-c", `exec 3<>/dev/tcp/127.0.0.1/${port} && printf 'PING\\r\\n' >&3 && IFS= read -r -t 4 line <&3 && [[ $line == +PONG* ]]`];
 }
+
+/**
+ * For workers that serve nothing: healthy while the process keeps touching `file` (from its main
+ * loop), so a wedged worker turns unhealthy even though its process is alive.
+ */
+export function heartbeatProbe(file: string, maxAgeSeconds: number): string[] {
+    if (!/^\/[A-Za-z0-9._/-]+$/.test(file)) throw new Error(`heartbeat file '${file}' must be an absolute path of [A-Za-z0-9._/-]`);
+    if (!Number.isInteger(maxAgeSeconds) || maxAgeSeconds < 1) throw new Error(`heartbeat age ${maxAgeSeconds} must be a positive integer`);
+    return ["CMD", "python3", "-c", `import os,sys,time; sys.exit(0 if time.time() - os.path.getmtime('${file}') < ${maxAgeSeconds} else 1)`];
+}

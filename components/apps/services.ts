@@ -7,7 +7,7 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import { ImageSource, WorkloadSpec } from "../workload/spec";
-import { httpProbe } from "./healthcheck";
+import { heartbeatProbe, httpProbe } from "./healthcheck";
 
 /** How an instance behaves on a node ("✓ (standby)" in seed 000's table is `standby`). */
 export type PlacementRole = "active" | "standby" | "read" | "worker";
@@ -124,31 +124,8 @@ export const SERVICE_TITLES: Readonly<Record<string, string>> = {
     "crewai-worker": "CrewAI Worker",
     ingest: "Ingest",
     parser: "Parser",
+    "async-worker": "Async Workers",
 };
-
-/**
- * Seed 000's distribution, for the node names node1 (primary, GPU), node2 (replica), node3 (edge).
- * Images are not part of the seed: they come from config, pinned by digest.
- * CrewAI Worker doubles as seed 000's "async workers" on node2 (role `worker`).
- */
-export function seed000Services(images: Readonly<Record<string, ImageSource>>): Record<string, AppServiceConfig> {
-    const all = ALL_DEPENDENCIES;
-    const image = (name: string): ImageSource => {
-        const i = images[name];
-        if (!i) throw new Error(`seed000Services: no image for '${name}'`);
-        return i;
-    };
-    return {
-        gateway: { image: image("gateway"), port: 9300, placement: { node1: "active", node2: "active", node3: "active" }, memoryMb: 1024, uses: all },
-        router: { image: image("router"), port: 9102, placement: { node1: "active", node2: "standby" }, memoryMb: 1024, uses: all },
-        swapper: { image: image("swapper"), port: 8890, placement: { node1: "active" }, gpu: true, memoryMb: 16384, uses: all },
-        "memory-service": { image: image("memory-service"), port: 8000, placement: { node1: "active", node2: "read" }, memoryMb: 2048, uses: all },
-        crewai: { image: image("crewai"), port: 9010, placement: { node1: "active" }, memoryMb: 2048, uses: all },
-        "crewai-worker": { image: image("crewai-worker"), port: 9011, placement: { node1: "active", node2: "worker" }, memoryMb: 2048, uses: all },
-        ingest: { image: image("ingest"), port: 8100, placement: { node1: "active" }, memoryMb: 1024, uses: all },
-        parser: { image: image("parser"), port: 8101, placement: { node1: "active" }, memoryMb: 2048, uses: all },
-    };
-}
 
 const SERVICE_NAME = /^[a-z][a-z0-9-]{0,30}$/;
 const ENV_KEY = /^[A-Za-z_][A-Za-z0-9_]*$/;
@@ -301,19 +278,8 @@ export function buildAppWorkload(name: string, svc: AppServiceConfig, node: AppN
     const healthcheck =
         svc.port > 0
             ? { test: httpProbe("python", svc.port, healthPath), interval: "15s", timeout: "5s", retries: 3, startPeriod: "60s" }
-            : {
-                  // No port: the worker touches HEALTH_FILE from its main loop; a stale file means stuck.
-                  test: [
-                      "CMD",
-                      "python3",
-                      "-c",
-                      `import os,sys,time; sys.exit(0 if time.time() - os.path.getmtime('${WORKER_HEALTH_FILE}') < ${WORKER_HEARTBEAT_SECONDS} else 1)`,
-                  ],
-                  interval: "30s",
-                  timeout: "5s",
-                  retries: 3,
-                  startPeriod: "60s",
-              };
+            : // No port: the worker touches HEALTH_FILE from its main loop; a stale file means stuck.
+              { test: heartbeatProbe(WORKER_HEALTH_FILE, WORKER_HEARTBEAT_SECONDS), interval: "30s", timeout: "5s", retries: 3, startPeriod: "60s" };
     return {
         name,
         service: name,

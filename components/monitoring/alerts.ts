@@ -787,7 +787,7 @@ export function validateRuleGroups(groups: readonly RuleGroup[]): string[] {
         g.rules.forEach((r, i) => {
             const rat = `${at}.rules[${i}]`;
             if (!/^[A-Z][A-Za-z0-9]*$/.test(r.name)) errors.push(`${rat}.name: '${r.name}' must be CamelCase`);
-            const key = `${r.name}/${r.severity}`;
+            const key = `${r.name}/${r.severity}${JSON.stringify(Object.entries(r.labels).sort())}`;
             if (seen.has(key)) errors.push(`${rat}: duplicate alert ${key}`);
             seen.add(key);
             if (r.for !== undefined && !/^(\d+(ms|s|m|h|d|w|y))+$/.test(r.for)) errors.push(`${rat}.for: '${r.for}' is not a Prometheus duration`);

@@ -50,8 +50,13 @@ export interface NatsStreamDef {
     /** -1 = unlimited. */
     readonly maxBytes: number;
     readonly replicas: number;
-    /** JetStream domain the stream lives in (the cluster whose servers store it). */
+    /** JetStream domain the stream lives in. */
     readonly domain: string;
+    /**
+     * Cluster whose servers store it (a gateway-joined domain spans several clusters; a stream is
+     * placed in the cluster of the server that created it).
+     */
+    readonly cluster?: string;
     /** Window for `Nats-Msg-Id` de-duplication of retried publishes. @default 120 */
     readonly duplicateWindowSeconds?: number;
 }
@@ -69,6 +74,8 @@ export interface NatsKeyValueDef {
     /** -1 = unlimited. */
     readonly maxBytes: number;
     readonly domain: string;
+    /** See NatsStreamDef.cluster. */
+    readonly cluster?: string;
 }
 
 export interface NatsSubjectRouting {
@@ -122,6 +129,7 @@ export function natsSubjectRouting(spec: NatsSuperclusterSpec, coreCluster?: str
         maxBytes: -1,
         replicas,
         domain,
+        cluster: core.name,
         duplicateWindowSeconds: 120,
     });
     const bucket = (name: string, description: string, history: number, ttlSeconds: number): NatsKeyValueDef => ({
@@ -133,6 +141,7 @@ export function natsSubjectRouting(spec: NatsSuperclusterSpec, coreCluster?: str
         storage: "file",
         maxBytes: -1,
         domain,
+        cluster: core.name,
     });
     const nodes = [...new Set(spec.clusters.flatMap((c) => c.servers.map((s) => s.node)))];
     const edgeLocalSubjects = spec.edgeLocalSubjects ?? EDGE_LOCAL_SUBJECTS;

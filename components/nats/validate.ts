@@ -3,7 +3,7 @@
  * deployment; warnings are advisory (the policy pack re-checks them). Every issue names the
  * key path inside the NATS topology (prefixed with `pathPrefix`, e.g. `nats.`).
  */
-import { NatsKeyValueDef, NatsStreamDef } from "./subjects";
+import { NODE_LOCAL_SUBJECTS, NatsKeyValueDef, NatsStreamDef } from "./subjects";
 import { DEFAULT_APP_ACCOUNT, DEFAULT_SYSTEM_ACCOUNT, NatsSuperclusterSpec, natsPorts } from "./types";
 
 export interface NatsIssue {
@@ -68,7 +68,9 @@ export function validateNatsTopology(spec: NatsSuperclusterSpec, options: NatsVa
     const clusterByName = new Map<string, number>();
     const serverNames = new Map<string, string>();
     const hosts = new Map<string, string>();
-    const domains = new Map<string, string>();
+    /** domain -> clusters using it */
+    const domains = new Map<string, string[]>();
+    const gatewaysOn = (spec.gateways ?? true) && spec.clusters.filter((c) => c.leafnodeTo === undefined).length >= 2;
     spec.clusters.forEach((cluster, ci) => {
         const cp = `clusters[${ci}]`;
         if (!NAME.test(cluster.name)) err(`${cp}.name`, `cluster name '${cluster.name}' must match ${NAME} (it is also the gateway name)`);
@@ -96,9 +98,15 @@ export function validateNatsTopology(spec: NatsSuperclusterSpec, options: NatsVa
                     : `JetStream cluster '${cluster.name}' needs a domain`);
             } else if (!NAME.test(js.domain)) {
                 err(`${jp}.domain`, `JetStream domain '${js.domain}' must match ${NAME}`);
-            } else if (domains.has(js.domain)) {
-                err(`${jp}.domain`, `JetStream domain '${js.domain}' is also used by cluster '${domains.get(js.domain)}'; every JetStream cluster needs its own`);
-            } else domains.set(js.domain, cluster.name);
+            } else {
+                const owners = domains.get(js.domain) ?? [];
+                // Full clusters joined by gateways legitimately share the supercluster's domain (checked below).
+                const shared = gatewaysOn && cluster.leafnodeTo === undefined && owners.every((o) => spec.clusters[clusterByName.get(o)!].leafnodeTo === undefined);
+                if (owners.length > 0 && !shared) {
+                    err(`${jp}.domain`, `JetStream domain '${js.domain}' is also used by cluster '${owners[0]}'; every leaf (and every cluster not joined by gateways) needs its own domain`);
+                }
+                domains.set(js.domain, [...owners, cluster.name]);
+            }
             for (const key of ["maxMemory", "maxFile"] as const) {
                 const v = js[key];
                 if (typeof v === "number" ? !(Number.isInteger(v) && v > 0) : !SIZE.test(v)) err(`${jp}.${key}`, `'${v}' is not a size (bytes or e.g. 512M, 10G)`);
@@ -131,8 +139,16 @@ export function validateNatsTopology(spec: NatsSuperclusterSpec, options: NatsVa
 
     const full = spec.clusters.filter((c) => c.leafnodeTo === undefined);
     if (spec.clusters.length > 0 && full.length === 0) err("clusters", "every cluster is a leafnode: at least one full cluster must accept the leaf links");
-    if (full.length >= 2 && (spec.gateways ?? true)) {
-        if ((spec.nodeLocalSubjects ?? ["node.*.local.>"]).length > 0) {
+    const fullJs = full.filter((c) => c.jetstream && c.jetstream.domain.trim() !== "");
+    if (gatewaysOn && new Set(fullJs.map((c) => c.jetstream!.domain)).size > 1) {
+        const ci = spec.clusters.indexOf(fullJs.find((c) => c.jetstream!.domain !== fullJs[0].jetstream!.domain)!);
+        err(
+            `clusters[${ci}].jetstream.domain`,
+            `full clusters joined by gateways form one JetStream meta group, so they must share one domain: ${fullJs.map((c) => `'${c.name}' has '${c.jetstream!.domain}'`).join(", ")} (nats-server 2.9 otherwise lists the other cluster's servers as offline meta peers)`,
+        );
+    }
+    if (gatewaysOn) {
+        if ((spec.nodeLocalSubjects ?? NODE_LOCAL_SUBJECTS).length > 0) {
             warn("gateways", "nats-server 2.9 has no subject permissions on gateways: node-local subjects are kept off routes and leaf links, but a subscriber in another full cluster can still receive them");
         }
     } else if (full.length >= 2) {
@@ -178,9 +194,24 @@ export function validateNatsTopology(spec: NatsSuperclusterSpec, options: NatsVa
         }
     }
 
-    const sizeOfDomain = (domain: string): number | undefined => {
-        const name = domains.get(domain);
-        return name === undefined ? undefined : spec.clusters[clusterByName.get(name)!].servers.length;
+    /**
+     * Size of the cluster that stores an asset: its placement cluster, else the largest cluster of
+     * the domain (a stream lives in one cluster, so R can never exceed that).
+     */
+    const sizeOf = (path: string, domain: string, cluster: string | undefined): number | undefined => {
+        const names = domains.get(domain);
+        if (names === undefined) {
+            err(`${path}.domain`, `no JetStream cluster has domain '${domain}'`);
+            return undefined;
+        }
+        if (cluster !== undefined) {
+            if (!names.includes(cluster)) {
+                err(`${path}.cluster`, `cluster '${cluster}' is not a JetStream cluster of domain '${domain}'`);
+                return undefined;
+            }
+            return spec.clusters[clusterByName.get(cluster)!].servers.length;
+        }
+        return Math.max(...names.map((n) => spec.clusters[clusterByName.get(n)!].servers.length));
     };
     const streamNames = new Set<string>();
     const bySubjectDomain: { domain: string; subject: string; owner: string }[] = [];
@@ -189,9 +220,8 @@ export function validateNatsTopology(spec: NatsSuperclusterSpec, options: NatsVa
         if (!NAME.test(s.name)) err(`${p}.name`, `stream name '${s.name}' must match ${NAME}`);
         if (streamNames.has(`${s.domain}/${s.name}`)) err(`${p}.name`, `duplicate stream '${s.name}' in domain '${s.domain}'`);
         streamNames.add(`${s.domain}/${s.name}`);
-        const n = sizeOfDomain(s.domain);
-        if (n === undefined) err(`${p}.domain`, `stream '${s.name}': no JetStream cluster has domain '${s.domain}'`);
-        else if (s.replicas > n) err(`${p}.replicas`, `stream '${s.name}' wants ${s.replicas} replicas but its cluster (domain '${s.domain}') has ${n} server(s)`);
+        const n = sizeOf(p, s.domain, s.cluster);
+        if (n !== undefined && s.replicas > n) err(`${p}.replicas`, `stream '${s.name}' wants ${s.replicas} replicas but its cluster (domain '${s.domain}') has ${n} server(s)`);
         if (!(Number.isInteger(s.replicas) && s.replicas >= 1 && s.replicas <= 5)) err(`${p}.replicas`, `stream '${s.name}': replicas must be 1..5`);
         if (s.subjects.length === 0) err(`${p}.subjects`, `stream '${s.name}' has no subjects`);
         s.subjects.forEach((subject, j) => {
@@ -210,9 +240,8 @@ export function validateNatsTopology(spec: NatsSuperclusterSpec, options: NatsVa
         if (!NAME.test(kv.bucket)) err(`${p}.bucket`, `bucket name '${kv.bucket}' must match ${NAME}`);
         if (buckets.has(`${kv.domain}/${kv.bucket}`)) err(`${p}.bucket`, `duplicate bucket '${kv.bucket}' in domain '${kv.domain}'`);
         buckets.add(`${kv.domain}/${kv.bucket}`);
-        const n = sizeOfDomain(kv.domain);
-        if (n === undefined) err(`${p}.domain`, `bucket '${kv.bucket}': no JetStream cluster has domain '${kv.domain}'`);
-        else if (kv.replicas > n) err(`${p}.replicas`, `bucket '${kv.bucket}' wants ${kv.replicas} replicas but its cluster (domain '${kv.domain}') has ${n} server(s)`);
+        const n = sizeOf(p, kv.domain, kv.cluster);
+        if (n !== undefined && kv.replicas > n) err(`${p}.replicas`, `bucket '${kv.bucket}' wants ${kv.replicas} replicas but its cluster (domain '${kv.domain}') has ${n} server(s)`);
         if (!(Number.isInteger(kv.history) && kv.history >= 1 && kv.history <= 64)) err(`${p}.history`, `bucket '${kv.bucket}': history must be 1..64`);
     });
 

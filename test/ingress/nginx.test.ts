@@ -4,17 +4,33 @@
  * address (the client socket is bound to different 127.x addresses).
  */
 import * as assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { daedalusNginxConfig } from "../../components/apps/daedalus";
 import { DAEDALUS_METRICS_NETWORKS, DaedalusNginxSpec, renderDaedalusNginxConfig, validateDaedalusNginxSpec } from "../../components/ingress/nginx";
-import { makeTempDir, requireBinary, run, RunningProcess, startProcess, stopAllProcesses, waitFor, waitForTcp } from "../support/process";
+import { makeTempDir, requireBinary, RunningProcess, startProcess, stopAllProcesses, waitFor, waitForTcp } from "../support/process";
 import { freePort, request, startUpstream, Upstream } from "./support";
 
 const NODE1 = "127.0.1.11";
 const ALLOWED = "127.0.1.21";
 const DENIED = "127.0.1.22";
 const PROXY = "127.0.1.23";
+
+/**
+ * nginx reopens /dev/stdout for the access log. Node gives children sockets, not pipes, on fd 1/2,
+ * and opening a socket through /dev/stdout fails (ENXIO); Docker gives containers pipes. So nginx
+ * gets a regular file on fd 1/2 here, the closest stand-in that reopens the same way.
+ */
+function nginxTest(nginx: string, file: string, logFile: string): void {
+    const fd = fs.openSync(logFile, "a");
+    try {
+        const r = spawnSync(nginx, ["-t", "-q", "-c", file], { stdio: ["ignore", fd, fd] });
+        if (r.status !== 0) throw new Error(`nginx -t -c ${file} failed (${r.status}):\n${fs.readFileSync(logFile, "utf8")}`);
+    } finally {
+        fs.closeSync(fd);
+    }
+}
 
 /** A world-readable temp dir: nginx workers run as `nobody` when the master is root. */
 function readableTempDir(prefix: string): string {
@@ -62,7 +78,7 @@ describe("ingress/nginx: nginx -t on every rendered config", () => {
     const check = (name: string, text: string) => {
         const file = path.join(dir, `${name}.conf`);
         fs.writeFileSync(file, text);
-        run(nginx, ["-t", "-q", "-c", file]);
+        nginxTest(nginx, file, path.join(dir, `${name}.log`));
     };
     const paths = () => ({ pidFile: path.join(dir, "nginx.pid"), tempDir: path.join(dir, "tmp"), root: dir });
 
@@ -96,6 +112,9 @@ describe("ingress/nginx: Debian nginx on loopback", function () {
     let api: Upstream;
     let proc: RunningProcess;
     let port: number;
+    let logFile: string;
+    let logFd: number | undefined;
+    const output = () => (logFile && fs.existsSync(logFile) ? fs.readFileSync(logFile, "utf8") : "");
 
     before(async () => {
         const nginx = requireBinary("nginx");
@@ -113,18 +132,21 @@ describe("ingress/nginx: Debian nginx on loopback", function () {
         );
         const file = path.join(dir, "nginx.conf");
         fs.writeFileSync(file, text);
-        run(nginx, ["-t", "-q", "-c", file]);
+        logFile = path.join(dir, "stdout.log");
+        nginxTest(nginx, file, logFile);
+        logFd = fs.openSync(logFile, "a");
         // The official image starts nginx the same way: foreground via -g, not via the config.
-        proc = startProcess("nginx", nginx, ["-c", file, "-g", "daemon off;"]);
+        proc = startProcess("nginx", nginx, ["-c", file, "-g", "daemon off;"], { stdio: ["ignore", logFd, logFd] });
         await waitForTcp(NODE1, port, 15_000);
     });
     after(async () => {
         await stopAllProcesses();
+        if (logFd !== undefined) fs.closeSync(logFd);
         if (api) await api.close();
         if (dir) fs.rmSync(dir, { recursive: true, force: true });
     });
     afterEach(function () {
-        if (this.currentTest?.state === "failed" && proc) console.error(proc.output().slice(-4000));
+        if (this.currentTest?.state === "failed" && proc) console.error(output().slice(-4000));
     });
 
     const get = (p: string, localAddress: string, headers: Record<string, string> = {}) =>
@@ -177,7 +199,7 @@ describe("ingress/nginx: Debian nginx on loopback", function () {
 
     it("writes one JSON access-log line per request to stdout, labelled unit=daedalus", async () => {
         await get("/api/log-probe", DENIED);
-        const line = await waitFor("the access-log line", () => proc.output().split("\n").find((l) => l.includes("/api/log-probe")), 5_000);
+        const line = await waitFor("the access-log line", () => output().split("\n").find((l) => l.includes("/api/log-probe")), 5_000);
         const entry = JSON.parse(line) as Record<string, unknown>;
         assert.equal(entry.unit, "daedalus");
         assert.equal(entry.component, "nginx");

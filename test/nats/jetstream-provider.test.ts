@@ -7,7 +7,9 @@ import { strict as assert } from "node:assert";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
-import { connect, NatsConnection } from "@nats-io/transport-node";
+import { connect } from "@nats-io/transport-node";
+
+type NatsConnection = Awaited<ReturnType<typeof connect>>;
 import { jetstream, jetstreamManager } from "@nats-io/jetstream";
 import { Kvm } from "@nats-io/kv";
 import {
@@ -147,8 +149,8 @@ describe("nats: JetStream dynamic provider (real nats-server)", function () {
         it("the server itself rejects what diff classifies as replace (storage, retention)", async () => {
             const jsm = await jetstreamManager(nc, { domain: "core" });
             const current = (await jsm.streams.info("PROVIDER_TEST")).config;
-            await assert.rejects(jsm.streams.update("PROVIDER_TEST", { ...current, storage: "memory" as never }), /storage/i);
-            await assert.rejects(jsm.streams.update("PROVIDER_TEST", { ...current, retention: "workqueue" as never }), /retention/i);
+            await assert.rejects(jsm.streams.update("PROVIDER_TEST", { ...current, storage: "memory" } as never), /storage/i);
+            await assert.rejects(jsm.streams.update("PROVIDER_TEST", { ...current, retention: "workqueue" } as never), /retention/i);
             await assert.rejects(updateNatsStream(baseStream, { ...baseStream, storage: "memory" }), /replace required/);
         });
 

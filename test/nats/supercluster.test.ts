@@ -11,7 +11,9 @@
  * fails (no ack) while the leaf link is down, which the publisher sees and retries.
  */
 import { strict as assert } from "node:assert";
-import { connect, NatsConnection } from "@nats-io/transport-node";
+import { connect } from "@nats-io/transport-node";
+
+type NatsConnection = Awaited<ReturnType<typeof connect>>;
 import { jetstream, jetstreamManager } from "@nats-io/jetstream";
 import { Kvm } from "@nats-io/kv";
 import { createNatsKeyValue, createNatsStream, NatsConnectionArgs } from "../../components/nats/jetstream-provider";
@@ -171,8 +173,8 @@ describe("nats: seed 000 supercluster on real nats-server (2-server core + edge 
         const core = await client(NODE_IPS.node1);
         const jsm = await jetstreamManager(core, { domain: "core" });
         const stored = await jsm.streams.getMessage("MESSAGES", { seq: ack.seq });
-        assert.equal(stored.subject, "message.chat-1.m1");
-        assert.equal(stored.string(), "hello from the edge");
+        assert.equal(stored?.subject, "message.chat-1.m1");
+        assert.equal(stored?.string(), "hello from the edge");
         // Seed 001: council broadcasts from the edge are captured too.
         const council = await jetstream(edge).publish("chorus.councils.forming", JSON.stringify({ council: "c1" }));
         assert.equal(council.stream, "CHORUS_COUNCILS");
