@@ -81,6 +81,18 @@ export function deployPlatform(config: LoadedConfig, options: ProgramOptions = {
         sharedLocalNetwork = new docker.Network("local-network", { name: "daarion", driver: "bridge", attachable: true }, { provider: localProvider });
     }
 
+    // Images with a build context are built on the engine running Pulumi and pushed, then every
+    // node pulls exactly the pushed digest.
+    const buildProvider = Object.values(t.services).some((s) => "build" in s.image) ? new docker.Provider("build-docker", {}) : undefined;
+    const stackSecrets = options.stackSecrets ?? pulumi.secret<Record<string, string>>({});
+    const registry = t.registry
+        ? {
+              server: t.registry.server,
+              username: stackSecrets.apply((s) => s.registryUsername ?? ""),
+              password: pulumi.secret(stackSecrets.apply((s) => s.registryPassword ?? "")),
+          }
+        : undefined;
+
     const resolver = local ? localResolver() : hostResolver(Object.fromEntries(Object.entries(t.nodes).map(([n, s]) => [n, s.privateIp])));
     const workloads = new Map<string, DockerWorkload>();
     const base: DeploymentContext = {
@@ -89,7 +101,7 @@ export function deployPlatform(config: LoadedConfig, options: ProgramOptions = {
         primaryNode,
         resolver,
         secrets,
-        stackSecrets: options.stackSecrets ?? pulumi.secret<Record<string, string>>({}),
+        stackSecrets,
         workloads,
         warn,
     };
@@ -135,6 +147,8 @@ export function deployPlatform(config: LoadedConfig, options: ProgramOptions = {
                         privateBindIp: local ? undefined : spec.privateIp,
                         ingressBindIp: local ? "127.0.0.1" : "0.0.0.0",
                         dropGpu,
+                        buildProvider,
+                        registry,
                         dependsOn: [...after, ...(opts.dependsOn ?? [])],
                     },
                     { parent: opts.parent ?? node },

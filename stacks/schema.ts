@@ -265,6 +265,11 @@ export const topologySchema = z.strictObject({
     nodes: z.record(nodeName, nodeSchema),
     replication: replicationSchema,
     services: z.record(z.string().regex(NAME), serviceSchema),
+    /**
+     * Registry that images with a `build` context are pushed to; credentials come from the stack
+     * secrets `registryUsername` / `registryPassword`.
+     */
+    registry: z.strictObject({ server: z.string().min(1) }).optional(),
     /** Images of the platform's own servers (postgres, redis, nats, ...). */
     images: z.record(z.string(), imageSchema).default({}),
     ingress: ingressSchema.optional(),

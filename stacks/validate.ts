@@ -126,6 +126,8 @@ export function validateTopology(t: Topology): Finding[] {
         }
     }
 
+    const built = Object.entries(t.services).filter(([, spec]) => "build" in spec.image).map(([name]) => name);
+    if (built.length > 0 && !t.registry) error("registry", `services ${built.join(", ")} are built from a context, so a registry to push them to is required`);
     const unpinned = Object.entries(t.services).filter(([, spec]) => !("build" in spec.image) && !spec.image.digest).map(([name]) => name);
     if (unpinned.length > 0) {
         warn("services.*.image", `not pinned by digest (a re-pushed tag changes what runs without a diff): ${unpinned.join(", ")}`);

@@ -178,11 +178,13 @@ function resourceProperties(meta: StepEventMetadata, known: readonly KnownPerman
 export function buildDriftReport(events: readonly EngineEvent[], options: BuildOptions): DriftReport {
     const known = options.knownDiffs ?? KNOWN_PERMANENT_DIFFS;
     const steps = new Map<string, StepEventMetadata>();
+    /** URNs whose step completed (outputs event): only then does a missing new state mean "deleted". */
+    const completed = new Set<string>();
     const errors: string[] = [];
     for (const event of events) {
         const meta = event.resourcePreEvent?.metadata ?? event.resOutputsEvent?.metadata ?? event.resOpFailedEvent?.metadata;
-        if (meta) {
-            if (meta.type === "pulumi:pulumi:Stack" || meta.type.startsWith("pulumi:providers:")) continue;
+        if (meta && meta.type !== "pulumi:pulumi:Stack" && !meta.type.startsWith("pulumi:providers:")) {
+            if (event.resOutputsEvent) completed.add(meta.urn);
             const prev = steps.get(meta.urn);
             const informative = (m: StepEventMetadata) => Boolean(m.detailedDiff || m.diffs?.length || (m.old && m.new));
             if (!prev || informative(meta) || !informative(prev)) steps.set(meta.urn, meta);
@@ -200,7 +202,7 @@ export function buildDriftReport(events: readonly EngineEvent[], options: BuildO
             continue;
         }
         // A refresh whose new state is empty: the resource was deleted outside Pulumi.
-        const deleted = meta.op === "delete" || (meta.op === "refresh" && meta.old !== undefined && meta.new === undefined);
+        const deleted = meta.op === "delete" || (meta.op === "refresh" && completed.has(meta.urn) && meta.old !== undefined && meta.new === undefined);
         const properties = deleted ? [] : resourceProperties(meta, known);
         if (!deleted && properties.length === 0 && meta.op === "refresh") {
             unchanged++;

@@ -7,7 +7,7 @@ import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { renderNatsServerConfig } from "../../components/nats/render";
-import { NatsSuperclusterSpec, findServer, natsPorts } from "../../components/nats/types";
+import { NatsSuperclusterSpec, NatsTlsSpec, findServer, natsPorts } from "../../components/nats/types";
 import { RunningProcess, getJson, makeTempDir, requireBinary, startProcess, waitFor, waitForTcp } from "../support/process";
 
 /** `nats-server -t`: exits non-zero on syntax errors and unknown keys (it does not start subsystems). */
@@ -30,6 +30,8 @@ export class NatsTopologyHarness {
     readonly dir: string;
     readonly servers = new Map<string, StartedServer>();
     private readonly binary = requireBinary("nats-server");
+    /** TLS files substituted for spec.tls paths (through the renderer's `paths` input). */
+    tls?: NatsTlsSpec;
 
     constructor(readonly spec: NatsSuperclusterSpec, prefix: string) {
         this.dir = makeTempDir(prefix);
@@ -40,7 +42,7 @@ export class NatsTopologyHarness {
         const confPath = path.join(this.dir, `${serverName}.conf`);
         const storeDir = path.join(this.dir, serverName, "jetstream");
         fs.mkdirSync(storeDir, { recursive: true });
-        fs.writeFileSync(confPath, renderNatsServerConfig(this.spec, serverName, { storeDir }), { mode: 0o600 });
+        fs.writeFileSync(confPath, renderNatsServerConfig(this.spec, serverName, { storeDir, tls: this.tls }), { mode: 0o600 });
         checkNatsConfig(this.binary, confPath);
         return confPath;
     }

@@ -68,7 +68,7 @@ describe("nats: renderNatsServerConfig", () => {
                 /deny_exports: \["cache\.invalidate\.>", "node\.\*\.local\.>"\]/,
                 /domain: "edge"/,
             ],
-            hasNot: [/^cluster \{/m, /account: "SYS"/, /listen: "127\.0\.1\.13:7422"/],
+            hasNot: [/^cluster \{/m, /^\s+account: "SYS"/m, /listen: "127\.0\.1\.13:7422"/],
         },
         {
             title: "gateway named exactly like its cluster (nats-io/k8s#567), listing the other full cluster only; TLS on every link",

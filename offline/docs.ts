@@ -1,0 +1,11 @@
+/** The generated sections of README.md, computed from the committed config. */
+import * as path from "node:path";
+import { readStackConfig } from "./render";
+import { GeneratedSection, serviceDistributionTable } from "../stacks/docs";
+import { topologySchema } from "../stacks/schema";
+
+export function readmeSections(): GeneratedSection[] {
+    const root = path.resolve(__dirname, "..");
+    const topology = topologySchema.parse(readStackConfig(root, "node1").config["daarion:topology"]);
+    return [{ name: "services", content: serviceDistributionTable(topology) }];
+}
