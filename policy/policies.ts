@@ -31,7 +31,7 @@ import {
     checkNoPrivileged,
 } from "./rules/container";
 import { checkCredentialEnvs, DEFAULT_WEAK_CREDENTIALS, hasCredentialEnv } from "./rules/secrets";
-import { checkServerIgnoresReplacementTriggers, checkServerProtection, checkStatefulProtected, isStatefulResource } from "./rules/stateful";
+import { checkServerIgnoresReplacementTriggers, checkServerProtection, checkStatefulProtected, DEFAULT_STATEFUL_TYPES, isStatefulResource } from "./rules/stateful";
 import { checkServersFirewalledAndPrivate } from "./rules/hcloud";
 import { checkIngressTls } from "./rules/ingress";
 import {
@@ -141,7 +141,7 @@ function report(violations: readonly Violation[], reportViolation: ReportViolati
 
 function resourcePolicy<C extends object>(
     def: Definition<C>,
-    types: readonly string[],
+    types: readonly string[] | ((config: C) => readonly string[]),
     check: (view: ResourceView, config: C) => Violation[],
     options: PolicyOptions<C> = {},
 ): ResourceValidationPolicy {
@@ -153,8 +153,8 @@ function resourcePolicy<C extends object>(
         configSchema: withDefaults(def.schema, defaults),
         remediationSteps: def.remediationSteps,
         validateResource: (args, reportViolation) => {
-            if (!types.includes(args.type)) return;
             const config = { ...defaults, ...args.getConfig<Partial<C>>() } as C;
+            if (!(typeof types === "function" ? types(config) : types).includes(args.type)) return;
             report(check(viewFromResourceArgs(args), config), reportViolation, false);
         },
     };
@@ -498,16 +498,22 @@ export function ingressTls(options?: PolicyOptions<IngressTlsPolicyConfig>): Res
 
 // ---- stateful ---------------------------------------------------------------------------------
 
-export function statefulResourcesProtected(options?: PolicyOptions): ResourceValidationPolicy {
+export interface StatefulPolicyConfig {
+    /** Further resource types that hold data (dynamic resources: JetStream streams, Qdrant collections). */
+    readonly extraTypes: readonly string[];
+}
+
+export function statefulResourcesProtected(options?: PolicyOptions<StatefulPolicyConfig>): ResourceValidationPolicy {
     return resourcePolicy(
         {
             name: "stateful-resources-protected",
-            description: "Stateful resources (docker volumes labelled daarion.stateful=true, hcloud volumes, PostgreSQL databases, MinIO buckets) are protected.",
+            description: "Stateful resources (docker volumes labelled daarion.stateful=true, hcloud volumes, PostgreSQL databases, MinIO buckets, JetStream streams/KV, Qdrant collections) are protected.",
             defaultLevel: "mandatory",
-            defaults: {},
+            defaults: { extraTypes: DEFAULT_STATEFUL_TYPES },
+            schema: { extraTypes: stringListSchema("Further resource types holding data") },
         },
-        [TYPES.dockerVolume, TYPES.hcloudVolume, TYPES.pgDatabase, TYPES.minioBucket],
-        (r) => (isStatefulResource(r) ? checkStatefulProtected(r) : []),
+        (c) => [TYPES.dockerVolume, TYPES.hcloudVolume, TYPES.pgDatabase, TYPES.minioBucket, ...c.extraTypes],
+        (r, c) => (isStatefulResource(r, c.extraTypes) ? checkStatefulProtected(r, c.extraTypes) : []),
         options,
     );
 }

@@ -79,6 +79,7 @@ export async function main(argv: string[]): Promise<number> {
         .description("Report drift between the real infrastructure and the Pulumi state (exit 0 none, 1 drift, 2 error)")
         .argument("[stacks...]", "stacks to check (node1 node2 node3 local)")
         .option("--all", "check every committed stack (Pulumi.<stack>.yaml)")
+        .option("--skip <stacks>", "comma-separated stacks to leave out of --all (e.g. local, which has no remote state)", "")
         .option("--cwd <dir>", "project directory", path.resolve(__dirname, ".."))
         .option("--json-file <file>", "also write the JSON report here")
         .option("--markdown-file <file>", "also write the Markdown report here")
@@ -92,14 +93,15 @@ export async function main(argv: string[]): Promise<number> {
         if (err instanceof CommanderError && (err.code === "commander.helpDisplayed" || err.code === "commander.version")) return 0;
         return EXIT_ERROR;
     }
-    const opts = program.opts<{ all?: boolean; cwd: string; jsonFile?: string; markdownFile?: string; format: string }>();
+    const opts = program.opts<{ all?: boolean; skip: string; cwd: string; jsonFile?: string; markdownFile?: string; format: string }>();
     const root = path.resolve(opts.cwd);
     if (!["markdown", "json"].includes(opts.format)) {
         process.stderr.write(`drift: --format must be markdown or json, got '${opts.format}'\n`);
         return EXIT_ERROR;
     }
     const available = committedStacks(root);
-    const stacks: string[] = opts.all ? available : program.args;
+    const skip = new Set(opts.skip.split(",").map((s) => s.trim()).filter(Boolean));
+    const stacks: string[] = (opts.all ? [...new Set([...available, ...program.args])] : program.args).filter((s) => !skip.has(s));
     if (stacks.length === 0) {
         process.stderr.write(`drift: name at least one stack or pass --all (committed stacks: ${available.join(", ") || "none"})\n`);
         return EXIT_ERROR;

@@ -172,6 +172,12 @@ export const natsSchema = z.strictObject({
     clusters: z.array(natsClusterSchema).min(1),
     /** TLS for routes, gateways and leafnodes; certificates come from stack secrets. */
     tls: z.boolean().default(false),
+    /**
+     * Client URLs through which `pulumi up` of the primary's stack reaches the core cluster to
+     * declare JetStream streams and KV buckets (e.g. a WireGuard or SSH-tunnel address).
+     * @default the core servers' private addresses (nats://127.0.0.1:4222 on the local engine)
+     */
+    adminServers: z.array(z.string().regex(/^nats:\/\/[^\s/]+:\d+$/, "must be a URL like nats://10.10.2.11:4222")).min(1).optional(),
 });
 
 export const replicationSchema = z.strictObject({
@@ -246,12 +252,33 @@ export const monitoringSchema = z.strictObject({
             ]),
         )
         .default([]),
+    /**
+     * Receiver names per severity (default: every receiver gets critical and warning alerts), and
+     * the dead man's switch receiver for the Watchdog.
+     */
+    routes: z
+        .strictObject({
+            critical: z.array(z.string()).optional(),
+            warning: z.array(z.string()).optional(),
+            heartbeat: z.string().optional(),
+        })
+        .default({}),
+    /** Loki URL for the Grafana datasource (seed 004 ships Daedalus logs there). */
+    lokiUrl: z.string().url().optional(),
+    /** Prometheus TSDB retention. */
+    retention: z.string().regex(/^\d+[dwy]$/).default("30d"),
 });
 
 export const minioSchema = z.strictObject({
     node: nodeName,
     image: imageSchema,
     buckets: z.array(z.string().regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/)).default([]),
+    /**
+     * `host:port` where the machine running `pulumi up` reaches the MinIO API to manage buckets and
+     * users, e.g. `127.0.0.1:19000` through `ssh -L 19000:<node private IP>:9000 root@<node>`.
+     * @default the node's private address (a runner inside the private network); 127.0.0.1:9000 locally
+     */
+    providerEndpoint: z.string().regex(/^[A-Za-z0-9.-]+:\d{1,5}$/).optional(),
 });
 
 export const topologySchema = z.strictObject({

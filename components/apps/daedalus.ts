@@ -49,7 +49,8 @@ export interface DaedalusArgs {
     /** @default 128 */
     readonly nginxMemoryMb?: number;
     /**
-     * How nginx reaches the api container: its name on the node's Docker network.
+     * How nginx reaches the api container: a DNS name on the node's Docker network (the workload
+     * is always named `daedalus-api`; its container is `<node>-daedalus-api`).
      * @default "daedalus-api"
      */
     readonly apiHost?: string;
@@ -118,7 +119,7 @@ export function daedalusNginxConfig(args: Pick<DaedalusArgs, "metricsAllow" | "t
 export function buildDaedalusWorkloads(args: DaedalusArgs): WorkloadSpec[] {
     const errors = validateDaedalusArgs(args);
     if (errors.length > 0) throw new Error(`invalid Daedalus args:\n  ${errors.join("\n  ")}`);
-    const apiName = args.apiHost ?? "daedalus-api";
+    const apiName = "daedalus-api";
     const uvicorn = `exec uvicorn daedalus.main:app --host 0.0.0.0 --port ${DAEDALUS_API_PORT} --workers ${args.apiWorkers ?? 2}`;
     // Container-level labels: Alloy's docker discovery turns `unit` into the Loki label of seed 004.
     const labels = { unit: DAEDALUS_LOG_UNIT };

@@ -48,8 +48,35 @@ export interface NodePostgresArgs {
     readonly password: pulumi.Input<string>;
     /** @default "app" */
     readonly database?: string;
+    /**
+     * SQL run once, when the data directory is first initialized (the image's
+     * /docker-entrypoint-initdb.d); e.g. `postgrestRolesSql`. Mounted as a secret file.
+     */
+    readonly initSql?: pulumi.Input<string>;
     /** @default 1024 */
     readonly memoryMb?: number;
+}
+
+const IDENT = /^[a-z_][a-z0-9_]{0,62}$/;
+
+/**
+ * Roles of PostgREST's documented setup: `authenticator` logs in (NOINHERIT, so it holds no
+ * privileges itself) and switches to `anonRole` or the JWT's role per request.
+ */
+export function postgrestRolesSql(args: { readonly authenticatorPassword: string; readonly anonRole: string; readonly schemas: readonly string[]; readonly authenticator?: string }): string {
+    const auth = args.authenticator ?? "authenticator";
+    for (const [what, v] of [["authenticator", auth], ["anonRole", args.anonRole], ...args.schemas.map((s) => ["schema", s])] as const) {
+        if (!IDENT.test(v)) throw new Error(`${what} '${v}' must be a lower-case SQL identifier`);
+    }
+    const literal = `'${args.authenticatorPassword.replace(/'/g, "''")}'`;
+    return [
+        "-- Rendered by daarion components/apps/runtime.ts; runs once, at first initialization.",
+        `CREATE ROLE ${auth} LOGIN NOINHERIT NOCREATEDB NOCREATEROLE NOSUPERUSER PASSWORD ${literal};`,
+        `CREATE ROLE ${args.anonRole} NOLOGIN;`,
+        `GRANT ${args.anonRole} TO ${auth};`,
+        ...args.schemas.flatMap((s) => [`CREATE SCHEMA IF NOT EXISTS ${s};`, `GRANT USAGE ON SCHEMA ${s} TO ${args.anonRole};`]),
+        "",
+    ].join("\n");
 }
 
 /**
@@ -64,6 +91,7 @@ export function buildNodePostgresWorkload(args: NodePostgresArgs): WorkloadSpec 
         role: "node-local",
         image: args.image,
         env: { POSTGRES_PASSWORD: pulumi.secret(args.password), POSTGRES_DB: db, PGDATA: "/var/lib/postgresql/data/pgdata" },
+        ...(args.initSql !== undefined ? { files: [{ path: "/docker-entrypoint-initdb.d/10-init.sql", content: args.initSql, secret: true }] } : {}),
         volumes: [{ key: "data", containerPath: "/var/lib/postgresql/data", stateful: true }],
         ports: [{ name: "postgres", containerPort: 5432, internal: true }],
         // Over TCP: during first start the image runs a socket-only temporary server that

@@ -69,6 +69,8 @@ export interface AppWiring {
         readonly sentinels: readonly string[];
         readonly masterName: string;
         readonly password?: pulumi.Input<string>;
+        /** requirepass of the sentinels themselves. */
+        readonly sentinelPassword?: pulumi.Input<string>;
     };
     readonly qdrant?: { readonly url: string; readonly apiKey?: pulumi.Input<string> };
     readonly neo4j?: { readonly uri: string; readonly user: string; readonly password: pulumi.Input<string> };
@@ -98,6 +100,7 @@ export const RESERVED_ENV: readonly string[] = [
     "REDIS_SENTINELS",
     "REDIS_MASTER_NAME",
     "REDIS_PASSWORD",
+    "REDIS_SENTINEL_PASSWORD",
     "QDRANT_URL",
     "QDRANT_API_KEY",
     "NEO4J_URI",
@@ -188,18 +191,22 @@ export function validateAppServices(
     return errors;
 }
 
+/** Dependencies `svc` uses that `wiring` does not provide. */
+export function unwiredDependencies(svc: AppServiceConfig, wiring: AppWiring): Dependency[] {
+    return (svc.uses ?? []).filter((dep) => {
+        if (dep === "postgres") return svc.database !== undefined ? !wiring.databases?.[svc.database] : !wiring.postgres;
+        return !wiring[dep];
+    });
+}
+
 /** Errors for dependencies a service uses that the wiring does not provide. */
 export function validateAppWiring(services: Readonly<Record<string, AppServiceConfig>>, wiring: AppWiring, at = "services"): string[] {
     const errors: string[] = [];
     for (const [name, svc] of Object.entries(services)) {
-        for (const dep of svc.uses ?? []) {
-            if (dep === "postgres") {
-                if (svc.database !== undefined) {
-                    if (!wiring.databases?.[svc.database]) errors.push(`${at}.${name}.database: no endpoint wired for database '${svc.database}'`);
-                } else if (!wiring.postgres) errors.push(`${at}.${name}.uses: 'postgres' is used but no PostgreSQL is wired`);
-            } else if (!wiring[dep]) {
-                errors.push(`${at}.${name}.uses: '${dep}' is used but not wired`);
-            }
+        for (const dep of unwiredDependencies(svc, wiring)) {
+            if (dep === "postgres" && svc.database !== undefined) errors.push(`${at}.${name}.database: no endpoint wired for database '${svc.database}'`);
+            else if (dep === "postgres") errors.push(`${at}.${name}.uses: 'postgres' is used but no PostgreSQL is wired`);
+            else errors.push(`${at}.${name}.uses: '${dep}' is used but not wired`);
         }
     }
     return errors;
@@ -241,6 +248,7 @@ export function appEnv(name: string, svc: AppServiceConfig, role: PlacementRole,
                 env.REDIS_SENTINELS = r.sentinels.join(",");
                 env.REDIS_MASTER_NAME = r.masterName;
                 if (r.password !== undefined) env.REDIS_PASSWORD = secret(r.password);
+                if (r.sentinelPassword !== undefined) env.REDIS_SENTINEL_PASSWORD = secret(r.sentinelPassword);
                 break;
             }
             case "qdrant": {

@@ -74,6 +74,10 @@ export interface AlertRulesOptions {
     readonly qdrant?: { readonly expectedPeers: number };
     readonly neo4j?: { readonly database?: string; readonly clustered: boolean };
     readonly minio?: Record<string, never>;
+    /** Services without metrics of their own, probed by blackbox_exporter (health endpoint or TCP). */
+    readonly probes?: { readonly services: readonly string[] };
+    /** Application services exposing their own /metrics (job = service name). */
+    readonly apps?: { readonly services: readonly string[] };
     readonly haproxy?: Record<string, never>;
     /** Host (node_exporter) and container (cAdvisor) packs; on by default. */
     readonly host?: boolean;
@@ -668,6 +672,40 @@ function containerDefs(): RuleDef[] {
     ];
 }
 
+function probeDefs(): RuleDef[] {
+    return [
+        {
+            name: "ServiceProbeFailed",
+            expr: `probe_success == 0`,
+            for: "2m",
+            severity: "critical",
+            summary: "{{ $labels.service }} on {{ $labels.node }} fails its health probe",
+            description: "blackbox_exporter cannot get a healthy answer from {{ $labels.instance }} for 2 minutes.",
+        },
+        {
+            name: "ServiceProbeSlow",
+            expr: `probe_duration_seconds > 2 and probe_success == 1`,
+            for: "10m",
+            severity: "warning",
+            summary: "{{ $labels.service }} on {{ $labels.node }} answers its health probe in {{ $value | humanizeDuration }}",
+            description: "The health endpoint has been slower than 2s for 10 minutes.",
+        },
+    ];
+}
+
+function appDefs(services: readonly string[]): RuleDef[] {
+    return [
+        {
+            name: "AppServiceDown",
+            expr: `up{job=~"${services.join("|")}"} == 0`,
+            for: "2m",
+            severity: "critical",
+            summary: "{{ $labels.job }} on {{ $labels.node }} is down",
+            description: "Prometheus cannot scrape the service's /metrics for 2 minutes.",
+        },
+    ];
+}
+
 function monitoringDefs(includeGrafana: boolean): RuleDef[] {
     const defs: RuleDef[] = [
         {
@@ -764,6 +802,8 @@ export function buildRuleGroups(options: AlertRulesOptions): RuleGroup[] {
     if (options.neo4j) add("neo4j", ["neo4j"], ["neo4j"], neo4jDefs(options.neo4j));
     if (options.minio) add("minio", ["minio"], ["minio"], minioDefs());
     if (options.haproxy) add("haproxy", ["haproxy"], ["haproxy"], haproxyDefs());
+    if (options.probes && options.probes.services.length > 0) add("probes", [...options.probes.services], ["blackbox"], probeDefs());
+    if (options.apps && options.apps.services.length > 0) add("apps", [...options.apps.services], ["app"], appDefs(options.apps.services));
     return groups;
 }
 

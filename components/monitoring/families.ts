@@ -46,6 +46,8 @@ export const EXPORTERS = [
     "minio",
     "haproxy",
     "daedalus",
+    /** blackbox_exporter probes of services that expose no metrics of their own. */
+    "blackbox",
     /** An application's own /metrics whose families are not catalogued: only `up` & co are relied on. */
     "app",
 ] as const;
@@ -126,6 +128,7 @@ export function neo4jFamilies(database = "neo4j"): MetricFamily[] {
 
 const STATIC_FAMILIES: Record<Exclude<ExporterKind, "daedalus" | "neo4j">, MetricFamily[]> = {
     app: [],
+    blackbox: [g("probe_success"), g("probe_duration_seconds"), g("probe_http_status_code")],
     prometheus: [
         c("prometheus_rule_evaluation_failures_total"),
         c("prometheus_notifications_errors_total"),

@@ -235,6 +235,17 @@ export function dashboardSpecs(daedalus: DaedalusMetricNames = DEFAULT_DAEDALUS_
             ],
         },
         {
+            uid: "daarion-probes",
+            title: "Health probes",
+            exporter: "blackbox",
+            job: "blackbox-http",
+            panels: [
+                { title: "Probe success", expr: `probe_success{${N}}`, unit: "short", legend: "{{service}} {{instance}}" },
+                { title: "Probe duration", expr: `probe_duration_seconds{${N}}`, unit: "s", legend: "{{service}} {{instance}}" },
+                { title: "HTTP status", expr: `probe_http_status_code{${N}}`, unit: "short", legend: "{{service}} {{instance}}" },
+            ],
+        },
+        {
             uid: "daarion-monitoring",
             title: "Monitoring",
             exporter: "prometheus",

@@ -99,7 +99,9 @@ export function validateAlertmanagerSpec(spec: AlertmanagerSpec): string[] {
     spec.routes.warning.forEach((n, i) => check(`routes.warning[${i}]`, n));
     (spec.routes.info ?? []).forEach((n, i) => check(`routes.info[${i}]`, n));
     if (spec.routes.heartbeat !== undefined) check("routes.heartbeat", spec.routes.heartbeat);
-    if (spec.routes.critical.length === 0) errors.push("routes.critical: critical alerts must reach at least one receiver");
+    // No receivers at all is allowed (alerts then live in the Alertmanager UI only); receivers that
+    // exist but get no critical alert is a configuration mistake.
+    if (spec.routes.critical.length === 0 && spec.receivers.length > 0) errors.push("routes.critical: critical alerts must reach at least one receiver");
     return errors;
 }
 
@@ -143,7 +145,7 @@ export function renderAlertmanagerConfig(spec: AlertmanagerSpec): string {
             group_interval: "1m",
             repeat_interval: "1m",
         },
-        ...fanOut(['severity="critical"'], spec.routes.critical),
+        ...fanOut(['severity="critical"'], spec.routes.critical.length > 0 ? spec.routes.critical : [NULL_RECEIVER]),
         ...fanOut(['severity="warning"'], spec.routes.warning.length > 0 ? spec.routes.warning : [NULL_RECEIVER]),
         ...fanOut(['severity=~"info|none"'], spec.routes.info?.length ? spec.routes.info : [NULL_RECEIVER]),
     ];
@@ -151,7 +153,7 @@ export function renderAlertmanagerConfig(spec: AlertmanagerSpec): string {
         global: { resolve_timeout: spec.resolveTimeout ?? "5m" },
         route: {
             // Anything without a known severity still reaches the critical receivers: better noisy than silent.
-            receiver: spec.routes.critical[0],
+            receiver: spec.routes.critical[0] ?? NULL_RECEIVER,
             group_by: [...(spec.groupBy ?? ["alertname", "node", "service"])],
             group_wait: spec.groupWait ?? "30s",
             group_interval: spec.groupInterval ?? "5m",

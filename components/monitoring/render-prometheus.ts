@@ -48,12 +48,17 @@ export function validatePrometheusConfigSpec(spec: PrometheusConfigSpec): string
     for (const [job, ts] of byJob) {
         const paths = new Set(ts.map((t) => t.metricsPath ?? "/metrics"));
         const intervals = new Set(ts.map((t) => t.interval ?? spec.scrapeInterval ?? "15s"));
+        const tokens = new Set(ts.map((t) => t.bearerTokenFile ?? ""));
+        const probes = new Set(ts.map((t) => (t.probe ? `${t.probe.module}@${t.address}` : "")));
+        if (probes.size > 1) errors.push(`targets[job=${job}].probe: targets of one job must all be probes of one module through one exporter, or none`);
+        if (tokens.size > 1) errors.push(`targets[job=${job}].bearerTokenFile: targets of one job must share the credentials`);
         if (paths.size > 1) errors.push(`targets[job=${job}].metricsPath: targets of one job must share the path (${[...paths].join(", ")})`);
         if (intervals.size > 1) errors.push(`targets[job=${job}].interval: targets of one job must share the interval (${[...intervals].join(", ")})`);
         const seen = new Set<string>();
         for (const t of ts) {
-            if (seen.has(t.address)) errors.push(`targets[job=${job}].address: '${t.address}' listed twice`);
-            seen.add(t.address);
+            const key = t.probe?.target ?? t.address;
+            if (seen.has(key)) errors.push(`targets[job=${job}].address: '${key}' listed twice`);
+            seen.add(key);
         }
     }
     return errors;
@@ -74,15 +79,30 @@ export function renderPrometheusConfig(spec: PrometheusConfigSpec): string {
             alertmanagers: spec.alertmanagers.length > 0 ? [{ static_configs: [{ targets: [...spec.alertmanagers] }] }] : [],
         },
         scrape_configs: jobs.map((job) => {
-            const ts = spec.targets.filter((t) => t.job === job).sort((a, b) => a.address.localeCompare(b.address));
+            const key = (t: ScrapeTarget) => t.probe?.target ?? t.address;
+            const ts = spec.targets.filter((t) => t.job === job).sort((a, b) => key(a).localeCompare(key(b)));
+            const probe = ts[0].probe;
             return {
                 job_name: job,
                 scrape_interval: ts[0].interval ?? spec.scrapeInterval ?? "15s",
-                metrics_path: ts[0].metricsPath ?? "/metrics",
+                metrics_path: probe ? "/probe" : (ts[0].metricsPath ?? "/metrics"),
+                ...(probe ? { params: { module: [probe.module] } } : {}),
+                ...(ts[0].bearerTokenFile ? { authorization: { type: "Bearer", credentials_file: ts[0].bearerTokenFile } } : {}),
                 static_configs: ts.map((t) => ({
-                    targets: [t.address],
+                    targets: [key(t)],
                     labels: { node: t.node, ...(t.labels ?? {}) },
                 })),
+                // The standard blackbox pattern: the probed address becomes ?target= and the instance label,
+                // the scrape itself goes to the exporter.
+                ...(probe
+                    ? {
+                          relabel_configs: [
+                              { source_labels: ["__address__"], target_label: "__param_target" },
+                              { source_labels: ["__param_target"], target_label: "instance" },
+                              { target_label: "__address__", replacement: ts[0].address },
+                          ],
+                      }
+                    : {}),
             };
         }),
     };

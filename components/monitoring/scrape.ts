@@ -20,6 +20,13 @@ export interface ScrapeTarget {
     readonly interval?: string;
     /** Extra target labels (`service`, `service_role`). */
     readonly labels?: Readonly<Record<string, string>>;
+    /**
+     * A blackbox probe: `address` is then the blackbox_exporter, and `target` what it probes
+     * (`http://host:port/health` for module http_2xx, `host:port` for tcp_connect).
+     */
+    readonly probe?: { readonly module: "http_2xx" | "tcp_connect"; readonly target: string };
+    /** Bearer token file inside the Prometheus container (Qdrant with an api_key). */
+    readonly bearerTokenFile?: string;
 }
 
 export interface NodeWorkloads {

@@ -179,7 +179,17 @@ async function withJsm<T>(connection: NatsConnectionArgs, fn: (jsm: any, nc: any
         maxReconnectAttempts: 2,
     });
     try {
-        const jsm = await jetstreamManager(nc, { domain: connection.domain, timeout });
+        let jsm: any;
+        try {
+            jsm = await jetstreamManager(nc, { domain: connection.domain, timeout });
+        } catch (err) {
+            // The usual cause on a first deployment: the primary's stack runs before the other core
+            // nodes exist, so the JetStream meta group has no quorum and nobody answers.
+            throw new Error(
+                `JetStream${connection.domain ? ` domain '${connection.domain}'` : ""} did not answer via ${connection.servers.join(", ")}: ${(err as Error).message}. ` +
+                    "A multi-server core has no meta leader until a majority of its servers run: deploy the other core nodes' stacks, then re-run `pulumi up` on the primary's stack.",
+            );
+        }
         return await fn(jsm, nc);
     } finally {
         await nc.close();

@@ -101,7 +101,7 @@ export function coreReplicas(coreSize: number): number {
 const DAY = 24 * 3600;
 
 /** The core cluster: named explicitly, else the first full cluster that runs JetStream. */
-export function coreClusterOf(spec: NatsSuperclusterSpec, coreCluster?: string): NatsClusterSpec {
+export function coreClusterOf(spec: Pick<NatsSuperclusterSpec, "clusters">, coreCluster?: string): NatsClusterSpec {
     const candidates = fullClusters(spec).filter((c) => c.jetstream !== undefined);
     const found = coreCluster === undefined ? candidates[0] : candidates.find((c) => c.name === coreCluster);
     if (!found) {
@@ -115,7 +115,7 @@ export function coreClusterOf(spec: NatsSuperclusterSpec, coreCluster?: string):
 }
 
 /** Seed 000 subject routing for a topology, with R sized to the core cluster. */
-export function natsSubjectRouting(spec: NatsSuperclusterSpec, coreCluster?: string): NatsSubjectRouting {
+export function natsSubjectRouting(spec: Pick<NatsSuperclusterSpec, "clusters" | "edgeLocalSubjects">, coreCluster?: string): NatsSubjectRouting {
     const core = coreClusterOf(spec, coreCluster);
     const domain = core.jetstream!.domain;
     const replicas = coreReplicas(core.servers.length);

@@ -149,11 +149,11 @@ export function natsPorts(spec: Pick<NatsSuperclusterSpec, "ports">): NatsPorts 
 }
 
 /** Clusters that are not leafnodes of another cluster (they hold the core streams and gateways). */
-export function fullClusters(spec: NatsSuperclusterSpec): NatsClusterSpec[] {
+export function fullClusters(spec: Pick<NatsSuperclusterSpec, "clusters">): NatsClusterSpec[] {
     return spec.clusters.filter((c) => c.leafnodeTo === undefined);
 }
 
-export function findServer(spec: NatsSuperclusterSpec, serverName: string): { cluster: NatsClusterSpec; server: NatsServerSpec } {
+export function findServer(spec: Pick<NatsSuperclusterSpec, "clusters">, serverName: string): { cluster: NatsClusterSpec; server: NatsServerSpec } {
     for (const cluster of spec.clusters) {
         const server = cluster.servers.find((s) => s.name === serverName);
         if (server) return { cluster, server };
@@ -162,7 +162,7 @@ export function findServer(spec: NatsSuperclusterSpec, serverName: string): { cl
 }
 
 /** Servers that run on `node`, in topology order. */
-export function serversOnNode(spec: NatsSuperclusterSpec, node: string): { cluster: NatsClusterSpec; server: NatsServerSpec }[] {
+export function serversOnNode(spec: Pick<NatsSuperclusterSpec, "clusters">, node: string): { cluster: NatsClusterSpec; server: NatsServerSpec }[] {
     return spec.clusters.flatMap((cluster) => cluster.servers.filter((s) => s.node === node).map((server) => ({ cluster, server })));
 }
 

@@ -11,6 +11,7 @@
  *  - a replica told to be primary is promoted (new timeline) only when no peer primary is reachable.
  */
 import {
+    hostOf,
     nodeOf,
     peersOf,
     PostgresRole,
@@ -83,6 +84,12 @@ export interface PostgresNodeSpec {
      * (a runtime that publishes a bridge-networked container on the private IP passes ["*"]).
      */
     readonly listenAddresses?: readonly string[];
+    /**
+     * Local engine only: container addresses are not known in advance, so replication and client
+     * access are allowed from `samenet` (the subnets the server is attached to) instead of the
+     * topology's IPs. @default false
+     */
+    readonly sameNetAccess?: boolean;
     readonly tuning?: PostgresTuning;
     /** OS user the server runs as; the entrypoint drops to it when started as root. @default "postgres" */
     readonly runAsUser?: string;
@@ -124,7 +131,7 @@ function sqlIdent(value: string): string {
 export function primaryConninfo(spec: PostgresNodeSpec): string {
     const t = spec.topology;
     return [
-        `host=${conninfoValue(t.primary.privateIp)}`,
+        `host=${conninfoValue(hostOf(t.primary))}`,
         `port=${postgresPort(t)}`,
         `user=${conninfoValue(replicationUser(t))}`,
         `passfile=${conninfoValue(`${spec.paths.runDir}/${POSTGRES_FILES.pgpass}`)}`,
@@ -204,14 +211,14 @@ export function renderPgHba(spec: PostgresNodeSpec): string {
         "# so the fencing checks of docs/replication.md can ask peers for their timeline).",
     ];
     for (const r of t.replicas) {
-        lines.push(`host    replication  ${repl}  ${r.privateIp}/32  scram-sha-256  # ${r.name}`);
+        lines.push(`host    replication  ${repl}  ${spec.sameNetAccess ? "samenet" : `${r.privateIp}/32`}  scram-sha-256  # ${r.name}`);
     }
     lines.push(
         "# The replication role never gets a normal session, and nobody else replicates.",
         `host    all          ${repl}  all                reject`,
         "host    replication  all          all                reject",
     );
-    for (const cidr of t.clientCidrs) {
+    for (const cidr of spec.sameNetAccess ? ["samenet"] : t.clientCidrs) {
         lines.push(`host    all          all          ${cidr}  scram-sha-256`);
     }
     lines.push("");
@@ -275,7 +282,7 @@ export function renderEntrypoint(spec: PostgresNodeSpec): string {
     const role = roleOf(spec);
     const t = spec.topology;
     const p = spec.paths;
-    const peers = peersOf(t, spec.node).map((n) => shellWord(`${n.privateIp}:${postgresPort(t)}`));
+    const peers = peersOf(t, spec.node).map((n) => shellWord(`${hostOf(n)}:${postgresPort(t)}`));
     const slot = role === "replica" ? slotName(spec.node) : "";
     return `#!/usr/bin/env bash
 # Rendered by daarion components/postgres for ${spec.node} (${role}); see docs/replication.md (fencing).
@@ -283,7 +290,7 @@ set -Eeuo pipefail
 
 readonly ROLE=${shellWord(role)}
 readonly NODE=${shellWord(spec.node)}
-readonly PRIMARY_HOST=${shellWord(t.primary.privateIp)}
+readonly PRIMARY_HOST=${shellWord(hostOf(t.primary))}
 readonly PORT=${shellWord(String(postgresPort(t)))}
 readonly SLOT=${shellWord(slot)}
 readonly REPL_USER=${shellWord(replicationUser(t))}

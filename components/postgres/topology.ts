@@ -17,6 +17,13 @@ export interface PostgresNode {
     readonly name: string;
     /** Private IP the node's PostgreSQL is reached on (Hetzner private network, or 127.0.1.x in tests). */
     readonly privateIp: string;
+    /** Host peers connect to when it is not the private IP (a container name on the local engine). */
+    readonly host?: string;
+}
+
+/** Address peers use to reach a node's PostgreSQL. */
+export function hostOf(n: PostgresNode): string {
+    return n.host ?? n.privateIp;
 }
 
 export interface PostgresTopology {

@@ -16,6 +16,17 @@ export interface ConfigIssue {
 export interface RedisNode {
     readonly name: string;
     readonly privateIp: string;
+    /** Address peers use when it is not the private IP (a container name on the local engine). */
+    readonly host?: string;
+}
+
+export function redisHost(n: RedisNode): string {
+    return n.host ?? n.privateIp;
+}
+
+/** Sentinel only follows host names when told to (Redis >= 6.2); IPs are the default and safer. */
+function usesHostnames(t: RedisTopology): boolean {
+    return [t.master, ...t.replicas, ...t.sentinels].some((n) => !isIPv4(redisHost(n)));
 }
 
 export interface RedisTopology {
@@ -113,7 +124,7 @@ export function renderRedisConf(spec: RedisServerSpec, secrets: RedisSecrets): s
         `masterauth ${redisString(secrets.password)}`,
         // Docker NAT: the master would otherwise report the replica's NATed address to the sentinels,
         // which then cannot reach it to promote it.
-        `replica-announce-ip ${self.privateIp}`,
+        `replica-announce-ip ${redisHost(self)}`,
         `replica-announce-port ${s.port}`,
         `dir ${redisString(spec.dataDir)}`,
         "appendonly yes",
@@ -128,7 +139,7 @@ export function renderRedisConf(spec: RedisServerSpec, secrets: RedisSecrets): s
         "loglevel notice",
         'logfile ""',
     ];
-    if (role === "replica") lines.push(`replicaof ${t.master.privateIp} ${s.port}`);
+    if (role === "replica") lines.push(`replicaof ${redisHost(t.master)} ${s.port}`);
     lines.push("");
     return lines.join("\n");
 }
@@ -161,12 +172,13 @@ export function renderSentinelConf(spec: SentinelSpec, secrets: RedisSecrets): s
         `dir ${redisString(spec.dir)}`,
         'logfile ""',
         // Docker NAT: hello messages would otherwise carry the container address.
-        `sentinel announce-ip ${self.privateIp}`,
+        `sentinel announce-ip ${redisHost(self)}`,
         `sentinel announce-port ${s.sentinelPort}`,
-        "sentinel resolve-hostnames no",
+        `sentinel resolve-hostnames ${usesHostnames(t) ? "yes" : "no"}`,
+        `sentinel announce-hostnames ${usesHostnames(t) ? "yes" : "no"}`,
         `requirepass ${redisString(secrets.sentinelPassword)}`,
         `sentinel sentinel-pass ${redisString(secrets.sentinelPassword)}`,
-        `sentinel monitor ${m} ${t.master.privateIp} ${s.port} ${s.quorum}`,
+        `sentinel monitor ${m} ${redisHost(t.master)} ${s.port} ${s.quorum}`,
         `sentinel auth-pass ${m} ${redisString(secrets.password)}`,
         `sentinel down-after-milliseconds ${m} ${s.downAfterMs}`,
         `sentinel failover-timeout ${m} ${s.failoverTimeoutMs}`,
@@ -181,15 +193,16 @@ export function renderSentinelConf(spec: SentinelSpec, secrets: RedisSecrets): s
  * `sh -c` command for the sentinel container: the rendered config is placed read-only at `template`
  * and copied to the writable `target` only when the rendered content changed (tracked by checksum).
  * A plain restart therefore keeps what the sentinel learned (current master after a failover, epochs),
- * while a topology change (new quorum, new sentinel) does reach it.
+ * while a topology change (new quorum, new sentinel) does reach it. `exec` is the final command,
+ * with `{config}` standing for the writable config path.
  */
-export function renderSentinelLauncher(template: string, target: string): string[] {
+export function renderSentinelLauncher(template: string, target: string, exec: readonly string[] = ["redis-sentinel", "{config}"]): string[] {
     const script = [
         "set -eu",
         `t=${shQuote(template)}; c=${shQuote(target)}; sum="$c.rendered.sha256"`,
         'new=$(sha256sum "$t" | cut -d" " -f1)',
         'if [ ! -f "$c" ] || [ "$(cat "$sum" 2>/dev/null)" != "$new" ]; then cp "$t" "$c"; echo "$new" >"$sum"; fi',
-        'exec redis-sentinel "$c"',
+        `exec ${exec.map((a) => (a === "{config}" ? '"$c"' : shQuote(a))).join(" ")}`,
     ].join("\n");
     return ["sh", "-c", script];
 }
@@ -228,7 +241,7 @@ export function renderEdgeCacheConf(spec: EdgeCacheSpec, password: string): stri
 /** `host:port` of every sentinel, what clients are given instead of a master address. */
 export function sentinelAddresses(t: RedisTopology): string[] {
     const s = redisSettings(t);
-    return t.sentinels.map((n) => `${n.privateIp}:${s.sentinelPort}`);
+    return t.sentinels.map((n) => `${redisHost(n)}:${s.sentinelPort}`);
 }
 
 export function validateRedisTopology(t: RedisTopology, base = "replication.redis"): ConfigIssue[] {

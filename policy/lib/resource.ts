@@ -127,13 +127,13 @@ export function isTrueLabel(value: string | undefined): boolean {
 }
 
 /** `K=V` env entries of a docker container; entries that are unknown are reported as such. */
-export function envEntries(props: Record<string, unknown>): { key: string; value: string | Unknown }[] {
-    const out: { key: string; value: string | Unknown }[] = [];
-    for (const entry of asArray(props["envs"])) {
-        if (typeof entry !== "string") continue;
+export function envEntries(props: Record<string, unknown>): { key: string; value: string | Unknown; index: number }[] {
+    const out: { key: string; value: string | Unknown; index: number }[] = [];
+    asArray(props["envs"]).forEach((entry, index) => {
+        if (typeof entry !== "string") return;
         const eq = entry.indexOf("=");
-        if (eq <= 0) continue;
-        out.push({ key: entry.slice(0, eq), value: entry.slice(eq + 1) });
-    }
+        if (eq <= 0) return;
+        out.push({ key: entry.slice(0, eq), value: entry.slice(eq + 1), index });
+    });
     return out;
 }

@@ -16,12 +16,16 @@
  */
 import { envEntries, isUnknown, ResourceView, Violation } from "../lib/resource";
 
-const CREDENTIAL_KEY = /(PASSWORD|PASSWD|SECRET|TOKEN|API_?KEY|ACCESS_?KEY|PRIVATE_?KEY|CREDENTIAL|(^|_)KEY$|(^|_)AUTH$)/i;
+const CREDENTIAL_KEY = /(PASSWORD|PASSWD|SECRET|TOKEN|API_?KEY|PRIVATE_?KEY|CREDENTIAL|(^|_)KEY$|(^|_)AUTH$)/i;
 /** Keys that point at a credential instead of holding one, or describe an auth mechanism. */
 const NOT_A_CREDENTIAL = /(_(FILE|PATH|DIR|METHOD|TYPE|MODE|ENABLED|URL_PATH)$|PUBLIC)/i;
 const URL_WITH_PASSWORD = /^[a-z][a-z0-9+.-]*:\/\/[^/@\s:]*:([^/@\s]+)@/i;
 
+/** S3/MinIO access keys (`S3_ACCESS_KEY`, `AWS_ACCESS_KEY_ID`) name an identity, like a user name. */
+const ACCESS_KEY_ID = /ACCESS_?KEY(_?ID)?$/i;
+
 export function isCredentialKey(key: string): boolean {
+    if (ACCESS_KEY_ID.test(key) && !/SECRET/i.test(key)) return false;
     return CREDENTIAL_KEY.test(key) && !NOT_A_CREDENTIAL.test(key);
 }
 
@@ -60,17 +64,20 @@ export interface CredentialEnvConfig {
     /** Values always rejected (case-insensitive). @default DEFAULT_WEAK_CREDENTIALS */
     readonly weakValues?: readonly string[];
     /**
-     * Whether the container's `envs` is a Pulumi secret, when the caller can know it (offline render,
-     * remediation). `undefined` in validations run by the engine, where secretness is invisible.
+     * Whether the container's `envs` (boolean) or each of its entries (array, by index) is a Pulumi
+     * secret, when the caller can know it (offline render, remediation). `undefined` in validations
+     * run by the engine, where secretness is invisible.
      */
-    readonly envIsSecret?: boolean;
+    readonly envIsSecret?: boolean | readonly boolean[];
 }
 
 export function checkCredentialEnvs(container: ResourceView, config: CredentialEnvConfig = {}): Violation[] {
     const minLength = config.minLength ?? 12;
     const weak = new Set((config.weakValues ?? DEFAULT_WEAK_CREDENTIALS).map((w) => w.toLowerCase()));
     const violations: Violation[] = [];
-    for (const { key, value } of envEntries(container.props)) {
+    const secretAt = (i: number): boolean | undefined =>
+        Array.isArray(config.envIsSecret) ? config.envIsSecret[i] : (config.envIsSecret as boolean | undefined);
+    for (const { key, value, index } of envEntries(container.props)) {
         if (isUnknown(value)) continue;
         if (/_AUTH_METHOD$/i.test(key) && value.toLowerCase() === "trust") {
             violations.push({ message: `container '${container.name}' env ${key}=trust disables password authentication` });
@@ -89,7 +96,7 @@ export function checkCredentialEnvs(container: ResourceView, config: CredentialE
             violations.push({ message: `container '${container.name}' env ${key} holds an unexpanded placeholder instead of a credential` });
         } else if (secret.length < minLength) {
             violations.push({ message: `container '${container.name}' env ${key} holds a credential shorter than ${minLength} characters` });
-        } else if (config.envIsSecret === false) {
+        } else if (secretAt(index) === false) {
             violations.push({ message: `container '${container.name}' env ${key} is a credential but envs is not a Pulumi secret (it would be stored in plaintext in the state)` });
         }
     }

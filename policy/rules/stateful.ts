@@ -3,8 +3,19 @@
  */
 import { isTrueLabel, isUnknown, labelsOf, LABELS, ResourceView, TYPES, Violation } from "../lib/resource";
 
+/**
+ * Dynamic-provider resources of this repository that hold data: JetStream streams and KV buckets
+ * (components/nats), Qdrant collections (components/qdrant). Deleting one drops its messages/vectors.
+ */
+export const DEFAULT_STATEFUL_TYPES: readonly string[] = [
+    "pulumi-nodejs:dynamic/nats:Stream",
+    "pulumi-nodejs:dynamic/nats:KeyValue",
+    "pulumi-nodejs:dynamic/qdrant:Collection",
+];
+
 /** Whether the rule applies to this resource: it holds data the platform cannot recreate. */
-export function isStatefulResource(r: ResourceView): boolean {
+export function isStatefulResource(r: ResourceView, extraTypes: readonly string[] = DEFAULT_STATEFUL_TYPES): boolean {
+    if (extraTypes.includes(r.type)) return true;
     switch (r.type) {
         case TYPES.hcloudVolume:
         case TYPES.pgDatabase:
@@ -21,8 +32,8 @@ export function isStatefulResource(r: ResourceView): boolean {
  * Stateful resources carry `protect: true` (a delete needs an explicit unprotect first).
  * `retainOnDelete` is also recommended but analyzers are not told about it, so it cannot be checked.
  */
-export function checkStatefulProtected(r: ResourceView): Violation[] {
-    if (!isStatefulResource(r)) return [];
+export function checkStatefulProtected(r: ResourceView, extraTypes: readonly string[] = DEFAULT_STATEFUL_TYPES): Violation[] {
+    if (!isStatefulResource(r, extraTypes)) return [];
     const violations: Violation[] = [];
     if (!r.protect) {
         violations.push({ message: `${r.type} '${r.name}' holds data but is not protected (set the protect resource option)` });

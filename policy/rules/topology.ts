@@ -9,7 +9,7 @@
  * Nodes listed in `colocatedNodes` (the `local` stack: everything on one Docker engine by
  * design) are exempt from placement rules.
  */
-import { asNumber, envEntries, isUnknown, labelsOf, LABELS, ResourceView, TYPES, Violation } from "../lib/resource";
+import { asNumber, asString, envEntries, isUnknown, labelsOf, LABELS, ResourceView, TYPES, Violation } from "../lib/resource";
 
 export interface Instance {
     readonly urn: string;
@@ -126,7 +126,9 @@ export function checkSentinelPlacement(resources: readonly ResourceView[], confi
             violations.push({ urn: members[1].urn, message: `${members.length} Redis sentinels run on node ${node}; their votes fail together, so the quorum is fake` });
         }
     }
-    if (!isFullView(instances, config)) return violations;
+    // Sentinels matter where Redis runs replicated; a platform without Redis needs none.
+    const replicatedRedis = placed(instances, config).some((i) => i.service === "redis" && ["master", "primary", "replica"].includes(i.role ?? ""));
+    if (!isFullView(instances, config) || (sentinels.length === 0 && !replicatedRedis)) return violations;
     const nodes = new Set(sentinels.map((i) => i.node));
     if (nodes.size < minNodes) {
         violations.push({ message: `Redis sentinels run on ${nodes.size} distinct node(s) (${[...nodes].join(", ") || "none"}); at least ${minNodes} are needed for a failover quorum that survives a node loss` });
@@ -167,13 +169,16 @@ export function checkPostgresReplicaPlacement(resources: readonly ResourceView[]
 export interface QdrantConfig extends TopologyConfig {
     /** @default ["qdrant"] */
     readonly services?: readonly string[];
+    /** Resource types of Qdrant collections (components/qdrant/collection.ts). */
+    readonly collectionTypes?: readonly string[];
     /** @default 2 */
     readonly minReplicationFactor?: number;
 }
 
+export const QDRANT_COLLECTION_TYPE = "pulumi-nodejs:dynamic/qdrant:Collection";
 const QDRANT_RF_ENV = "QDRANT__STORAGE__COLLECTION__REPLICATION_FACTOR";
 
-/** Replication factor of a qdrant container: label `daarion.replication-factor`, else the env default. */
+/** Replication factor a qdrant container declares: label `daarion.replication-factor`, else the env default. */
 export function qdrantReplicationFactor(r: ResourceView): number | undefined {
     const label = asNumber(labelsOf(r.props)[LABELS.replicationFactor]);
     if (label !== undefined) return label;
@@ -181,25 +186,43 @@ export function qdrantReplicationFactor(r: ResourceView): number | undefined {
     return env && !isUnknown(env.value) ? asNumber(env.value) : undefined;
 }
 
+/**
+ * Replication factor is a per-collection setting in Qdrant, so the collections declared in the
+ * stack are the source of truth; a container-level default (label or env) is checked as well.
+ * RF >= 2 holds in any view; RF <= number of qdrant nodes needs the full view.
+ */
 export function checkQdrantReplicationFactor(resources: readonly ResourceView[], config: QdrantConfig = {}): Violation[] {
     const services = new Set(config.services ?? ["qdrant"]);
+    const collectionTypes = new Set(config.collectionTypes ?? [QDRANT_COLLECTION_TYPE]);
     const min = config.minReplicationFactor ?? 2;
     const instances = instancesOf(resources);
+    const full = isFullView(instances, config);
     const qdrant = placed(instances, config).filter((i) => services.has(i.service ?? ""));
-    const violations: Violation[] = [];
     const nodes = new Set(qdrant.map((i) => i.node));
-    for (const q of qdrant) {
-        const rf = qdrantReplicationFactor(q.resource);
-        if (rf === undefined) {
-            violations.push({ urn: q.urn, message: `qdrant container '${q.name}' declares no replication factor (label ${LABELS.replicationFactor} or env ${QDRANT_RF_ENV})` });
+    const declared: { urn: string; what: string; rf: number | undefined }[] = [
+        ...resources
+            .filter((r) => collectionTypes.has(r.type))
+            .map((r) => ({ urn: r.urn, what: `qdrant collection '${asString(r.props["name"]) ?? r.name}'`, rf: isUnknown(r.props["replicationFactor"]) ? -1 : asNumber(r.props["replicationFactor"]) })),
+        ...qdrant.map((q) => ({ urn: q.urn, what: `qdrant container '${q.name}'`, rf: qdrantReplicationFactor(q.resource) })).filter((d) => d.rf !== undefined),
+    ];
+    const violations: Violation[] = [];
+    for (const d of declared) {
+        if (d.rf === -1) continue;
+        if (d.rf === undefined) {
+            violations.push({ urn: d.urn, message: `${d.what} has no replicationFactor` });
             continue;
         }
-        if (rf < min) {
-            violations.push({ urn: q.urn, message: `qdrant container '${q.name}' uses replication factor ${rf}; at least ${min} copies are needed to survive a node loss` });
+        if (d.rf < min) {
+            violations.push({ urn: d.urn, message: `${d.what} uses replication factor ${d.rf}; at least ${min} copies are needed to survive a node loss` });
         }
-        if (isFullView(instances, config) && rf > nodes.size) {
-            violations.push({ urn: q.urn, message: `qdrant container '${q.name}' uses replication factor ${rf} but qdrant runs on only ${nodes.size} node(s); shards cannot be placed` });
+        if (full && qdrant.length > 0 && d.rf > nodes.size) {
+            violations.push({ urn: d.urn, message: `${d.what} uses replication factor ${d.rf} but qdrant runs on only ${nodes.size} node(s); replicas cannot be placed` });
         }
+    }
+    if (full && qdrant.length > 0 && declared.length === 0) {
+        violations.push({
+            message: `qdrant runs on ${[...nodes].join(", ")} but no collection (${[...collectionTypes].join(", ")}) or container (label ${LABELS.replicationFactor}, env ${QDRANT_RF_ENV}) declares a replication factor`,
+        });
     }
     return violations;
 }
@@ -211,7 +234,7 @@ export interface SpreadConfig extends TopologyConfig {
     readonly replicatedRoles?: readonly string[];
 }
 
-export const DEFAULT_REPLICATED_ROLES: readonly string[] = ["primary", "master", "replica", "standby", "read", "core", "cluster", "shard"];
+export const DEFAULT_REPLICATED_ROLES: readonly string[] = ["primary", "master", "replica", "standby", "read", "core", "cluster", "shard", "peer", "first-peer"];
 
 /** Two members of one replicated set (same service, replicated roles) never share a node. */
 export function checkReplicasSpread(resources: readonly ResourceView[], config: SpreadConfig = {}): Violation[] {

@@ -43,7 +43,8 @@ describe("apps/daedalus: workloads", () => {
         assert.deepEqual(api.ports, [{ name: "http", containerPort: 8000, internal: true }]);
         assert.deepEqual(nginx.ports, [{ name: "http", containerPort: 80, hostPort: 22181 }]);
         assert.match(api.command?.join(" ") ?? "", /alembic upgrade head && exec uvicorn daedalus\.main:app --host 0\.0\.0\.0 --port 8000 --workers 2$/);
-        assert.deepEqual(nginx.dependsOn, ["node1-daedalus-api"]);
+        assert.equal(api.name, "daedalus-api");
+        assert.deepEqual(nginx.dependsOn, ["daedalus-api"]);
     });
 
     it("mounts the rendered nginx.conf, proxying to the api container by name", () => {

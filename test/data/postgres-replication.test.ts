@@ -168,7 +168,7 @@ describe("postgres replication (real servers)", function () {
         );
     });
 
-    it("promotes node2 when the topology makes it primary, with every committed row", async function () {
+    it("promotes node2 when the topology makes it primary (only once node1 is gone), with every committed row", async function () {
         sql(NODE1.privateIp, "INSERT INTO items SELECT g, 'late ' || g FROM generate_series(1001, 1500) g");
         const committed = sql(NODE1.privateIp, "SELECT count(*) FROM items");
         assert.equal(committed, "1500");
@@ -176,9 +176,16 @@ describe("postgres replication (real servers)", function () {
         await waitFor("replica to replay everything", () =>
             sql(NODE1.privateIp, "SELECT bool_and(replay_lsn = pg_current_wal_lsn()) FROM pg_stat_replication") === "t",
         );
-        await procs.node1.stop("SIGKILL");
         await procs.node2.stop("SIGINT");
 
+        // Promotion while the old primary still answers would make two writable primaries.
+        const early = start(NODE2, AFTER);
+        await waitFor("early promotion attempt to exit", () => early.child.exitCode !== null, 30_000);
+        assert.notEqual(early.child.exitCode, 0);
+        assert.match(early.output(), /FENCED: peer 127\.0\.1\.11:5432 is still a writable primary \(timeline 1\); stop it before promoting/);
+        assert.ok(fs.existsSync(path.join(paths("node2").dataDir, "standby.signal")), "the refused node is still a standby");
+
+        await procs.node1.stop("SIGKILL");
         start(NODE2, AFTER);
         await waitReady(NODE2, "f");
         assert.match(procs.node2.output(), /promoting/);

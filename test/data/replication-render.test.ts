@@ -15,7 +15,15 @@ import {
     renderPostgresqlConf,
 } from "../../components/postgres/render";
 import { PostgresTopology, slotName, validatePostgresTopology } from "../../components/postgres/topology";
-import { renderEdgeCacheConf, renderRedisConf, renderSentinelConf, RedisTopology, sentinelAddresses, validateRedisTopology } from "../../components/redis/render";
+import {
+    renderEdgeCacheConf,
+    renderRedisConf,
+    renderSentinelConf,
+    renderSentinelLauncher,
+    RedisTopology,
+    sentinelAddresses,
+    validateRedisTopology,
+} from "../../components/redis/render";
 import { makeTempDir, requireBinary, run } from "../support/process";
 
 const TOPOLOGY: PostgresTopology = {
@@ -155,6 +163,19 @@ describe("redis renderers", function () {
         assert.match(conf, /^sentinel down-after-milliseconds daarion 5000$/m);
         assert.match(conf, /^sentinel failover-timeout daarion 60000$/m);
         assert.deepEqual(sentinelAddresses(REDIS), ["10.10.1.11:26379", "10.10.1.12:26379", "10.10.1.13:26379"]);
+    });
+
+    it("renders a shellcheck-clean sentinel launcher that hands the writable path to the final command", function () {
+        const [sh, flag, script] = renderSentinelLauncher("/etc/daarion/redis/sentinel.conf", "/data/sentinel.conf", ["docker-entrypoint.sh", "redis-server", "{config}", "--sentinel"]);
+        assert.deepEqual([sh, flag], ["sh", "-c"]);
+        assert.match(script, /^exec 'docker-entrypoint\.sh' 'redis-server' "\$c" '--sentinel'$/m);
+        const dir = makeTempDir("sentinel-launcher");
+        try {
+            fs.writeFileSync(path.join(dir, "launcher.sh"), script);
+            run(requireBinary("shellcheck"), ["--shell=sh", "--severity=style", path.join(dir, "launcher.sh")]);
+        } finally {
+            fs.rmSync(dir, { recursive: true, force: true });
+        }
     });
 
     it("renders the edge cache without persistence and with LRU eviction", function () {

@@ -25,6 +25,8 @@ export const FIXTURE_OPTIONS: AlertRulesOptions = {
     neo4j: { clustered: true },
     minio: {},
     haproxy: {},
+    probes: { services: ["gateway", "router", "neo4j"] },
+    apps: { services: ["memory-service", "crewai"] },
 };
 
 type Labels = Record<string, string>;
@@ -798,7 +800,43 @@ const monitoring: Record<string, AlertFixture> = {
     },
 };
 
+const BB = { job: "blackbox-http", instance: "http://10.0.0.2:9300/health", node: "node1", service: "gateway", service_role: "active" };
+const APP = T("memory-service", 8000, "node1", "active");
+
+const probes: Record<string, AlertFixture> = {
+    "ServiceProbeFailed/critical": {
+        fire: { series: [[sel("probe_success", BB), "0x15"]], alerts: [A(BB, 0)] },
+        quiet: [{ series: [[sel("probe_success", BB), "1x15"]], alerts: [] }],
+    },
+    "ServiceProbeSlow/warning": {
+        fire: {
+            series: [
+                [sel("probe_duration_seconds", BB), "3x20"],
+                [sel("probe_success", BB), "1x20"],
+            ],
+            evalTime: "12m",
+            alerts: [A(BB, 3)],
+        },
+        // A failed probe is ServiceProbeFailed's business, however long it took.
+        quiet: [
+            {
+                series: [
+                    [sel("probe_duration_seconds", BB), "5x20"],
+                    [sel("probe_success", BB), "0x20"],
+                ],
+                evalTime: "12m",
+                alerts: [],
+            },
+        ],
+    },
+    "AppServiceDown/critical": {
+        fire: { series: [[sel("up", APP), "0x15"]], alerts: [A(APP, 0)] },
+        quiet: [{ series: [[sel("up", APP), "1x15"], [sel("up", T("gateway", 9300)), "0x15"]], alerts: [] }],
+    },
+};
+
 export const ALERT_FIXTURES: Record<string, AlertFixture> = {
+    ...probes,
     ...daedalus,
     ...nats,
     ...postgres,

@@ -32,7 +32,7 @@ describe("monitoring: alert rules", () => {
     it("builds a group per deployed service with valid structure", () => {
         assert.deepEqual(
             groups.map((g) => g.name),
-            ["monitoring", "host", "containers", "daedalus", "nats", "postgres", "redis", "qdrant", "neo4j", "minio", "haproxy"],
+            ["monitoring", "host", "containers", "daedalus", "nats", "postgres", "redis", "qdrant", "neo4j", "minio", "haproxy", "probes", "apps"],
         );
         assert.deepEqual(validateRuleGroups(groups), []);
     });
@@ -112,7 +112,7 @@ describe("monitoring: alert rules", () => {
     });
 
     it("fails when a deployed service has no alert rule", () => {
-        assert.deepEqual(servicesWithoutAlerts(["nats", "postgres", "redis", "qdrant", "neo4j", "minio", "haproxy", "daedalus", "node-exporter", "cadvisor", "prometheus", "alertmanager", "grafana"], groups), []);
+        assert.deepEqual(servicesWithoutAlerts(["nats", "postgres", "redis", "qdrant", "neo4j", "minio", "haproxy", "daedalus", "node-exporter", "cadvisor", "prometheus", "alertmanager", "grafana", "gateway", "router", "memory-service"], groups), []);
         assert.deepEqual(servicesWithoutAlerts(["nats", "swapper"], groups), ["swapper"]);
         const withoutRedis = buildRuleGroups({ ...FIXTURE_OPTIONS, redis: undefined });
         assert.deepEqual(servicesWithoutAlerts(["redis"], withoutRedis), ["redis"]);

@@ -39,8 +39,7 @@ describe("nats: gateways between full clusters and TLS on every link (real nats-
                     { name: "dr-node4", node: "node4", host: NODE_IPS.node4 },
                     { name: "dr-node5", node: "node5", host: NODE_IPS.node5 },
                 ],
-                // One supercluster = one JetStream meta group = one domain (validator enforces it).
-                jetstream: { domain: "core", maxMemory: "32M", maxFile: "256M" },
+                // No JetStream here: see validateNatsTopology (competing meta leaders across gateways).
             },
         ],
         tls: { certFile: "/etc/nats/tls/server.pem", keyFile: "/etc/nats/tls/server-key.pem", caFile: "/etc/nats/tls/ca.pem" },
@@ -93,15 +92,13 @@ describe("nats: gateways between full clusters and TLS on every link (real nats-
         assert.equal(v.leaf.tls_required, true);
     });
 
-    it("the gateway-joined clusters form one JetStream meta group in domain core (/jsz)", async () => {
-        // The meta group grows from per-cluster to supercluster size once the gateways are up.
-        const jsz = await waitFor("a 4-peer meta group with every peer online", async () => {
-            const j = await harness.monitor("core-node1", "/jsz");
-            const m = j.meta_cluster;
-            return m?.leader && m.cluster_size === 4 && m.replicas?.length === 3 && m.replicas.every((r: { offline?: boolean }) => !r.offline) ? j : undefined;
-        }, 30_000, 250);
-        assert.equal(jsz.config.domain, "core");
-        assert.equal((await harness.monitor("dr-node4", "/jsz")).meta_cluster.leader, jsz.meta_cluster.leader);
+    it("the validator refuses JetStream in both gateway-joined clusters; core keeps its meta group (/jsz)", async () => {
+        const both: NatsSuperclusterSpec = { ...spec, clusters: spec.clusters.map((c) => (c.name === "dr" ? { ...c, jetstream: { domain: "core", maxMemory: "32M", maxFile: "256M" } } : c)) };
+        assert.deepEqual(validateNatsTopology(both).errors.map((e) => e.path), ["clusters[2].jetstream"]);
+        const leader = await harness.waitForMetaLeader("core-node1");
+        const jsz = await harness.monitor("core-node2", "/jsz");
+        assert.equal(jsz.meta_cluster.cluster_size, 2);
+        assert.equal(jsz.meta_cluster.leader, leader);
     });
 
     it("messages cross the gateway between full clusters and the TLS leaf link", async () => {

@@ -15,12 +15,12 @@ import { checkNatsConfig } from "./harness";
 
 const seed = loopbackTopology(["node1", "node2"]);
 const core3 = loopbackTopology(["node1", "node2", "node4"]);
-/** Two full clusters joined by gateways (one shared JetStream domain) plus the edge leaf, with TLS. */
+/** Two full clusters joined by gateways (JetStream in core only) plus the edge leaf, with TLS. */
 const withGateways: NatsSuperclusterSpec = {
     ...seed,
     clusters: [
         ...seed.clusters,
-        { name: "dr", servers: [{ name: "dr-node4", node: "node4", host: NODE_IPS.node4 }, { name: "dr-node5", node: "node5", host: NODE_IPS.node5 }], jetstream: { domain: "core", maxMemory: "64M", maxFile: "1G" } },
+        { name: "dr", servers: [{ name: "dr-node4", node: "node4", host: NODE_IPS.node4 }, { name: "dr-node5", node: "node5", host: NODE_IPS.node5 }] },
     ],
     tls: { certFile: "/etc/nats/tls/server.pem", keyFile: "/etc/nats/tls/server-key.pem", caFile: "/etc/nats/tls/ca.pem" },
 };

@@ -228,7 +228,15 @@ describe("nats: seed 000 supercluster on real nats-server (2-server core + edge 
         // node1 alone is 1 of 2: no meta leader and no stream leader, so writes fail.
         await waitFor("core-node1 to lose its meta leader", async () => !(await harness.monitor("core-node1", "/jsz")).meta_cluster?.leader, 30_000, 250);
         await waitFor("the edge leaf to reconnect to the surviving core server", async () => (await harness.monitor("edge-node3", "/leafz")).leafs[0]?.ip === NODE_IPS.node1, 20_000);
-        await assert.rejects(js.publish("message.chat-1.during", "lost"), (err: Error) => /timeout|no responders|503|unavailable/i.test(err.message));
+        await assert.rejects(js.publish("message.chat-1.during", "lost"), (err: Error) => {
+            assert.match(`${err.message} ${String((err as { cause?: unknown }).cause ?? "")}`, /timeout|timed out|no responders|503|unavailable/i);
+            return true;
+        });
+        // What the primary's first `pulumi up` sees before node2's stack exists: a clear hint.
+        await assert.rejects(
+            createNatsStream({ connection: { ...coreConnection(spec), timeoutMs: 2000 }, name: "DURING_LOSS", subjects: ["during.>"], replicas: 2 }),
+            /did not answer via .*deploy the other core nodes' stacks/s,
+        );
         harness.restart("core-node2");
         await harness.waitForMetaLeader("core-node1", 30_000);
         const ack = await waitFor("a write after quorum returns", async () => js.publish("message.chat-1.after", "back").catch(() => undefined), 30_000, 500);

@@ -27,10 +27,10 @@ describe("nats: validateNatsTopology", () => {
         { title: "two servers on one address", spec: mutate((s) => (s.clusters[1].servers[0].host = NODE_IPS.node1)), path: "clusters[1].servers[0].host", message: /already runs core-node1/ },
         { title: "duplicate cluster name", spec: mutate((s) => (s.clusters[1].name = "core")), path: "clusters[1].name", message: /duplicate cluster name/ },
         {
-            title: "gateway-joined full clusters with different domains",
+            title: "two gateway-joined full clusters both running JetStream",
             spec: mutate((s) => s.clusters.push({ name: "dr", servers: [{ name: "dr-node5", node: "node5", host: NODE_IPS.node5 }], jetstream: { domain: "dr", maxMemory: "1G", maxFile: "1G" } })),
-            path: "clusters[2].jetstream.domain",
-            message: /must share one domain/,
+            path: "clusters[2].jetstream",
+            message: /may not both run JetStream/,
         },
         { title: "port collision", spec: mutate((s) => (s.ports = { monitor: 4222 })), path: "ports.monitor", message: /also the client port/ },
         { title: "short password", spec: mutate((s) => (s.auth.services[0].password = "short")), path: "auth.services[0].password", message: /shorter than 12/ },
@@ -81,7 +81,7 @@ describe("nats: validateNatsTopology", () => {
     }
 
     it("warns that gateways cannot filter node-local subjects", () => {
-        const spec = mutate((s) => s.clusters.push({ name: "dr", servers: [{ name: "dr-node5", node: "node5", host: NODE_IPS.node5 }], jetstream: { domain: "core", maxMemory: "1G", maxFile: "1G" } }));
+        const spec = mutate((s) => s.clusters.push({ name: "dr", servers: [{ name: "dr-node5", node: "node5", host: NODE_IPS.node5 }] }));
         const { errors, warnings } = validateNatsTopology(spec);
         assert.deepEqual(errors, []);
         assert.deepEqual(warnings.map((w) => w.path), ["gateways"]);

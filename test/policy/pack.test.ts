@@ -173,6 +173,13 @@ describe("policy pack: served over the analyzer protocol", function () {
         assert.ok(d.every((x) => x.enforcementLevel === "mandatory"));
     });
 
+    it("stateful types added through pack config are enforced", async () => {
+        const bucket: EngineResource = { type: "pulumi-nodejs:dynamic/custom:Bucket", name: "b", props: { name: "b" } };
+        assert.deepEqual(await pack.analyze(bucket), []);
+        await pack.configure({ "stateful-resources-protected": { extraTypes: ["pulumi-nodejs:dynamic/custom:Bucket"] } });
+        assert.deepEqual((await pack.analyze(bucket)).map((x) => x.policyName), ["stateful-resources-protected"]);
+    });
+
     it("remediation marks plaintext credential envs secret, and leaves secret envs alone", async () => {
         await pack.configure({ "docker-credential-env": { enforcementLevel: "remediate" } });
         const plain = postgres({ envs: ["POSTGRES_USER=daarion", "POSTGRES_PASSWORD=Xq7vR2pL9sT4wK8mN3bZ"], healthcheck: secret({ tests: ["CMD", "true"] }) });

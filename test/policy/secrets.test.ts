@@ -6,10 +6,10 @@ const withEnv = (...envs: string[]) => withProps(container(), { envs });
 
 describe("policy: docker-credential-env", () => {
     it("recognizes credential keys and URLs with passwords", () => {
-        for (const k of ["POSTGRES_PASSWORD", "REDIS_PASSWD", "JWT_SECRET", "GITHUB_TOKEN", "OPENAI_API_KEY", "MINIO_ROOT_PASSWORD", "AWS_SECRET_ACCESS_KEY", "NEO4J_AUTH", "SIGNING_KEY"]) {
+        for (const k of ["POSTGRES_PASSWORD", "REDIS_PASSWD", "JWT_SECRET", "GITHUB_TOKEN", "OPENAI_API_KEY", "MINIO_ROOT_PASSWORD", "AWS_SECRET_ACCESS_KEY", "S3_SECRET_KEY", "NEO4J_AUTH", "SIGNING_KEY"]) {
             assert.ok(isCredentialKey(k), k);
         }
-        for (const k of ["POSTGRES_PASSWORD_FILE", "POSTGRES_HOST_AUTH_METHOD", "PUBLIC_KEY", "KEYSPACE", "PGDATA", "MONKEY"]) {
+        for (const k of ["POSTGRES_PASSWORD_FILE", "POSTGRES_HOST_AUTH_METHOD", "PUBLIC_KEY", "KEYSPACE", "PGDATA", "MONKEY", "S3_ACCESS_KEY", "AWS_ACCESS_KEY_ID", "MINIO_ACCESS_KEY"]) {
             assert.ok(!isCredentialKey(k), k);
         }
         assert.equal(credentialPart("DATABASE_URL", "postgres://app:s3cr%40t@10.0.1.11/db"), "s3cr@t");
@@ -47,6 +47,13 @@ describe("policy: docker-credential-env", () => {
     it("fails plaintext credentials when secretness is known (offline render)", () => {
         assert.deepEqual(checkCredentialEnvs(container(), { envIsSecret: true }), []);
         assert.match(checkCredentialEnvs(container(), { envIsSecret: false })[0].message, /not a Pulumi secret/);
+    });
+    it("judges secretness per entry when it is known entry by entry", () => {
+        // envs: [POSTGRES_USER, POSTGRES_PASSWORD, PGDATA]
+        assert.deepEqual(checkCredentialEnvs(container(), { envIsSecret: [false, true, false] }), []);
+        const v = checkCredentialEnvs(container(), { envIsSecret: [true, false, true] });
+        assert.equal(v.length, 1);
+        assert.match(v[0].message, /POSTGRES_PASSWORD is a credential but envs is not a Pulumi secret/);
     });
     it("honours configured minLength and weakValues", () => {
         assert.deepEqual(checkCredentialEnvs(withEnv("REDIS_PASSWORD=abc123xyz"), { minLength: 8 }), []);

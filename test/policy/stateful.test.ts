@@ -21,6 +21,12 @@ describe("policy: stateful-resources-protected", () => {
         it(`passes a protected ${what}`, () => assert.deepEqual(checkStatefulProtected(view), []));
         it(`fails an unprotected ${what}`, () => one(checkStatefulProtected({ ...view, protect: false }), /holds data but is not protected/));
     }
+    it("covers the dynamic resources that hold data (JetStream streams, Qdrant collections)", () => {
+        const stream = makeView({ type: "pulumi-nodejs:dynamic/nats:Stream", name: "nats-stream-MESSAGES", protect: true, props: { name: "MESSAGES" } });
+        assert.deepEqual(checkStatefulProtected(stream), []);
+        one(checkStatefulProtected({ ...stream, protect: false }), /holds data but is not protected/);
+        assert.deepEqual(checkStatefulProtected({ ...stream, protect: false }, []), []);
+    });
     it("ignores a docker volume not labelled stateful (cache)", () => {
         const cache = makeView({ type: TYPES.dockerVolume, name: "node3-redis-cache", props: { labels: labels({ "daarion.stateful": "false" }) } });
         assert.deepEqual(checkStatefulProtected(cache), []);

@@ -7,8 +7,9 @@ import {
     checkSentinelPlacement,
     isFullView,
     instancesOf,
+    QDRANT_COLLECTION_TYPE,
 } from "../../policy/rules/topology";
-import { ResourceView } from "../../policy/lib/resource";
+import { makeView, ResourceView, UNKNOWN } from "../../policy/lib/resource";
 import { container } from "./fixtures";
 
 const c = (node: string, service: string, role: string, extra: Record<string, string> = {}, props: Record<string, unknown> = {}) =>
@@ -75,6 +76,14 @@ describe("policy: redis-sentinel-placement", () => {
         assert.equal(v.length, 1);
         assert.match(v[0].message, /on 2 distinct node\(s\).*at least 3/);
     });
+    it("fails a replicated Redis without any sentinel", () => {
+        const v = checkSentinelPlacement(platform().filter((x) => !x.name.includes("sentinel")));
+        assert.equal(v.length, 1);
+        assert.match(v[0].message, /on 0 distinct node\(s\)/);
+    });
+    it("does not apply to a platform without Redis", () => {
+        assert.deepEqual(checkSentinelPlacement(platform().filter((x) => !x.name.includes("redis"))), []);
+    });
     it("fails two sentinels on one node (partial view too)", () => {
         const extra = { ...c("node1", "redis-sentinel", "sentinel"), name: "node1-sentinel-b", urn: "urn:b" };
         const v = checkSentinelPlacement([...node1Only(), extra]);
@@ -103,28 +112,41 @@ describe("policy: postgres-replica-placement", () => {
 });
 
 describe("policy: qdrant-replication-factor", () => {
-    it("passes RF 2 on 2 nodes", () => assert.deepEqual(checkQdrantReplicationFactor(platform()), []));
+    const collection = (rf: unknown, name = "memories") =>
+        makeView({ type: QDRANT_COLLECTION_TYPE, name: `qdrant-${name}`, protect: true, props: { name, shardNumber: 2, replicationFactor: rf } });
+    const qdrantPlain = () => platform().map((v) => (v.name.includes("qdrant") ? c(v.name.slice(0, 5), "qdrant", "shard") : v));
+
+    it("passes RF 2 on 2 nodes (container labels)", () => assert.deepEqual(checkQdrantReplicationFactor(platform()), []));
+    it("passes RF 2 declared by the collections (the qdrant module's way)", () => {
+        assert.deepEqual(checkQdrantReplicationFactor([...qdrantPlain(), collection(2), collection(2, "docs")]), []);
+    });
     it("reads the RF from the qdrant env default too", () => {
         const views = platform().map((v) =>
             v.name.includes("qdrant") ? c(v.name.slice(0, 5), "qdrant", "shard", {}, { envs: ["QDRANT__STORAGE__COLLECTION__REPLICATION_FACTOR=2"] }) : v,
         );
         assert.deepEqual(checkQdrantReplicationFactor(views), []);
     });
-    it("fails RF 1", () => {
+    it("fails a collection with RF 1, in a partial view too", () => {
+        const v = checkQdrantReplicationFactor([c("node1", "qdrant", "shard"), collection(1)]);
+        assert.equal(v.length, 1);
+        assert.match(v[0].message, /collection 'memories' uses replication factor 1; at least 2/);
+    });
+    it("fails a container RF 1", () => {
         const views = [...without(platform(), "node1-qdrant-shard"), c("node1", "qdrant", "shard", { "daarion.replication-factor": "1" })];
         const v = checkQdrantReplicationFactor(views);
         assert.equal(v.length, 1);
         assert.match(v[0].message, /replication factor 1; at least 2/);
     });
     it("fails RF 3 with qdrant on 2 nodes", () => {
-        const views = platform().map((v) => (v.name.includes("qdrant") ? c(v.name.slice(0, 5), "qdrant", "shard", { "daarion.replication-factor": "3" }) : v));
-        const v = checkQdrantReplicationFactor(views);
-        assert.equal(v.length, 2);
+        const v = checkQdrantReplicationFactor([...qdrantPlain(), collection(3)]);
+        assert.equal(v.length, 1);
         assert.match(v[0].message, /factor 3 but qdrant runs on only 2 node/);
     });
-    it("fails an undeclared RF", () => {
-        const views = [...without(platform(), "node2-qdrant-shard"), c("node2", "qdrant", "shard")];
-        assert.match(checkQdrantReplicationFactor(views)[0].message, /declares no replication factor/);
+    it("fails a full topology where nothing declares an RF", () => {
+        assert.match(checkQdrantReplicationFactor(qdrantPlain())[0].message, /no collection .* declares a replication factor/);
+    });
+    it("does not judge an RF unknown at preview", () => {
+        assert.deepEqual(checkQdrantReplicationFactor([...qdrantPlain(), collection(UNKNOWN)]), []);
     });
 });
 

@@ -12,9 +12,11 @@ export function bindSourceShim(): string {
     if (built && fs.existsSync(built)) return built;
     // A C compiler is a CI requirement of this suite (gcc/libc6-dev in .ci/run), never a reason to skip.
     const cc = requireBinary("cc");
-    const out = path.join(makeTempDir("bindshim"), "bind-source.so");
+    const dir = makeTempDir("bindshim");
+    process.once("exit", () => fs.rmSync(dir, { recursive: true, force: true }));
+    const out = path.join(dir, "bind-source.so");
     run(cc, ["-shared", "-fPIC", "-O2", "-o", out, path.join(__dirname, "bind-source.c"), "-ldl"]);
-    fs.chmodSync(path.dirname(out), 0o755);
+    fs.chmodSync(dir, 0o755);
     built = out;
     return out;
 }

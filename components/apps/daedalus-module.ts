@@ -1,0 +1,90 @@
+/**
+ * Platform module `daedalus`: seed 004's api + nginx on `daedalus.node`, wired to the platform
+ * PostgreSQL (database `daedalus.database`) and MinIO (bucket `daedalus.bucket`).
+ */
+import * as pulumi from "@pulumi/pulumi";
+import type { ModuleOutputs, NodeContext, PlatformModule } from "../../stacks/context";
+import type { Topology } from "../../stacks/schema";
+import { cidrContains } from "../network/cidr";
+import { containerName } from "../workload/addresses";
+import { buildDaedalusWorkloads, daedalusDatabaseUrl, DAEDALUS_NGINX_PORT } from "./daedalus";
+import { APP_SECRET_NAMES, PLATFORM_ENDPOINT_PORTS } from "./wiring";
+
+/** Docker's default address pools for bridge networks: where a same-node HAProxy connects from. */
+export const DOCKER_BRIDGE_RANGE = "172.16.0.0/12";
+
+export class Daedalus extends pulumi.ComponentResource {
+    constructor(name: string, opts?: pulumi.ComponentResourceOptions) {
+        super("daarion:daedalus:Daedalus", name, {}, opts);
+        this.registerOutputs({});
+    }
+}
+
+/** The MinIO user Daedalus signs S3 requests as (access key); its secret key is `minio-user-daedalus`. */
+export const DAEDALUS_S3_USER = "daedalus";
+
+/**
+ * Addresses nginx believes X-Forwarded-For from: every ingress node's private IP (HAProxy on
+ * another node) and the Docker bridge range (HAProxy on the same node or on the local engine).
+ */
+export function daedalusTrustedProxies(t: Topology): string[] {
+    const ips = (t.ingress?.nodes ?? []).map((n) => t.nodes[n]!.privateIp);
+    return [...new Set([...ips, DOCKER_BRIDGE_RANGE])];
+}
+
+export const daedalusModule: PlatformModule = {
+    name: "daedalus",
+
+    secrets(t) {
+        if (!t.daedalus) return [];
+        return [{ name: APP_SECRET_NAMES.postgresUser(t.daedalus.database) }, { name: APP_SECRET_NAMES.minioUser(DAEDALUS_S3_USER) }];
+    },
+
+    deployNode(ctx: NodeContext): ModuleOutputs | void {
+        const t = ctx.topology;
+        const d = t.daedalus;
+        if (!d || d.node !== ctx.nodeName) return;
+        if (!t.minio) throw new Error("daedalus: a minio block is required (Daedalus stores files in S3)");
+        const pg = t.replication.postgresql;
+        const parent = new Daedalus(`${ctx.nodeName}-daedalus`);
+
+        // Prometheus on another node scrapes nginx from its private IP: it must be allowed.
+        const mon = t.monitoring?.node;
+        if (mon && mon !== d.node && !ctx.local) {
+            const ip = t.nodes[mon]!.privateIp;
+            if (!d.metricsAllow.some((c) => cidrContains(c, ip))) {
+                ctx.warn(`daedalus.metricsAllow: Prometheus on ${mon} (${ip}) is not allowed to read Daedalus /metrics; add its network`);
+            }
+        }
+
+        const [api, nginx] = buildDaedalusWorkloads({
+            apiImage: d.apiImage,
+            nginxImage: d.nginxImage,
+            databaseUrl: daedalusDatabaseUrl({
+                host: ctx.resolver.host(pg.primary, "postgres"),
+                port: pg.port,
+                user: d.database,
+                database: d.database,
+                password: ctx.secrets.get(APP_SECRET_NAMES.postgresUser(d.database)),
+            }),
+            s3: {
+                endpoint: `http://${ctx.resolver.endpoint(t.minio.node, "minio", PLATFORM_ENDPOINT_PORTS.minio)}`,
+                accessKey: DAEDALUS_S3_USER,
+                secretKey: ctx.secrets.get(APP_SECRET_NAMES.minioUser(DAEDALUS_S3_USER)),
+                bucket: d.bucket,
+            },
+            metricsAllow: d.metricsAllow,
+            trustedProxies: daedalusTrustedProxies(t),
+            apiHost: containerName(ctx.nodeName, "daedalus-api"),
+        });
+        ctx.deploy(api!, { parent });
+        // nginx resolves the api's name at start: spec.dependsOn orders it after the api container.
+        ctx.deploy(nginx!, { parent });
+        const domain = t.ingress?.hosts.find((h) => h.service === "daedalus")?.domain;
+        return {
+            // On the local engine nothing but ingress is published: nginx is reached by container name.
+            nginx: ctx.local ? `${containerName(ctx.nodeName, "daedalus-nginx")}:80` : ctx.resolver.endpoint(ctx.nodeName, "daedalus-nginx", DAEDALUS_NGINX_PORT),
+            ...(domain ? { url: `https://${domain}` } : {}),
+        };
+    },
+};

@@ -1,0 +1,144 @@
+/**
+ * Where the application services find the platform, computed from the topology and the address
+ * resolver (private IPs on Hetzner nodes, container names on the local engine), plus the shared
+ * secrets the owning modules generate.
+ *
+ * The secret names below are the contract with the modules that own each server: they create the
+ * user/role with exactly this secret. A name no module provides is reported (ctx.warn) and the
+ * variable is left unset, rather than inventing a credential the server would not accept.
+ */
+import * as pulumi from "@pulumi/pulumi";
+import type { DeploymentContext } from "../../stacks/context";
+import type { Topology } from "../../stacks/schema";
+import { AppNode, AppServiceConfig, AppWiring, DatabaseEndpoint, NodeRole } from "./services";
+
+/** Well-known ports of the platform's servers (stacks/validate.ts PLATFORM_PORTS). */
+export const PLATFORM_ENDPOINT_PORTS = { nats: 4222, redisSentinel: 26379, qdrant: 6333, neo4j: 7687, minio: 9000 } as const;
+
+/** Shared-secret names the apps read; owned (requested and applied) by the module in the comment. */
+export const APP_SECRET_NAMES = {
+    /** nats module: password of NATS user `<service>` in the APP account. */
+    natsUser: (service: string) => `nats-user-${service}`,
+    /** postgres module: password of the owner role `<database>` of database `<database>`. */
+    postgresUser: (role: string) => `postgres-user-${role}`,
+    /** redis module: requirepass of master/replicas, and of the sentinels. */
+    redis: "redis-password",
+    redisSentinel: "redis-sentinel-password",
+    /** qdrant module: service.api_key. */
+    qdrantApiKey: "qdrant-api-key",
+    /** neo4j module: password of user `neo4j`. */
+    neo4j: "neo4j-password",
+    /** minio module: secret key of MinIO user `<consumer>` (access key = consumer name). */
+    minioUser: (consumer: string) => `minio-user-${consumer}`,
+} as const;
+
+/** Database (and owner role) a service uses: its own, else one named after the service. */
+export function serviceDatabase(service: string, svc: Pick<AppServiceConfig, "database">): string {
+    return svc.database ?? service.replace(/-/g, "_");
+}
+
+/** The node identity the services see (NODE_ID, NODE_ROLE, CLUSTER_PEERS). */
+export function appNode(ctx: DeploymentContext, nodeName: string, gpu: boolean): AppNode {
+    const t = ctx.topology;
+    const role = t.nodes[nodeName]!.role as NodeRole;
+    // Seed 000: CLUSTER_PEERS=node2:4222,node3:4222 — every other node's NATS client address.
+    const peers = Object.keys(t.nodes)
+        .filter((n) => n !== nodeName)
+        .map((n) => ctx.resolver.endpoint(n, "nats", PLATFORM_ENDPOINT_PORTS.nats));
+    return { name: nodeName, role, gpu, clusterPeers: peers };
+}
+
+/**
+ * NATS client URLs for a service on `node`: its own cluster's servers with the local one first
+ * (node-local subjects live there); a node in no cluster uses the first cluster with JetStream.
+ */
+export function natsServersFor(t: Topology, node: string): string[] {
+    const clusters = t.replication.nats.clusters;
+    const own = clusters.find((c) => c.nodes.includes(node));
+    if (own) return [node, ...own.nodes.filter((n) => n !== node)];
+    const core = clusters.find((c) => !c.leafnodeTo && c.jetstream) ?? clusters.find((c) => !c.leafnodeTo) ?? clusters[0];
+    return core ? [...core.nodes] : [];
+}
+
+/** A shared secret, or undefined (with a warning) when no module provides it. */
+function optionalSecret(ctx: DeploymentContext, name: string, purpose: string): pulumi.Output<string> | undefined {
+    try {
+        return ctx.secrets.get(name);
+    } catch {
+        ctx.warn(`${purpose}: no module provides the shared secret '${name}', so it is not set`);
+        return undefined;
+    }
+}
+
+function pgUrl(role: string, password: pulumi.Input<string>, hostPort: string, db: string): pulumi.Output<string> {
+    return pulumi.secret(pulumi.output(password).apply((pw) => `postgresql://${encodeURIComponent(role)}:${encodeURIComponent(pw)}@${hostPort}/${db}`));
+}
+
+/**
+ * Everything `services` (as placed on `node`) use, resolved for `node`. Only dependencies some
+ * service uses are resolved, so a node without, say, Neo4j users asks for no Neo4j secret.
+ */
+export function appWiringFor(ctx: DeploymentContext, node: string, services: Readonly<Record<string, AppServiceConfig>>): { wiring: AppWiring; perService: Record<string, AppWiring> } {
+    const t = ctx.topology;
+    const r = ctx.resolver;
+    const used = new Set(Object.values(services).flatMap((s) => s.uses ?? []));
+    const base: {
+        -readonly [K in keyof AppWiring]: AppWiring[K];
+    } = {};
+
+    if (used.has("redis")) {
+        const redis = t.replication.redis;
+        base.redis = {
+            sentinels: redis.sentinels.map((n) => r.endpoint(n, "redis-sentinel", PLATFORM_ENDPOINT_PORTS.redisSentinel)),
+            masterName: "daarion",
+            password: optionalSecret(ctx, APP_SECRET_NAMES.redis, "REDIS_PASSWORD"),
+            sentinelPassword: optionalSecret(ctx, APP_SECRET_NAMES.redisSentinel, "REDIS_SENTINEL_PASSWORD"),
+        };
+    }
+    if (used.has("qdrant")) {
+        const q = t.replication.qdrant;
+        // The local peer when this node holds shards (no extra hop), else the first peer.
+        const peer = q.nodes.includes(node) ? node : (q.firstPeer ?? q.nodes[0]!);
+        base.qdrant = { url: `http://${r.endpoint(peer, "qdrant", PLATFORM_ENDPOINT_PORTS.qdrant)}`, apiKey: optionalSecret(ctx, APP_SECRET_NAMES.qdrantApiKey, "QDRANT_API_KEY") };
+    }
+    if (used.has("neo4j")) {
+        const n4 = t.replication.neo4j;
+        // neo4j:// is the routing scheme: the driver discovers the cluster's writers and readers.
+        const scheme = n4.mode === "cluster" && n4.edition === "enterprise" ? "neo4j" : "bolt";
+        const password = optionalSecret(ctx, APP_SECRET_NAMES.neo4j, "NEO4J_PASSWORD");
+        if (password) base.neo4j = { uri: `${scheme}://${r.endpoint(n4.primaries[0]!, "neo4j", PLATFORM_ENDPOINT_PORTS.neo4j)}`, user: "neo4j", password };
+    }
+
+    const perService: Record<string, AppWiring> = {};
+    for (const [name, svc] of Object.entries(services)) {
+        const w: { -readonly [K in keyof AppWiring]: AppWiring[K] } = { ...base };
+        const uses = new Set(svc.uses ?? []);
+        if (uses.has("nats")) {
+            const password = optionalSecret(ctx, APP_SECRET_NAMES.natsUser(name), `services.${name}: NATS_PASSWORD`);
+            const url = natsServersFor(t, node)
+                .map((n) => `nats://${r.endpoint(n, "nats", PLATFORM_ENDPOINT_PORTS.nats)}`)
+                .join(",");
+            if (password) w.nats = { url, user: name, password };
+        }
+        if (uses.has("postgres")) {
+            const pg = t.replication.postgresql;
+            const db = serviceDatabase(name, svc);
+            const password = optionalSecret(ctx, APP_SECRET_NAMES.postgresUser(db), `services.${name}: DATABASE_URL`);
+            if (password) {
+                const endpoint: DatabaseEndpoint = {
+                    url: pgUrl(db, password, r.endpoint(pg.primary, "postgres", pg.port), db),
+                    ...(pg.replicas.includes(node) ? { readUrl: pgUrl(db, password, r.endpoint(node, "postgres", pg.port), db) } : {}),
+                };
+                if (svc.database !== undefined) w.databases = { [db]: endpoint };
+                else w.postgres = endpoint;
+            }
+        }
+        if (uses.has("s3") && !t.minio) ctx.warn(`services.${name}.uses: 's3' is used but the topology has no minio block`);
+        if (uses.has("s3") && t.minio) {
+            const secretKey = optionalSecret(ctx, APP_SECRET_NAMES.minioUser(name), `services.${name}: S3_SECRET_KEY`);
+            if (secretKey) w.s3 = { endpoint: `http://${r.endpoint(t.minio.node, "minio", PLATFORM_ENDPOINT_PORTS.minio)}`, accessKey: name, secretKey };
+        }
+        perService[name] = w;
+    }
+    return { wiring: base, perService };
+}

@@ -1,0 +1,152 @@
+/**
+ * Platform module `ingress`: HAProxy on the nodes `ingress.nodes` names, terminating TLS for the
+ * public hosts with certificates from the stack's secrets, plus optional DNS records.
+ */
+import * as hcloud from "@pulumi/hcloud";
+import * as pulumi from "@pulumi/pulumi";
+import type { ModuleOutputs, NodeContext, PlatformModule } from "../../stacks/context";
+import type { Topology } from "../../stacks/schema";
+import { DAEDALUS_HEALTH_PATH, DAEDALUS_NGINX_PORT } from "../apps/daedalus";
+import { AddressResolver, containerName } from "../workload/addresses";
+import { ImageSource } from "../workload/spec";
+import { HaproxyBackend, HaproxyServer } from "./haproxy";
+import { buildHaproxyWorkload, HAPROXY_STATS_PORT, IngressHost } from "./workload";
+
+/** The official Debian-based image (the healthcheck needs bash). Pin its digest in `images.haproxy`. */
+export const DEFAULT_HAPROXY_IMAGE: ImageSource = { repository: "docker.io/library/haproxy", tag: "2.6" };
+export const STATS_USER = "admin";
+export const STATS_SECRET = "ingress-stats-password";
+
+/**
+ * Key in the stack's `daarion:secrets` holding a host's PEM (certificate chain, then private key).
+ * Dots become dashes: `pulumi config set --path` splits keys on dots.
+ */
+export function certificateSecretKey(domain: string): string {
+    return `tls-${domain.replace(/\./g, "-")}`;
+}
+
+/** The `daarion:secrets` keys the stack deploying `node` must hold (the render fills placeholders). */
+export function ingressStackSecretKeys(t: Topology, node: string): string[] {
+    if (!t.ingress?.nodes.includes(node)) return [];
+    return t.ingress.hosts.map((h) => certificateSecretKey(h.domain));
+}
+
+/** A host's PEM from the stack secrets; fails the deployment, naming the key, when it is missing. */
+export function certificatePem(stackSecrets: pulumi.Output<Record<string, string>>, domain: string, stack: string): pulumi.Output<string> {
+    const key = certificateSecretKey(domain);
+    return pulumi.secret(
+        stackSecrets.apply((s) => {
+            const pem = s[key];
+            if (!pem) {
+                throw new Error(`ingress: no TLS certificate for ${domain} in Pulumi.${stack}.yaml: pulumi config set --secret --path 'daarion:secrets.${key}' -- "$(cat fullchain.pem privkey.pem)"`);
+            }
+            return pem;
+        }),
+    );
+}
+
+export class Ingress extends pulumi.ComponentResource {
+    constructor(name: string, opts?: pulumi.ComponentResourceOptions) {
+        super("daarion:ingress:Ingress", name, {}, opts);
+        this.registerOutputs({});
+    }
+}
+
+/**
+ * One backend per routed service. Service instances placed `active` serve, `standby` ones are
+ * HAProxy `backup`s (seed 000: router on node2); `read`/`worker` instances take no public traffic.
+ * Addresses come from the resolver: private IP + published port on hosts, container name + the
+ * container's port on the local engine.
+ */
+export function ingressBackends(t: Topology, resolver: AddressResolver): HaproxyBackend[] {
+    const backends = new Map<string, HaproxyBackend>();
+    for (const h of t.ingress?.hosts ?? []) {
+        if (backends.has(h.service)) continue;
+        if (h.service === "daedalus") {
+            const node = t.daedalus!.node;
+            const server: HaproxyServer =
+                resolver.kind === "local"
+                    ? { name: node, address: containerName(node, "daedalus-nginx"), port: 80 }
+                    : { name: node, address: resolver.host(node, "daedalus-nginx"), port: DAEDALUS_NGINX_PORT };
+            backends.set(h.service, { name: "daedalus", healthPath: h.healthPath ?? DAEDALUS_HEALTH_PATH, servers: [server] });
+            continue;
+        }
+        const svc = t.services[h.service]!;
+        if (svc.port === 0) throw new Error(`ingress.hosts: service '${h.service}' has no port to route to`);
+        const servers: HaproxyServer[] = Object.entries(svc.placement)
+            .filter(([, role]) => role === "active" || role === "standby")
+            .map(([node, role]) => ({ name: node, address: resolver.host(node, h.service), port: svc.port, ...(role === "standby" ? { backup: true } : {}) }));
+        backends.set(h.service, { name: h.service, healthPath: h.healthPath ?? svc.healthPath, servers });
+    }
+    return [...backends.values()];
+}
+
+/** The record name of `domain` inside `zone` (`@` for the apex), or undefined when outside it. */
+export function recordName(domain: string, zone: string): string | undefined {
+    if (domain === zone) return "@";
+    return domain.endsWith(`.${zone}`) ? domain.slice(0, -(zone.length + 1)) : undefined;
+}
+
+export const ingressModule: PlatformModule = {
+    name: "ingress",
+
+    secrets(t) {
+        return t.ingress ? [{ name: STATS_SECRET }] : [];
+    },
+
+    deployNode(ctx: NodeContext): ModuleOutputs | void {
+        const t = ctx.topology;
+        const ing = t.ingress;
+        if (!ing || !ing.nodes.includes(ctx.nodeName)) return;
+        // The local engine publishes ingress on the one loopback address: a second HAProxy would
+        // collide on 80/443, and every backend is reachable from the first one anyway.
+        if (ctx.local && ctx.nodeName !== ing.nodes[0]) return;
+        const parent = new Ingress(`${ctx.nodeName}-ingress`);
+
+        const hosts: IngressHost[] = ing.hosts.map((h) => ({
+            host: h.domain,
+            backend: h.service,
+            // Behind HAProxy nginx sees internal addresses; the public must never reach /metrics.
+            ...(h.service === "daedalus" ? { denyPaths: ["/metrics"] } : {}),
+            pem: certificatePem(ctx.stackSecrets, h.domain, ctx.stack),
+        }));
+        ctx.deploy(
+            buildHaproxyWorkload({
+                image: t.images.haproxy ?? DEFAULT_HAPROXY_IMAGE,
+                hosts,
+                backends: ingressBackends(t, ctx.resolver),
+                statsUser: STATS_USER,
+                statsPassword: ctx.secrets.get(STATS_SECRET),
+                // Backends are container names on the local engine: resolve them through Docker's
+                // DNS at runtime, so HAProxy starts before (or without) every backend container.
+                ...(ctx.resolver.kind === "local" ? { resolvers: ["127.0.0.11:53"] } : {}),
+            }),
+            { parent },
+        );
+
+        const records: string[] = [];
+        if (ing.dns && !ctx.local) {
+            const p = ctx.node.provisioner;
+            // hcloud servers get their public IP at creation; NodeContext does not expose it yet.
+            const address = p.kind === "dedicated" ? p.address : undefined;
+            if (!address) ctx.warn(`ingress.dns: the public IP of ${ctx.nodeName} (${p.kind}) is not known to modules; no DNS record for it`);
+            for (const h of ing.hosts) {
+                const name = recordName(h.domain, ing.dns.zone);
+                if (name === undefined) {
+                    ctx.warn(`ingress.dns: ${h.domain} is outside zone ${ing.dns.zone}; create its record where that zone lives`);
+                    continue;
+                }
+                if (!address) continue;
+                // One A record per ingress node (not an RRSet): each node's stack owns its own
+                // record, and together they round-robin the name across the ingress nodes.
+                new hcloud.ZoneRecord(`${ctx.nodeName}-dns-${h.domain}`, { zone: ing.dns.zone, name, type: "A", value: address, comment: `daarion ingress ${ctx.nodeName}` }, { parent });
+                records.push(`${h.domain} A ${address}`);
+            }
+        }
+        return {
+            hosts: ing.hosts.map((h) => `https://${h.domain}`),
+            stats: ctx.local ? `${containerName(ctx.nodeName, "haproxy")}:${HAPROXY_STATS_PORT}` : ctx.resolver.endpoint(ctx.nodeName, "haproxy", HAPROXY_STATS_PORT),
+            ...(records.length ? { dnsRecords: records } : {}),
+        };
+    },
+};

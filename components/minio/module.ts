@@ -1,0 +1,162 @@
+/**
+ * Platform module `minio`: the MinIO server on `minio.node` (data on a protected volume, generated root
+ * credentials), and, once per platform, its buckets, IAM users and bucket-scoped policies through
+ * @pulumi/minio. Every S3 consumer (Daedalus, services that `use: s3`) gets its own user whose secret
+ * key is the shared secret `minio-user-<consumer>`; only the consumer's backend container receives it.
+ */
+import * as minio from "@pulumi/minio";
+import * as pulumi from "@pulumi/pulumi";
+import type { DeploymentContext, ModuleOutputs, NodeContext, PlatformModule } from "../../stacks/context";
+import type { Topology } from "../../stacks/schema";
+import { validateMinioImage } from "./image";
+import { DAEDALUS_BUCKET } from "./layout";
+import { renderBucketPolicy, validateBucketName } from "./policy";
+import { minioServerWorkload } from "./workload";
+
+export const MINIO_ROOT_USER = "daarion-root";
+export const MINIO_SECRET_NAMES = {
+    rootPassword: "minio-root-password",
+    /** Same name the apps module reads: `minio-user-<consumer>`. */
+    user: (consumer: string) => `minio-user-${consumer}`,
+} as const;
+export const MINIO_API_PORT = 9000;
+
+export interface MinioConsumer {
+    /** IAM user name = access key. */
+    readonly user: string;
+    readonly bucket: string;
+}
+
+/**
+ * Who talks S3, and to which bucket: Daedalus to `daedalus.bucket` (seed 004), every service with
+ * `uses: [s3]` to a bucket named after it. Pure: derived from the topology only.
+ */
+export function minioConsumers(t: Topology): MinioConsumer[] {
+    const consumers: MinioConsumer[] = [];
+    if (t.daedalus) consumers.push({ user: "daedalus", bucket: t.daedalus.bucket });
+    for (const [name, svc] of Object.entries(t.services)) {
+        if ((svc.uses ?? []).includes("s3")) consumers.push({ user: name, bucket: name.replace(/_/g, "-") });
+    }
+    return consumers;
+}
+
+/** Every bucket the platform needs: configured ones plus each consumer's. */
+export function minioBuckets(t: Topology): string[] {
+    return [...new Set([...(t.minio?.buckets ?? []), ...minioConsumers(t).map((c) => c.bucket)])].sort();
+}
+
+export function validateMinioTopology(t: Topology, options: { allowUnpinned?: boolean } = {}): { errors: string[]; warnings: string[] } {
+    const errors: string[] = [];
+    const warnings: string[] = [];
+    if (!t.minio) return { errors, warnings };
+    if (!t.nodes[t.minio.node]) errors.push(`minio.node: '${t.minio.node}' is not a node of the topology`);
+    if ("build" in t.minio.image) errors.push("minio.image: must be a published image (repository + tag/digest)");
+    else {
+        // An unpinned image is advisory here (the tag is a fixed release); the digest check names the fix.
+        for (const e of validateMinioImage(t.minio.image, { allowUnpinned: true, prefix: "minio.image" })) errors.push(e);
+        if (!t.minio.image.digest && !options.allowUnpinned) warnings.push(...validateMinioImage(t.minio.image, { prefix: "minio.image" }));
+    }
+    minioBuckets(t).forEach((b) => errors.push(...validateBucketName(b, `minio.buckets[${b}]`)));
+    if (t.daedalus && t.daedalus.bucket !== DAEDALUS_BUCKET) warnings.push(`daedalus.bucket: '${t.daedalus.bucket}' differs from seed 004's '${DAEDALUS_BUCKET}'`);
+    return { errors, warnings };
+}
+
+export class MinioServer extends pulumi.ComponentResource {
+    constructor(name: string, opts?: pulumi.ComponentResourceOptions) {
+        super("daarion:minio:Server", name, {}, opts);
+        this.registerOutputs({});
+    }
+}
+
+export interface MinioTenantsArgs {
+    /** `host:port` of the MinIO API as seen from the machine running Pulumi. */
+    readonly endpoint: string;
+    readonly rootUser: pulumi.Input<string>;
+    readonly rootPassword: pulumi.Input<string>;
+    readonly buckets: readonly string[];
+    readonly consumers: readonly { user: string; bucket: string; secretKey: pulumi.Input<string> }[];
+    readonly dependsOn?: pulumi.Resource[];
+}
+
+/** Buckets, users and bucket-scoped policies of one MinIO deployment. */
+export class MinioTenants extends pulumi.ComponentResource {
+    public readonly buckets: pulumi.Output<string[]>;
+    public readonly users: pulumi.Output<string[]>;
+
+    constructor(name: string, args: MinioTenantsArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("daarion:minio:Tenants", name, {}, opts);
+        const provider = new minio.Provider(
+            `${name}-provider`,
+            { minioServer: args.endpoint, minioUser: args.rootUser, minioPassword: pulumi.secret(args.rootPassword), minioSsl: false, minioRegion: "eu-central-1" },
+            { parent: this, dependsOn: args.dependsOn },
+        );
+        const buckets = new Map<string, minio.S3Bucket>();
+        for (const bucket of args.buckets) {
+            buckets.set(
+                bucket,
+                // Buckets hold user data: never destroyed by a config change or a `pulumi destroy`.
+                new minio.S3Bucket(`${name}-bucket-${bucket}`, { bucket, acl: "private", forceDestroy: false }, { parent: this, provider, protect: true, retainOnDelete: true }),
+            );
+        }
+        for (const c of args.consumers) {
+            const bucket = buckets.get(c.bucket);
+            if (!bucket) throw new Error(`minio consumer '${c.user}' uses bucket '${c.bucket}', which is not declared`);
+            const user = new minio.IamUser(`${name}-user-${c.user}`, { name: c.user, secret: pulumi.secret(c.secretKey), forceDestroy: false }, { parent: this, provider });
+            const policy = new minio.IamPolicy(
+                `${name}-policy-${c.user}`,
+                { name: `${c.user}-${c.bucket}-rw`, policy: renderBucketPolicy({ bucket: c.bucket, access: "readwrite" }) },
+                { parent: this, provider, dependsOn: [bucket] },
+            );
+            new minio.IamUserPolicyAttachment(`${name}-attach-${c.user}`, { userName: user.name, policyName: policy.name }, { parent: this, provider });
+        }
+        this.buckets = pulumi.output([...buckets.keys()]);
+        this.users = pulumi.output(args.consumers.map((c) => c.user));
+        this.registerOutputs({ buckets: this.buckets, users: this.users });
+    }
+}
+
+export const minioModule: PlatformModule = {
+    name: "minio",
+
+    secrets(t) {
+        if (!t.minio) return [];
+        return [{ name: MINIO_SECRET_NAMES.rootPassword }, ...minioConsumers(t).map((c) => ({ name: MINIO_SECRET_NAMES.user(c.user) }))];
+    },
+
+    deployNode(ctx: NodeContext): ModuleOutputs | void {
+        const t = ctx.topology;
+        if (!t.minio || t.minio.node !== ctx.nodeName) return;
+        const { errors, warnings } = validateMinioTopology(t, { allowUnpinned: ctx.local });
+        if (errors.length > 0) throw new Error(`invalid minio config:\n  ${errors.join("\n  ")}`);
+        warnings.forEach((w) => ctx.warn(w));
+        const image = t.minio.image as { repository: string; tag?: string; digest?: string };
+        const parent = new MinioServer(`${ctx.nodeName}-minio`);
+        const spec = minioServerWorkload({
+            image,
+            rootUser: MINIO_ROOT_USER,
+            rootPassword: ctx.secrets.get(MINIO_SECRET_NAMES.rootPassword),
+        });
+        // On the local engine nothing but ingress is published and ingress binds 127.0.0.1 there:
+        // that is how Pulumi on the laptop reaches the API. On hosts the API stays on the private IP.
+        const ports = ctx.local ? spec.ports!.map((p) => (p.name === "api" ? { ...p, ingress: true } : p)) : spec.ports;
+        ctx.deploy({ ...spec, ports }, { parent });
+        return { endpoint: ctx.resolver.endpoint(ctx.nodeName, "minio", MINIO_API_PORT), console: ctx.resolver.endpoint(ctx.nodeName, "minio", 9001) };
+    },
+
+    deployShared(ctx: DeploymentContext): ModuleOutputs | void {
+        const t = ctx.topology;
+        if (!t.minio) return;
+        const server = ctx.workloads.get(`${t.minio.node}/minio`);
+        const local = ctx.resolver.kind === "local";
+        const endpoint = t.minio.providerEndpoint ?? (local ? `127.0.0.1:${MINIO_API_PORT}` : `${t.nodes[t.minio.node]!.privateIp}:${MINIO_API_PORT}`);
+        const tenants = new MinioTenants("minio", {
+            endpoint,
+            rootUser: MINIO_ROOT_USER,
+            rootPassword: ctx.secrets.get(MINIO_SECRET_NAMES.rootPassword),
+            buckets: minioBuckets(t),
+            consumers: minioConsumers(t).map((c) => ({ ...c, secretKey: ctx.secrets.get(MINIO_SECRET_NAMES.user(c.user)) })),
+            dependsOn: server ? [server] : undefined,
+        });
+        return { buckets: tenants.buckets, users: tenants.users, providerEndpoint: endpoint };
+    },
+};

@@ -1,0 +1,208 @@
+/**
+ * Platform module `monitoring`: exporters next to the servers they measure (every node), and
+ * Prometheus, Alertmanager, Grafana and blackbox_exporter on `monitoring.node` (seed 000: node1,
+ * Prometheus :9090, Grafana :3030). Scrape targets and alert rules come from the monitoring plan
+ * (plan.ts), computed from the topology so node1's Prometheus knows every node's targets.
+ */
+import * as pulumi from "@pulumi/pulumi";
+import type { ModuleOutputs, NodeContext, PlatformModule } from "../../stacks/context";
+import type { Topology } from "../../stacks/schema";
+import type { WorkloadSpec } from "../workload/spec";
+import { buildRuleGroups, validateRuleGroups } from "./alerts";
+import { dashboardSpecs, renderDashboards, renderGrafanaDashboardProvider, renderGrafanaDatasources } from "./grafana";
+import { ExporterPlacement, monitoringPlan, QDRANT_TOKEN_FILE } from "./plan";
+import { AlertmanagerSpec, ReceiverSpec, renderAlertmanagerConfig } from "./render-alertmanager";
+import { renderPrometheusConfig } from "./render-prometheus";
+import { renderRuleFiles } from "./render-rules";
+import {
+    alertmanagerWorkload,
+    ALERTMANAGER_PATHS,
+    blackboxWorkload,
+    grafanaWorkload,
+    GRAFANA_PATHS,
+    MONITORING_PORTS,
+    natsExporterWorkload,
+    nodeExporterWorkload,
+    PinnedImage,
+    postgresExporterWorkload,
+    prometheusWorkload,
+    PROMETHEUS_PATHS,
+    redisExporterWorkload,
+} from "./workloads";
+
+/** Shared secrets this module reads; the owners (postgres, redis, qdrant modules) request the same names. */
+export const MONITORING_SECRET_NAMES = {
+    grafanaAdmin: "grafana-admin-password",
+    postgresSuperuser: "postgres-superuser",
+    redis: "redis-password",
+    redisSentinel: "redis-sentinel-password",
+    redisCache: "redis-cache-password",
+    qdrantApiKey: "qdrant-api-key",
+} as const;
+
+/** Keys of `daarion:secrets` (stack secrets) the receivers read. */
+export const RECEIVER_SECRET_KEYS = {
+    telegramBotToken: (receiver: string) => `alertmanager-telegram-${receiver}`,
+    smtpPassword: (receiver: string) => `alertmanager-smtp-${receiver}`,
+} as const;
+
+export class Monitoring extends pulumi.ComponentResource {
+    constructor(name: string, opts?: pulumi.ComponentResourceOptions) {
+        super("daarion:monitoring:Monitoring", name, {}, opts);
+        this.registerOutputs({});
+    }
+}
+
+export class NodeExporters extends pulumi.ComponentResource {
+    constructor(name: string, opts?: pulumi.ComponentResourceOptions) {
+        super("daarion:monitoring:NodeExporters", name, {}, opts);
+        this.registerOutputs({});
+    }
+}
+
+function imageOf(t: Topology, key: string): PinnedImage | undefined {
+    const i = t.images[key];
+    return i && !("build" in i) ? i : undefined;
+}
+
+/**
+ * Receivers of the topology with their secrets: Telegram bot tokens and SMTP passwords come from the
+ * stack secrets (`alertmanager-telegram-<name>`, `alertmanager-smtp-<name>`), never from Pulumi.yaml.
+ */
+export function alertmanagerSpecFor(t: Topology, secrets: Record<string, string>): { spec: AlertmanagerSpec; secretFiles: Record<string, string> } {
+    const m = t.monitoring!;
+    const secretFiles: Record<string, string> = {};
+    const receivers: ReceiverSpec[] = m.receivers.map((r) => {
+        switch (r.kind) {
+            case "webhook":
+                return { name: r.name, webhooks: [{ url: r.url }] };
+            case "email": {
+                const key = RECEIVER_SECRET_KEYS.smtpPassword(r.name);
+                const password = secrets[key];
+                if (password !== undefined) secretFiles[`smtp-${r.name}`] = password;
+                return {
+                    name: r.name,
+                    emails: [{ to: r.to, from: r.from, smarthost: r.smarthost, ...(password !== undefined ? { authUsername: r.from, authPasswordFile: `${ALERTMANAGER_PATHS.secrets}/smtp-${r.name}` } : {}) }],
+                };
+            }
+            case "telegram": {
+                const token = secrets[RECEIVER_SECRET_KEYS.telegramBotToken(r.name)];
+                if (!token) throw new Error(`monitoring.receivers[${r.name}]: stack secret '${RECEIVER_SECRET_KEYS.telegramBotToken(r.name)}' (daarion:secrets) holds the bot token and is missing`);
+                return { name: r.name, telegrams: [{ botToken: token, chatId: r.chatId }] };
+            }
+        }
+    });
+    const names = receivers.map((r) => r.name);
+    const heartbeat = m.routes.heartbeat;
+    const paging = names.filter((n) => n !== heartbeat);
+    const spec: AlertmanagerSpec = {
+        receivers,
+        routes: {
+            critical: m.routes.critical ?? paging,
+            warning: m.routes.warning ?? paging,
+            ...(heartbeat ? { heartbeat } : {}),
+        },
+    };
+    return { spec, secretFiles };
+}
+
+function exporterWorkload(p: ExporterPlacement, t: Topology, ctx: NodeContext): WorkloadSpec {
+    switch (p.kind) {
+        case "node-exporter":
+            return nodeExporterWorkload(imageOf(t, "node-exporter"));
+        case "blackbox-exporter":
+            return blackboxWorkload(imageOf(t, "blackbox-exporter"));
+        case "postgres-exporter":
+            return postgresExporterWorkload({ image: imageOf(t, "postgres-exporter"), host: p.postgresHost, port: p.postgresPort, password: ctx.secrets.get(MONITORING_SECRET_NAMES.postgresSuperuser) });
+        case "redis-exporter": {
+            const secret = { server: MONITORING_SECRET_NAMES.redis, sentinel: MONITORING_SECRET_NAMES.redisSentinel, cache: MONITORING_SECRET_NAMES.redisCache }[p.redis];
+            return redisExporterWorkload({ image: imageOf(t, "redis-exporter"), kind: p.redis, address: p.address, password: ctx.secrets.get(secret) });
+        }
+        case "nats-exporter":
+            return natsExporterWorkload({ image: imageOf(t, "nats-exporter"), monitorUrl: p.monitorUrl });
+    }
+}
+
+export const monitoringModule: PlatformModule = {
+    name: "monitoring",
+
+    secrets(t) {
+        if (!t.monitoring) return [];
+        const r = t.replication.redis;
+        return [
+            { name: MONITORING_SECRET_NAMES.grafanaAdmin },
+            { name: MONITORING_SECRET_NAMES.postgresSuperuser },
+            { name: MONITORING_SECRET_NAMES.redis },
+            { name: MONITORING_SECRET_NAMES.redisSentinel },
+            ...(r.edgeCaches.length > 0 ? [{ name: MONITORING_SECRET_NAMES.redisCache }] : []),
+            { name: MONITORING_SECRET_NAMES.qdrantApiKey },
+        ];
+    },
+
+    deployNode(ctx: NodeContext): ModuleOutputs | void {
+        const t = ctx.topology;
+        if (!t.monitoring) return;
+        const plan = monitoringPlan(t, ctx.resolver);
+
+        const exporters = new NodeExporters(`${ctx.nodeName}-exporters`);
+        for (const p of plan.exporters[ctx.nodeName] ?? []) ctx.deploy(exporterWorkload(p, t, ctx), { parent: exporters });
+        if (ctx.nodeName !== plan.node) return { exporters: (plan.exporters[ctx.nodeName] ?? []).map((p) => p.kind) };
+
+        const groups = buildRuleGroups(plan.ruleOptions);
+        const ruleErrors = validateRuleGroups(groups);
+        if (ruleErrors.length > 0) throw new Error(`invalid alert rules:\n  ${ruleErrors.join("\n  ")}`);
+        const ruleFiles = renderRuleFiles(groups);
+        const parent = new Monitoring(`${ctx.nodeName}-monitoring`);
+
+        const prometheusConfig = renderPrometheusConfig({
+            ruleFiles: Object.keys(ruleFiles).map((f) => `${PROMETHEUS_PATHS.rules}/${f}`),
+            alertmanagers: [ctx.resolver.endpoint(plan.node, "alertmanager", MONITORING_PORTS.alertmanager)],
+            externalLabels: { platform: "daarion", stack: ctx.stack },
+            targets: plan.targets,
+        });
+        ctx.deploy(
+            prometheusWorkload({
+                image: imageOf(t, "prometheus"),
+                config: prometheusConfig,
+                ruleFiles,
+                secretFiles: { [QDRANT_TOKEN_FILE.split("/").pop()!]: ctx.secrets.get(MONITORING_SECRET_NAMES.qdrantApiKey) },
+                retention: t.monitoring.retention,
+            }),
+            { parent },
+        );
+
+        // The rendered file embeds receiver tokens: it is built inside apply and stays secret.
+        const am = ctx.stackSecrets.apply((s) => alertmanagerSpecFor(t, s));
+        if (t.monitoring.receivers.length === 0) ctx.warn("monitoring.receivers: none configured; alerts only reach the Alertmanager UI");
+        const amConfig = pulumi.secret(am.apply(({ spec }) => renderAlertmanagerConfig(spec)));
+        const smtpFiles = t.monitoring.receivers.filter((r) => r.kind === "email").map((r) => `smtp-${r.name}`);
+        ctx.deploy(
+            alertmanagerWorkload({
+                image: imageOf(t, "alertmanager"),
+                config: amConfig,
+                secretFiles: Object.fromEntries(smtpFiles.map((f) => [f, pulumi.secret(am.apply(({ secretFiles }) => secretFiles[f] ?? ""))])),
+            }),
+            { parent },
+        );
+
+        ctx.deploy(
+            grafanaWorkload({
+                image: imageOf(t, "grafana"),
+                adminPassword: ctx.secrets.get(MONITORING_SECRET_NAMES.grafanaAdmin),
+                datasources: renderGrafanaDatasources({ prometheusUrl: `http://${ctx.resolver.endpoint(plan.node, "prometheus", MONITORING_PORTS.prometheus)}`, lokiUrl: t.monitoring.lokiUrl }),
+                dashboardProvider: renderGrafanaDashboardProvider(GRAFANA_PATHS.dashboards),
+                dashboards: renderDashboards(dashboardSpecs()),
+            }),
+            { parent },
+        );
+
+        for (const g of plan.gaps) ctx.warn(`monitoring: ${g.node}/${g.service} has no scrape target (${g.reason})`);
+        return {
+            prometheus: ctx.resolver.endpoint(plan.node, "prometheus", MONITORING_PORTS.prometheus),
+            alertmanager: ctx.resolver.endpoint(plan.node, "alertmanager", MONITORING_PORTS.alertmanager),
+            grafana: ctx.resolver.endpoint(plan.node, "grafana", MONITORING_PORTS.grafana),
+            scrapeTargets: plan.targets.length,
+            alertRules: groups.reduce((n, g) => n + g.rules.length, 0),
+        };
+    },
+};

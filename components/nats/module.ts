@@ -1,0 +1,210 @@
+/**
+ * The NATS platform module: one `daarion:nats:Server` per node that is in a NATS cluster, and,
+ * in the primary's stack, the seed 000/001/002 streams and KV buckets through the JetStream
+ * dynamic provider.
+ */
+import * as pulumi from "@pulumi/pulumi";
+import type { DeploymentContext, ModuleOutputs, NodeContext, PlatformModule } from "../../stacks/context";
+import type { Topology } from "../../stacks/schema";
+import type { SecretRequest } from "../secrets";
+import type { ImageSource } from "../workload/spec";
+import { NatsKeyValue, NatsStream } from "./jetstream-provider";
+import { renderNatsServerConfig } from "./render";
+import { natsSubjectRouting } from "./subjects";
+import { findServer, fullClusters, natsPorts, serversOnNode } from "./types";
+import { validateNatsTopology } from "./validate";
+import {
+    DEFAULT_NATS_IMAGE,
+    NATS_ADMIN_USER,
+    NATS_SECRET_NAMES,
+    NatsCredentials,
+    NatsLayout,
+    buildNatsWorkload,
+    natsLayout,
+    natsServiceUsers,
+    natsUrlFor,
+    withAuth,
+} from "./workload";
+
+export interface NatsServerArgs {
+    /** The whole supercluster (plain: it decides what exists). */
+    readonly layout: NatsLayout;
+    /** Node whose server this is. */
+    readonly node: string;
+    /** Generated passwords (secret outputs). */
+    readonly credentials: pulumi.Input<NatsCredentials>;
+    /** @default DEFAULT_NATS_IMAGE (alpine: the healthcheck needs busybox wget) */
+    readonly image?: ImageSource;
+    /** PEM material when `layout.tls` is set. */
+    readonly tls?: { readonly cert: pulumi.Input<string>; readonly key: pulumi.Input<string>; readonly ca: pulumi.Input<string> };
+    /** Publish the client port on 127.0.0.1 (local engine only). @default false */
+    readonly publishClientLocally?: boolean;
+}
+
+/**
+ * One nats-server of the supercluster (`daarion:nats:Server`). It renders the server's nats.conf
+ * from the layout and the credentials and holds the WorkloadSpec the module deploys under it.
+ */
+export class NatsServer extends pulumi.ComponentResource {
+    public readonly serverName: string;
+    public readonly clusterName: string;
+    /** nats.conf as placed in the container (secret: it holds every password). */
+    public readonly config: pulumi.Output<string>;
+    public readonly workload: import("../workload/spec").WorkloadSpec;
+
+    constructor(name: string, args: NatsServerArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("daarion:nats:Server", name, {}, opts);
+        const placed = serversOnNode(args.layout, args.node);
+        if (placed.length !== 1) throw new Error(`node '${args.node}' runs ${placed.length} NATS servers; expected exactly one`);
+        this.serverName = placed[0]!.server.name;
+        this.clusterName = placed[0]!.cluster.name;
+        const serverName = this.serverName;
+        this.config = pulumi.secret(pulumi.output(args.credentials).apply((c) => renderNatsServerConfig(withAuth(args.layout, c), serverName)));
+        this.workload = buildNatsWorkload(args.layout, args.node, {
+            image: args.image ?? DEFAULT_NATS_IMAGE,
+            config: this.config,
+            tls: args.tls,
+            publishClientLocally: args.publishClientLocally,
+        })!;
+        this.registerOutputs({ config: this.config });
+    }
+}
+
+function layoutOf(ctx: DeploymentContext): NatsLayout {
+    return natsLayout(ctx.topology.replication.nats, ctx.resolver);
+}
+
+function credentialsOf(ctx: DeploymentContext): pulumi.Output<NatsCredentials> {
+    const s = ctx.secrets;
+    const users = natsServiceUsers(ctx.topology.services);
+    const passwords = users.map((u) => s.get(NATS_SECRET_NAMES.user(u)));
+    return pulumi.secret(
+        pulumi
+            .all([s.get(NATS_SECRET_NAMES.system), s.get(NATS_SECRET_NAMES.leafnode), s.get(NATS_SECRET_NAMES.route), s.get(NATS_SECRET_NAMES.gateway), pulumi.all(passwords)])
+            .apply(([system, leafnode, route, gateway, pw]): NatsCredentials => ({
+                system,
+                leafnode,
+                route,
+                gateway,
+                services: Object.fromEntries(users.map((u, i) => [u, pw[i]!])),
+            })),
+    );
+}
+
+/** Structural validation of the layout (passwords are generated, so placeholders stand in). */
+export function validateNatsLayout(layout: NatsLayout, serviceUsers: readonly string[]): { errors: { path: string; message: string }[]; warnings: { path: string; message: string }[] } {
+    const placeholder = "x".repeat(32);
+    const spec = withAuth(layout, { system: placeholder, leafnode: placeholder, route: placeholder, gateway: placeholder, services: Object.fromEntries(serviceUsers.map((u) => [u, placeholder])) });
+    return validateNatsTopology(spec, { ...natsSubjectRouting(layout), pathPrefix: "replication.nats." });
+}
+
+/** The first node of the core (first full JetStream) cluster: where the local engine publishes 4222. */
+function adminNode(layout: NatsLayout): string | undefined {
+    return (fullClusters(layout).find((c) => c.jetstream) ?? fullClusters(layout)[0])?.servers[0]?.node;
+}
+
+export const natsModule: PlatformModule = {
+    name: "nats",
+
+    secrets(t: Topology): SecretRequest[] {
+        return [
+            { name: NATS_SECRET_NAMES.system },
+            { name: NATS_SECRET_NAMES.leafnode },
+            { name: NATS_SECRET_NAMES.route },
+            { name: NATS_SECRET_NAMES.gateway },
+            ...natsServiceUsers(t.services).map((u) => ({ name: NATS_SECRET_NAMES.user(u) })),
+        ];
+    },
+
+    deployNode(ctx: NodeContext): ModuleOutputs | void {
+        const layout = layoutOf(ctx);
+        if (serversOnNode(layout, ctx.nodeName).length === 0) return;
+        const { errors } = validateNatsLayout(layout, natsServiceUsers(ctx.topology.services));
+        if (errors.length > 0) throw new Error(`invalid NATS topology:\n  ${errors.map((e) => `${e.path}: ${e.message}`).join("\n  ")}`);
+        const tls = layout.tls
+            ? {
+                  cert: ctx.stackSecrets.apply((s) => required(s, "natsTlsCert")),
+                  key: pulumi.secret(ctx.stackSecrets.apply((s) => required(s, "natsTlsKey"))),
+                  ca: ctx.stackSecrets.apply((s) => required(s, "natsTlsCa")),
+              }
+            : undefined;
+        const server = new NatsServer(`${ctx.nodeName}-nats`, {
+            layout,
+            node: ctx.nodeName,
+            credentials: credentialsOf(ctx),
+            image: ctx.topology.images.nats as ImageSource | undefined,
+            tls,
+            publishClientLocally: ctx.local && adminNode(layout) === ctx.nodeName,
+        });
+        ctx.deploy(server.workload, { parent: server });
+        const cluster = findServer(layout, server.serverName).cluster;
+        return {
+            server: server.serverName,
+            cluster: server.clusterName,
+            jetstreamDomain: cluster.jetstream?.domain ?? null,
+            // NATS_URL for services on this node; credentials are per service (apps module).
+            natsUrl: natsUrlFor(layout, ctx.nodeName),
+            monitorUrl: `http://${ctx.resolver.endpoint(ctx.nodeName, "nats", natsPorts(layout).monitor)}`,
+        };
+    },
+
+    deployShared(ctx: DeploymentContext): ModuleOutputs | void {
+        const layout = layoutOf(ctx);
+        const routing = natsSubjectRouting(layout);
+        const core = fullClusters(layout).find((c) => c.name === routing.coreCluster)!;
+        const ports = natsPorts(layout);
+        const local = ctx.resolver.kind === "local";
+        const servers = ctx.topology.replication.nats.adminServers ?? (local ? [`nats://127.0.0.1:${ports.client}`] : core.servers.map((s) => `nats://${s.host}:${ports.client}`));
+        const connection = pulumi.secret({
+            servers,
+            user: NATS_ADMIN_USER,
+            password: ctx.secrets.get(NATS_SECRET_NAMES.user(NATS_ADMIN_USER)),
+            domain: routing.coreDomain,
+        });
+        // The core servers deployed by this stack must run before JetStream can be asked anything.
+        const dependsOn = core.servers.map((s) => ctx.workloads.get(`${s.node}/nats`)).filter((w): w is NonNullable<typeof w> => w !== undefined);
+        // Streams and buckets hold messages and leases: protected like every stateful resource.
+        const opts = { dependsOn, protect: true };
+        for (const s of routing.streams) {
+            new NatsStream(`nats-stream-${s.name}`, {
+                connection,
+                name: s.name,
+                subjects: [...s.subjects],
+                description: s.description,
+                storage: s.storage,
+                retention: s.retention,
+                replicas: s.replicas,
+                maxAgeSeconds: s.maxAgeSeconds,
+                maxBytes: s.maxBytes,
+                duplicateWindowSeconds: s.duplicateWindowSeconds,
+            }, opts);
+        }
+        for (const kv of routing.keyValues) {
+            new NatsKeyValue(`nats-kv-${kv.bucket}`, {
+                connection,
+                bucket: kv.bucket,
+                description: kv.description,
+                history: kv.history,
+                ttlSeconds: kv.ttlSeconds,
+                replicas: kv.replicas,
+                storage: kv.storage,
+                maxBytes: kv.maxBytes,
+            }, opts);
+        }
+        const users = natsServiceUsers(ctx.topology.services).filter((u) => u !== NATS_ADMIN_USER);
+        return {
+            coreCluster: routing.coreCluster,
+            coreDomain: routing.coreDomain,
+            streams: routing.streams.map((s) => s.name),
+            keyValues: routing.keyValues.map((k) => k.bucket),
+            // Per-service credentials (secret): user = service name, account APP.
+            credentials: pulumi.secret(pulumi.all(Object.fromEntries(users.map((u) => [u, pulumi.all({ user: u, password: ctx.secrets.get(NATS_SECRET_NAMES.user(u)) })])))),
+        };
+    },
+};
+
+function required(secrets: Record<string, string>, key: string): string {
+    const value = secrets[key];
+    if (!value) throw new Error(`replication.nats.tls is on but the stack secret daarion:secrets.${key} (PEM) is missing`);
+    return value;
+}

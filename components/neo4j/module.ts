@@ -1,0 +1,112 @@
+/**
+ * Platform module `neo4j`: Neo4j 5 servers of seed 000 (primaries + secondary with Enterprise and
+ * an accepted license; otherwise one Community instance), config from ./render.ts.
+ */
+import * as pulumi from "@pulumi/pulumi";
+import type { DeploymentContext, ModuleOutputs, NodeContext, PlatformModule } from "../../stacks/context";
+import type { Topology } from "../../stacks/schema";
+import { APP_SECRET_NAMES } from "../apps/wiring";
+import type { AddressResolver } from "../workload/addresses";
+import type { ImageSource, WorkloadSpec } from "../workload/spec";
+import { Neo4jBlock, neo4jImageEnv, NEO4J_PORTS, planNeo4j, renderNeo4jConf } from "./render";
+
+export const NEO4J_WORKLOAD = "neo4j";
+export const DEFAULT_NEO4J_IMAGE: ImageSource = { repository: "docker.io/library/neo4j", tag: "5.24.2-community" };
+
+/** The replication block with the addresses peers advertise (private IPs, or container names locally). */
+export function neo4jBlockFor(t: Topology, resolver: AddressResolver): Neo4jBlock {
+    const n = t.replication.neo4j;
+    const node = (name: string) => ({ name, privateIp: resolver.announce(name, NEO4J_WORKLOAD) });
+    return {
+        primaries: n.primaries.map(node),
+        // mode standalone takes only the first primary, whatever the edition.
+        secondaries: n.mode === "cluster" ? n.secondaries.map(node) : [],
+        edition: n.edition,
+        acceptLicenseAgreement: n.acceptLicenseAgreement,
+        heapGb: n.heapGb,
+        pageCacheGb: n.pageCacheGb,
+    };
+}
+
+/** Enterprise needs the `-enterprise` image: `images.neo4j-enterprise`, else the community tag's twin. */
+export function neo4jImageFor(t: Topology, cluster: boolean): ImageSource {
+    const base = t.images.neo4j ?? DEFAULT_NEO4J_IMAGE;
+    if (!cluster) return base;
+    const explicit = t.images["neo4j-enterprise"];
+    if (explicit) return explicit;
+    if ("build" in base || !base.tag) throw new Error("replication.neo4j: clustering needs images.neo4j-enterprise (an Enterprise image)");
+    return { repository: base.repository, tag: base.tag.replace(/-community$/, "") + "-enterprise" };
+}
+
+/** Bolt URI for applications: `neo4j://` (routing) for a cluster, `bolt://` for one instance. */
+export function neo4jUriFor(t: Topology, resolver: AddressResolver): string {
+    const plan = planNeo4j(neo4jBlockFor(t, resolver));
+    const scheme = plan.mode === "cluster" ? "neo4j" : "bolt";
+    return `${scheme}://${resolver.endpoint(plan.servers[0]!.node.name, NEO4J_WORKLOAD, NEO4J_PORTS.bolt)}`;
+}
+
+export function buildNeo4jWorkload(t: Topology, node: string, resolver: AddressResolver, password: pulumi.Input<string>): WorkloadSpec {
+    const block = neo4jBlockFor(t, resolver);
+    const plan = planNeo4j(block);
+    const server = plan.servers.find((s) => s.node.name === node)!;
+    const cluster = plan.mode === "cluster";
+    const p = NEO4J_PORTS;
+    return {
+        name: NEO4J_WORKLOAD,
+        service: "neo4j",
+        role: cluster ? server.mode.toLowerCase() : "standalone",
+        image: neo4jImageFor(t, cluster),
+        env: {
+            // The image sets the initial password of user neo4j from NEO4J_AUTH (secret: its key says AUTH).
+            NEO4J_AUTH: pulumi.output(password).apply((pw) => `neo4j/${pw}`),
+            ...neo4jImageEnv(block),
+        },
+        // The image copies /conf/* over its configuration directory at start.
+        files: [{ path: "/conf/neo4j.conf", content: renderNeo4jConf({ block, node }) }],
+        volumes: [{ key: "data", containerPath: "/data", stateful: true }],
+        ports: [
+            { name: "bolt", containerPort: p.bolt },
+            { name: "http", containerPort: p.http },
+            ...(cluster
+                ? [
+                      { name: "cluster", containerPort: p.cluster },
+                      { name: "raft", containerPort: p.raft },
+                      { name: "routing", containerPort: p.routing },
+                  ]
+                : []),
+        ],
+        healthcheck: { test: ["CMD-SHELL", `bash -c ':> /dev/tcp/127.0.0.1/${p.bolt}' || exit 1`], startPeriod: "180s" },
+        // Heap + page cache + native/transaction memory headroom.
+        memoryMb: Math.ceil((block.heapGb + block.pageCacheGb) * 1024) + 1024,
+    };
+}
+
+export class Neo4jServer extends pulumi.ComponentResource {
+    constructor(name: string, opts?: pulumi.ComponentResourceOptions) {
+        super("daarion:neo4j:Server", name, {}, opts);
+        this.registerOutputs({});
+    }
+}
+
+export const neo4jModule: PlatformModule = {
+    name: "neo4j",
+
+    secrets() {
+        return [{ name: APP_SECRET_NAMES.neo4j }];
+    },
+
+    deployNode(ctx: NodeContext): ModuleOutputs | void {
+        const t = ctx.topology;
+        const plan = planNeo4j(neo4jBlockFor(t, ctx.resolver));
+        const server = plan.servers.find((s) => s.node.name === ctx.nodeName);
+        if (!server) return;
+        const parent = new Neo4jServer(`${ctx.nodeName}-neo4j`);
+        ctx.deploy(buildNeo4jWorkload(t, ctx.nodeName, ctx.resolver, ctx.secrets.get(APP_SECRET_NAMES.neo4j)), { parent });
+        return { mode: plan.mode, hosting: server.mode, bolt: ctx.resolver.endpoint(ctx.nodeName, NEO4J_WORKLOAD, NEO4J_PORTS.bolt) };
+    },
+
+    deployShared(ctx: DeploymentContext): ModuleOutputs | void {
+        const plan = planNeo4j(neo4jBlockFor(ctx.topology, ctx.resolver));
+        return { uri: neo4jUriFor(ctx.topology, ctx.resolver), mode: plan.mode, warnings: [...plan.warnings] };
+    },
+};

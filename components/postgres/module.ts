@@ -1,0 +1,238 @@
+/**
+ * Platform module `postgres`: the primary/replica pair of seed 000 as workloads (rendered files
+ * from ./render.ts), and, in the stack that owns shared state, the databases and owner roles of
+ * seed 004 (Daedalus) and of every service that uses PostgreSQL, through @pulumi/postgresql.
+ */
+import * as pulumi from "@pulumi/pulumi";
+import * as postgresql from "@pulumi/postgresql";
+import type { DeploymentContext, ModuleOutputs, NodeContext, PlatformModule } from "../../stacks/context";
+import type { Topology } from "../../stacks/schema";
+import { APP_SECRET_NAMES, serviceDatabase } from "../apps/wiring";
+import type { AddressResolver } from "../workload/addresses";
+import type { DockerWorkload } from "../workload/docker";
+import type { ImageSource, WorkloadSpec } from "../workload/spec";
+import { CONTAINER_POSTGRES_PATHS, PostgresNodeSpec, POSTGRES_FILES, renderPostgresNodeFiles } from "./render";
+import { postgresRoleOf, PostgresTopology } from "./topology";
+
+export const POSTGRES_WORKLOAD = "postgres";
+export const POSTGRES_SECRETS = { superuser: "postgres-superuser", replication: "postgres-replication" } as const;
+export const DEFAULT_POSTGRES_IMAGE: ImageSource = { repository: "docker.io/library/postgres", tag: "15.10-bookworm" };
+/** Docker's default bridge pools: containers on a node reach its published port from there (hairpin NAT). */
+export const DOCKER_BRIDGE_CIDR = "172.16.0.0/12";
+/** Host port of the primary on the local engine (127.0.0.1 only), where the Pulumi provider connects. */
+export const LOCAL_ADMIN_PORT = 15432;
+
+/** Every database with an owner role of the same name: the configured ones plus one per service that uses PostgreSQL. */
+export function postgresDatabases(t: Topology): string[] {
+    const dbs = new Set(t.replication.postgresql.databases);
+    for (const [name, svc] of Object.entries(t.services)) {
+        if (svc.uses.includes("postgres")) dbs.add(serviceDatabase(name, svc));
+    }
+    if (t.daedalus) dbs.add(t.daedalus.database);
+    return [...dbs].sort();
+}
+
+/** The replication block as the renderers' topology, addressed through the runtime's resolver. */
+export function postgresTopologyFor(t: Topology, resolver: AddressResolver): PostgresTopology {
+    const pg = t.replication.postgresql;
+    const node = (name: string) => ({ name, privateIp: t.nodes[name]!.privateIp, host: resolver.host(name, POSTGRES_WORKLOAD) });
+    return {
+        primary: node(pg.primary),
+        replicas: pg.replicas.map(node),
+        port: pg.port,
+        // The private network, and the node's own containers (their traffic to the published port
+        // arrives from the Docker bridge, not from the private IP).
+        clientCidrs: [t.network.ipRange, DOCKER_BRIDGE_CIDR],
+    };
+}
+
+/** `postgresql+asyncpg://<role>:<password>@<primary>:<port>/<db>` (seed 004), secret. */
+export function postgresUrl(t: Topology, resolver: AddressResolver, db: string, password: pulumi.Input<string>, scheme = "postgresql+asyncpg"): pulumi.Output<string> {
+    const pg = t.replication.postgresql;
+    const endpoint = resolver.endpoint(pg.primary, POSTGRES_WORKLOAD, pg.port);
+    return pulumi.secret(pulumi.output(password).apply((pw) => `${scheme}://${encodeURIComponent(db)}:${encodeURIComponent(pw)}@${endpoint}/${db}`));
+}
+
+export interface PostgresWorkloadArgs {
+    readonly spec: PostgresNodeSpec;
+    readonly image: ImageSource;
+    readonly superuserPassword: pulumi.Input<string>;
+    readonly replicationPassword: pulumi.Input<string>;
+    /** Publish the port on the engine's loopback for the Pulumi provider (local engine, primary only). */
+    readonly publishAdminPort?: boolean;
+    /** @default 2048 */
+    readonly memoryMb?: number;
+}
+
+/** The WorkloadSpec of one PostgreSQL node (pure apart from combining the secret inputs). */
+export function buildPostgresWorkload(args: PostgresWorkloadArgs): WorkloadSpec {
+    const { spec } = args;
+    const role = postgresRoleOf(spec.topology, spec.node)!;
+    const p = spec.paths;
+    const files = pulumi.all([args.superuserPassword, args.replicationPassword]).apply(([superuserPassword, replicationPassword]) =>
+        renderPostgresNodeFiles(spec, { superuserPassword, replicationPassword }),
+    );
+    const file = (name: string) => files.apply((f) => f[name]!);
+    const port = spec.topology.port ?? 5432;
+    return {
+        name: POSTGRES_WORKLOAD,
+        service: "postgres",
+        role,
+        image: args.image,
+        // The entrypoint starts as root (to hand the secrets to the server user) and drops to it with gosu.
+        entrypoint: ["bash", `${p.configDir}/${POSTGRES_FILES.entrypoint}`],
+        command: [],
+        files: [
+            { path: `${p.configDir}/${POSTGRES_FILES.conf}`, content: file(POSTGRES_FILES.conf) },
+            { path: `${p.configDir}/${POSTGRES_FILES.hba}`, content: file(POSTGRES_FILES.hba) },
+            { path: `${p.configDir}/${POSTGRES_FILES.entrypoint}`, content: file(POSTGRES_FILES.entrypoint), mode: 0o755 },
+            { path: `${p.secretsDir}/${POSTGRES_FILES.pgpass}`, content: file(POSTGRES_FILES.pgpass), secret: true, mode: 0o600 },
+            { path: `${p.secretsDir}/${POSTGRES_FILES.bootstrapSql}`, content: file(POSTGRES_FILES.bootstrapSql), secret: true, mode: 0o600 },
+        ],
+        // The data dir is a subdirectory of the volume: the entrypoint renames it when it fences/re-clones.
+        volumes: [{ key: "data", containerPath: p.dataDir.slice(0, p.dataDir.lastIndexOf("/")), stateful: true }],
+        ports: [
+            args.publishAdminPort
+                ? { name: "postgres", containerPort: port, hostPort: LOCAL_ADMIN_PORT, ingress: true }
+                : { name: "postgres", containerPort: port },
+        ],
+        // The socket dir only has a socket once the real server runs (not during bootstrap/maintenance).
+        healthcheck: { test: ["CMD", "pg_isready", "-h", p.socketDir, "-p", String(port)], startPeriod: "300s" },
+        memoryMb: args.memoryMb ?? 2048,
+    };
+}
+
+export class PostgresServer extends pulumi.ComponentResource {
+    public readonly role: string;
+    public readonly endpoint: string;
+
+    constructor(name: string, args: { role: string; endpoint: string }, opts?: pulumi.ComponentResourceOptions) {
+        super("daarion:postgres:Server", name, {}, opts);
+        this.role = args.role;
+        this.endpoint = args.endpoint;
+        this.registerOutputs({ role: args.role, endpoint: args.endpoint });
+    }
+}
+
+export interface PostgresDatabasesArgs {
+    /** Address the Pulumi engine reaches the primary at. */
+    readonly host: string;
+    readonly port: number;
+    readonly superuserPassword: pulumi.Input<string>;
+    /** Database names; each gets an owner role of the same name. */
+    readonly databases: readonly string[];
+    /** Owner role password per database. */
+    readonly passwords: Readonly<Record<string, pulumi.Input<string>>>;
+    /** The primary's container. */
+    readonly dependsOn?: pulumi.Resource[];
+}
+
+/**
+ * Databases and owner roles on the primary. No Grant resources: the owner holds every privilege on
+ * its database, and in PostgreSQL 15 the `public` schema belongs to pg_database_owner. Grants are
+ * where pulumi-postgresql#233 bites (a perpetual diff whose create-then-delete replacement revokes
+ * the grant it just re-applied).
+ */
+export class PostgresDatabases extends pulumi.ComponentResource {
+    public readonly databases: Record<string, postgresql.Database>;
+
+    constructor(name: string, args: PostgresDatabasesArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("daarion:postgres:Databases", name, {}, opts);
+        const provider = new postgresql.Provider(
+            `${name}-primary`,
+            {
+                host: args.host,
+                port: args.port,
+                username: "postgres",
+                password: pulumi.secret(args.superuserPassword),
+                database: "postgres",
+                superuser: true,
+                // TLS is not configured on the private network (docs/replication.md).
+                sslmode: "disable",
+                connectTimeout: 180,
+            },
+            { parent: this },
+        );
+        const child = { parent: this, provider, dependsOn: args.dependsOn };
+        this.databases = {};
+        for (const db of args.databases) {
+            const role = new postgresql.Role(`${name}-${db}`, { name: db, login: true, password: pulumi.secret(args.passwords[db]!) }, child);
+            this.databases[db] = new postgresql.Database(
+                `${name}-${db}`,
+                { name: db, owner: role.name, encoding: "UTF8", template: "template0" },
+                // Application data: never dropped by a `pulumi destroy` or a replacement.
+                { ...child, protect: true, retainOnDelete: true },
+            );
+        }
+        this.registerOutputs({});
+    }
+}
+
+function imageOf(t: Topology): ImageSource {
+    return t.images.postgres ?? DEFAULT_POSTGRES_IMAGE;
+}
+
+export const postgresModule: PlatformModule = {
+    name: "postgres",
+
+    secrets(t) {
+        return [
+            { name: POSTGRES_SECRETS.superuser },
+            { name: POSTGRES_SECRETS.replication },
+            ...postgresDatabases(t).map((db) => ({ name: APP_SECRET_NAMES.postgresUser(db) })),
+        ];
+    },
+
+    deployNode(ctx: NodeContext): ModuleOutputs | void {
+        const t = ctx.topology;
+        const topology = postgresTopologyFor(t, ctx.resolver);
+        const role = postgresRoleOf(topology, ctx.nodeName);
+        if (!role) return;
+        const spec: PostgresNodeSpec = {
+            topology,
+            node: ctx.nodeName,
+            paths: CONTAINER_POSTGRES_PATHS,
+            // Inside the container; the runtime publishes the port on the node's private IP only.
+            listenAddresses: ["*"],
+            sameNetAccess: ctx.local,
+            tuning: { sharedBuffersMb: 512 },
+        };
+        const endpoint = ctx.resolver.endpoint(ctx.nodeName, POSTGRES_WORKLOAD, topology.port ?? 5432);
+        const parent = new PostgresServer(`${ctx.nodeName}-postgres`, { role, endpoint });
+        ctx.deploy(
+            buildPostgresWorkload({
+                spec,
+                image: imageOf(t),
+                superuserPassword: ctx.secrets.get(POSTGRES_SECRETS.superuser),
+                replicationPassword: ctx.secrets.get(POSTGRES_SECRETS.replication),
+                publishAdminPort: ctx.local && role === "primary",
+            }),
+            { parent },
+        );
+        return { role, endpoint };
+    },
+
+    deployShared(ctx: DeploymentContext): ModuleOutputs | void {
+        const t = ctx.topology;
+        const pg = t.replication.postgresql;
+        const dbs = postgresDatabases(t);
+        const primaryContainer: DockerWorkload | undefined = ctx.workloads.get(`${pg.primary}/${POSTGRES_WORKLOAD}`);
+        const local = ctx.resolver.kind === "local";
+        const passwords = Object.fromEntries(dbs.map((db) => [db, ctx.secrets.get(APP_SECRET_NAMES.postgresUser(db))]));
+        new PostgresDatabases("postgres", {
+            // The Pulumi engine runs outside the nodes: on Hetzner it needs a route into the private
+            // network (VPN/SSH tunnel); on the local engine the primary is published on loopback.
+            host: local ? "127.0.0.1" : t.nodes[pg.primary]!.privateIp,
+            port: local ? LOCAL_ADMIN_PORT : pg.port,
+            superuserPassword: ctx.secrets.get(POSTGRES_SECRETS.superuser),
+            databases: dbs,
+            passwords,
+            dependsOn: primaryContainer ? [primaryContainer] : [],
+        });
+        return {
+            primary: ctx.resolver.endpoint(pg.primary, POSTGRES_WORKLOAD, pg.port),
+            replicas: pg.replicas.map((n) => ctx.resolver.endpoint(n, POSTGRES_WORKLOAD, pg.port)),
+            databaseUrls: pulumi.secret(pulumi.all(Object.fromEntries(dbs.map((db) => [db, postgresUrl(t, ctx.resolver, db, passwords[db]!)])))),
+        };
+    },
+};

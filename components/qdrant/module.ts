@@ -1,0 +1,130 @@
+/**
+ * Platform module `qdrant`: the Qdrant cluster peers (config from ./render.ts) and, in the stack
+ * that owns shared state, the declared collections as `QdrantCollection` resources so the seed's
+ * shard and replication numbers are enforced.
+ */
+import * as pulumi from "@pulumi/pulumi";
+import type { DeploymentContext, ModuleOutputs, NodeContext, PlatformModule } from "../../stacks/context";
+import type { Topology } from "../../stacks/schema";
+import { APP_SECRET_NAMES } from "../apps/wiring";
+import type { AddressResolver } from "../workload/addresses";
+import type { ImageSource, WorkloadSpec } from "../workload/spec";
+import { QdrantCollection } from "./collection";
+import { QDRANT_DEFAULT_PORTS, qdrantArgs, QdrantClusterSpec, qdrantUrl, renderQdrantConfig } from "./render";
+
+export const QDRANT_WORKLOAD = "qdrant";
+export const DEFAULT_QDRANT_IMAGE: ImageSource = { repository: "docker.io/qdrant/qdrant", tag: "v1.12.4" };
+/** Host port of the first peer's REST API on the local engine (127.0.0.1 only), for the collection provider. */
+export const LOCAL_QDRANT_ADMIN_PORT = 16333;
+const CONFIG_PATH = "/qdrant/config/daarion.yaml";
+
+export function qdrantClusterFor(t: Topology): QdrantClusterSpec {
+    const q = t.replication.qdrant;
+    return { peers: q.nodes.map((name) => ({ name, privateIp: t.nodes[name]!.privateIp })), firstPeer: q.firstPeer ?? q.nodes[0]! };
+}
+
+/** REST URL applications use (the first peer; any peer serves the whole cluster). */
+export function qdrantUrlFor(t: Topology, resolver: AddressResolver): string {
+    return `http://${resolver.endpoint(qdrantClusterFor(t).firstPeer, QDRANT_WORKLOAD, QDRANT_DEFAULT_PORTS.http)}`;
+}
+
+export function buildQdrantWorkload(t: Topology, node: string, resolver: AddressResolver, apiKey: pulumi.Input<string>, publishAdminPort: boolean): WorkloadSpec {
+    const cluster = qdrantClusterFor(t);
+    const spec = {
+        cluster,
+        node,
+        announceHost: resolver.announce(node, QDRANT_WORKLOAD),
+        firstPeerHost: resolver.host(cluster.firstPeer, QDRANT_WORKLOAD),
+    };
+    const bash = (port: number) => ["CMD-SHELL", `bash -c ':> /dev/tcp/127.0.0.1/${port}' || exit 1`];
+    return {
+        name: QDRANT_WORKLOAD,
+        service: "qdrant",
+        role: node === cluster.firstPeer ? "first-peer" : "peer",
+        image: t.images.qdrant ?? DEFAULT_QDRANT_IMAGE,
+        // The image's entrypoint runs ./qdrant with these arguments.
+        command: qdrantArgs(spec, CONFIG_PATH),
+        files: [{ path: CONFIG_PATH, content: pulumi.output(apiKey).apply((key) => renderQdrantConfig(spec, key)), secret: true, mode: 0o644 }],
+        volumes: [
+            { key: "storage", containerPath: "/qdrant/storage", stateful: true },
+            { key: "snapshots", containerPath: "/qdrant/snapshots", stateful: true },
+        ],
+        ports: [
+            publishAdminPort
+                ? { name: "http", containerPort: QDRANT_DEFAULT_PORTS.http, hostPort: LOCAL_QDRANT_ADMIN_PORT, ingress: true }
+                : { name: "http", containerPort: QDRANT_DEFAULT_PORTS.http },
+            { name: "grpc", containerPort: QDRANT_DEFAULT_PORTS.grpc },
+            // Unauthenticated and carries writes: published on the private IP only (never ingress).
+            { name: "p2p", containerPort: QDRANT_DEFAULT_PORTS.p2p },
+        ],
+        // The image ships no curl/wget; bash's /dev/tcp checks the REST listener.
+        healthcheck: { test: bash(QDRANT_DEFAULT_PORTS.http) },
+        metrics: [{ port: "http", path: "/metrics" }],
+        memoryMb: 4096,
+    };
+}
+
+export class QdrantPeer extends pulumi.ComponentResource {
+    constructor(name: string, opts?: pulumi.ComponentResourceOptions) {
+        super("daarion:qdrant:Peer", name, {}, opts);
+        this.registerOutputs({});
+    }
+}
+
+export class QdrantCollections extends pulumi.ComponentResource {
+    constructor(name: string, opts?: pulumi.ComponentResourceOptions) {
+        super("daarion:qdrant:Collections", name, {}, opts);
+        this.registerOutputs({});
+    }
+}
+
+export const qdrantModule: PlatformModule = {
+    name: "qdrant",
+
+    secrets() {
+        return [{ name: APP_SECRET_NAMES.qdrantApiKey }];
+    },
+
+    deployNode(ctx: NodeContext): ModuleOutputs | void {
+        const t = ctx.topology;
+        if (!t.replication.qdrant.nodes.includes(ctx.nodeName)) return;
+        const first = qdrantClusterFor(t).firstPeer;
+        const parent = new QdrantPeer(`${ctx.nodeName}-qdrant`);
+        ctx.deploy(buildQdrantWorkload(t, ctx.nodeName, ctx.resolver, ctx.secrets.get(APP_SECRET_NAMES.qdrantApiKey), ctx.local && ctx.nodeName === first), { parent });
+        return { url: `http://${ctx.resolver.endpoint(ctx.nodeName, QDRANT_WORKLOAD, QDRANT_DEFAULT_PORTS.http)}` };
+    },
+
+    deployShared(ctx: DeploymentContext): ModuleOutputs | void {
+        const t = ctx.topology;
+        const q = t.replication.qdrant;
+        const cluster = qdrantClusterFor(t);
+        const apiKey = ctx.secrets.get(APP_SECRET_NAMES.qdrantApiKey);
+        // The provider runs where Pulumi runs: the first peer's private IP (needs a route into the
+        // private network) or, on the local engine, its REST port published on loopback.
+        const adminUrl = ctx.resolver.kind === "local" ? qdrantUrl("127.0.0.1", LOCAL_QDRANT_ADMIN_PORT) : qdrantUrl(t.nodes[cluster.firstPeer]!.privateIp);
+        const peers = q.nodes.map((n) => ctx.workloads.get(`${n}/${QDRANT_WORKLOAD}`)).filter((w): w is NonNullable<typeof w> => w !== undefined);
+        const parent = new QdrantCollections("qdrant-collections");
+        const collections: Record<string, pulumi.Output<number>> = {};
+        for (const c of q.collections) {
+            const res = new QdrantCollection(
+                `qdrant-${c.name}`,
+                {
+                    connection: { url: adminUrl, apiKey },
+                    name: c.name,
+                    vectorSize: c.vectorSize,
+                    distance: c.distance,
+                    shardNumber: c.shards ?? q.shards,
+                    replicationFactor: c.replicationFactor ?? q.replicationFactor,
+                },
+                // Vectors are data: a replacement or destroy must not drop the collection silently.
+                { parent, dependsOn: peers, protect: true, retainOnDelete: true },
+            );
+            collections[c.name] = res.missingReplicas;
+        }
+        return {
+            url: qdrantUrlFor(t, ctx.resolver),
+            apiKey,
+            missingReplicas: collections,
+        };
+    },
+};

@@ -1,0 +1,162 @@
+/**
+ * Platform module `redis`: master + replica with three Sentinels (seed 000), and the standalone
+ * edge cache. Configs come from ./render.ts; the module only wires secrets and addresses.
+ */
+import * as pulumi from "@pulumi/pulumi";
+import type { ModuleOutputs, NodeContext, PlatformModule } from "../../stacks/context";
+import type { Topology } from "../../stacks/schema";
+import { APP_SECRET_NAMES } from "../apps/wiring";
+import type { AddressResolver } from "../workload/addresses";
+import type { ImageSource, WorkloadSpec } from "../workload/spec";
+import { redisRoleOf, RedisTopology, renderEdgeCacheConf, renderRedisConf, renderSentinelConf, renderSentinelLauncher, sentinelAddresses } from "./render";
+
+export const REDIS_WORKLOADS = { server: "redis", sentinel: "redis-sentinel", cache: "redis-cache" } as const;
+export const REDIS_CACHE_SECRET = "redis-cache-password";
+export const REDIS_CACHE_PORT = 6380;
+export const DEFAULT_REDIS_IMAGE: ImageSource = { repository: "docker.io/library/redis", tag: "7.2.6-bookworm" };
+
+/** The replication block as the renderers' topology; announced addresses come from the resolver. */
+export function redisTopologyFor(t: Topology, resolver: AddressResolver): RedisTopology {
+    const r = t.replication.redis;
+    const node = (workload: string) => (name: string) => ({ name, privateIp: t.nodes[name]!.privateIp, host: resolver.announce(name, workload) });
+    return {
+        master: node(REDIS_WORKLOADS.server)(r.master),
+        replicas: r.replicas.map(node(REDIS_WORKLOADS.server)),
+        sentinels: r.sentinels.map(node(REDIS_WORKLOADS.sentinel)),
+        quorum: r.quorum,
+        downAfterMs: r.downAfterMs,
+        failoverTimeoutMs: r.failoverTimeoutMs,
+    };
+}
+
+/** What clients need: the sentinel list and the master name (never a fixed master address). */
+export function redisSentinelsFor(t: Topology, resolver: AddressResolver): { masterName: string; sentinels: string[] } {
+    return { masterName: "daarion", sentinels: sentinelAddresses(redisTopologyFor(t, resolver)) };
+}
+
+// The official image's entrypoint chowns /data and drops to `redis` only for `redis-server`,
+// so the sentinel runs as `redis-server <conf> --sentinel`.
+const SENTINEL_EXEC = ["docker-entrypoint.sh", "redis-server", "{config}", "--sentinel"];
+const ping = (port: number) => ["CMD-SHELL", `redis-cli -h 127.0.0.1 -p ${port} ping | grep -q PONG`];
+
+export function buildRedisServerWorkload(topology: RedisTopology, node: string, image: ImageSource, password: pulumi.Input<string>, sentinelPassword: pulumi.Input<string>): WorkloadSpec {
+    const role = redisRoleOf(topology, node)!;
+    return {
+        name: REDIS_WORKLOADS.server,
+        service: "redis",
+        role,
+        image,
+        command: ["redis-server", "/data/redis.conf"],
+        // Sentinel rewrites redis.conf (replicaof) on failover: it lives on the writable volume.
+        files: [
+            {
+                path: "/data/redis.conf",
+                content: pulumi.all([password, sentinelPassword]).apply(([pw, spw]) => renderRedisConf({ topology, node, dataDir: "/data", bind: ["0.0.0.0"] }, { password: pw, sentinelPassword: spw })),
+                secret: true,
+                mode: 0o600,
+            },
+        ],
+        env: { REDISCLI_AUTH: password },
+        volumes: [{ key: "data", containerPath: "/data", stateful: true }],
+        ports: [{ name: "redis", containerPort: 6379 }],
+        healthcheck: { test: ping(6379) },
+        memoryMb: 1536,
+    };
+}
+
+export function buildSentinelWorkload(topology: RedisTopology, node: string, image: ImageSource, password: pulumi.Input<string>, sentinelPassword: pulumi.Input<string>): WorkloadSpec {
+    const template = "/etc/daarion/redis/sentinel.conf";
+    return {
+        name: REDIS_WORKLOADS.sentinel,
+        service: "redis-sentinel",
+        role: "sentinel",
+        image,
+        command: renderSentinelLauncher(template, "/data/sentinel.conf", SENTINEL_EXEC),
+        files: [
+            {
+                path: template,
+                content: pulumi.all([password, sentinelPassword]).apply(([pw, spw]) => renderSentinelConf({ topology, node, dir: "/data", bind: ["0.0.0.0"] }, { password: pw, sentinelPassword: spw })),
+                secret: true,
+                mode: 0o600,
+            },
+        ],
+        env: { REDISCLI_AUTH: sentinelPassword },
+        // What the sentinel learned (current master, epochs) must survive a restart.
+        volumes: [{ key: "data", containerPath: "/data", stateful: true }],
+        ports: [{ name: "sentinel", containerPort: 26379 }],
+        healthcheck: { test: ping(26379) },
+        memoryMb: 128,
+    };
+}
+
+export function buildEdgeCacheWorkload(t: Topology, node: string, image: ImageSource, password: pulumi.Input<string>): WorkloadSpec {
+    const r = t.replication.redis;
+    return {
+        name: REDIS_WORKLOADS.cache,
+        service: "redis-cache",
+        role: "cache",
+        image,
+        command: ["redis-server", "/etc/daarion/redis/cache.conf"],
+        files: [
+            {
+                path: "/etc/daarion/redis/cache.conf",
+                content: pulumi.output(password).apply((pw) =>
+                    renderEdgeCacheConf({ node: { name: node, privateIp: t.nodes[node]!.privateIp }, port: REDIS_CACHE_PORT, maxmemoryMb: r.edgeCacheMaxMemoryMb, bind: ["0.0.0.0"] }, pw),
+                ),
+                secret: true,
+                mode: 0o644,
+            },
+        ],
+        env: { REDISCLI_AUTH: password },
+        // No volume: a cache is disposable by design (save "" / appendonly no).
+        ports: [{ name: "redis", containerPort: REDIS_CACHE_PORT }],
+        healthcheck: { test: ping(REDIS_CACHE_PORT) },
+        // maxmemory plus allocator and connection overhead.
+        memoryMb: r.edgeCacheMaxMemoryMb + 128,
+    };
+}
+
+export const redisModule: PlatformModule = {
+    name: "redis",
+
+    secrets(t) {
+        const names: string[] = [APP_SECRET_NAMES.redis, APP_SECRET_NAMES.redisSentinel];
+        if (t.replication.redis.edgeCaches.length > 0) names.push(REDIS_CACHE_SECRET);
+        return names.map((name) => ({ name }));
+    },
+
+    deployNode(ctx: NodeContext): ModuleOutputs | void {
+        const t = ctx.topology;
+        const r = t.replication.redis;
+        const image = t.images.redis ?? DEFAULT_REDIS_IMAGE;
+        const topology = redisTopologyFor(t, ctx.resolver);
+        const role = redisRoleOf(topology, ctx.nodeName);
+        const sentinel = r.sentinels.includes(ctx.nodeName);
+        const cache = r.edgeCaches.includes(ctx.nodeName);
+        if (!role && !sentinel && !cache) return;
+        const parent = new RedisNode(`${ctx.nodeName}-redis`);
+        const outputs: Record<string, unknown> = {};
+        if (role || sentinel) {
+            const password = ctx.secrets.get(APP_SECRET_NAMES.redis);
+            const sentinelPassword = ctx.secrets.get(APP_SECRET_NAMES.redisSentinel);
+            if (role) {
+                ctx.deploy(buildRedisServerWorkload(topology, ctx.nodeName, image, password, sentinelPassword), { parent });
+                outputs.initialRole = role;
+            }
+            if (sentinel) ctx.deploy(buildSentinelWorkload(topology, ctx.nodeName, image, password, sentinelPassword), { parent });
+            outputs.sentinels = redisSentinelsFor(t, ctx.resolver).sentinels;
+        }
+        if (cache) {
+            ctx.deploy(buildEdgeCacheWorkload(t, ctx.nodeName, image, ctx.secrets.get(REDIS_CACHE_SECRET)), { parent });
+            outputs.cache = ctx.resolver.endpoint(ctx.nodeName, REDIS_WORKLOADS.cache, REDIS_CACHE_PORT);
+        }
+        return outputs;
+    },
+};
+
+export class RedisNode extends pulumi.ComponentResource {
+    constructor(name: string, opts?: pulumi.ComponentResourceOptions) {
+        super("daarion:redis:Node", name, {}, opts);
+        this.registerOutputs({});
+    }
+}

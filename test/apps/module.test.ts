@@ -1,0 +1,128 @@
+/**
+ * The apps and daedalus modules inside the whole program, rendered offline for every stack:
+ * seed 000's table lands on the right nodes, Daedalus on its node, and no credential leaks.
+ */
+import * as assert from "node:assert/strict";
+import { daedalusNginxConfig } from "../../components/apps/daedalus";
+import { daedalusTrustedProxies } from "../../components/apps/daedalus-module";
+import { serviceDistributionMarkdown } from "../../components/apps/module";
+import { containerName } from "../../components/workload/addresses";
+import { readStackConfig, renderStack, RenderResult, reveal } from "../../offline/render";
+import { containers, labelsOf, leakedSecrets, placedFiles } from "../../offline/write";
+import { loadConfig } from "../../stacks/config";
+import { Topology } from "../../stacks/schema";
+
+const APP_WORKLOADS = new Set([
+    "gateway", "router", "swapper", "memory-service", "crewai", "crewai-worker", "ingest", "parser", "async-worker",
+    "daedalus-api", "daedalus-nginx", "herodb", "node-postgres", "postgrest",
+]);
+
+function appWorkloads(result: RenderResult): Record<string, Record<string, string>> {
+    const byNode: Record<string, Record<string, string>> = {};
+    for (const c of containers(result)) {
+        const l = labelsOf(c);
+        if (!APP_WORKLOADS.has(l["daarion.workload"] ?? "")) continue;
+        (byNode[l["daarion.node"]!] ??= {})[l["daarion.workload"]!] = l["daarion.role"]!;
+    }
+    return byNode;
+}
+
+const NODE1 = {
+    crewai: "active",
+    "crewai-worker": "active",
+    "daedalus-api": "api",
+    "daedalus-nginx": "web",
+    gateway: "active",
+    ingest: "active",
+    "memory-service": "active",
+    "node-postgres": "node-local",
+    parser: "active",
+    postgrest: "node-local",
+    router: "active",
+    swapper: "active",
+};
+const NODE2 = { "async-worker": "worker", gateway: "active", "memory-service": "read", router: "standby" };
+const NODE3 = { gateway: "active" };
+
+describe("apps module: offline render of every stack", function () {
+    this.timeout(120_000);
+    const results: Record<string, RenderResult> = {};
+    let topology: Topology;
+
+    before(async () => {
+        for (const stack of ["node1", "node2", "node3", "local"]) results[stack] = await renderStack(stack);
+        const { config } = readStackConfig(process.cwd(), "node1");
+        topology = loadConfig("node1", { topology: config["daarion:topology"], settings: { node: "node1" } }).topology;
+    });
+
+    /** herodb runs wherever a node enables it, once Pulumi.yaml names an image for it. */
+    const withHerodb = (node: string, expected: Record<string, string>) =>
+        topology.images.herodb && topology.nodes[node]!.runtime.herodb ? { ...expected, herodb: "node-local" } : expected;
+
+    it("places seed 000's services (and Daedalus, PostgREST) on the nodes of the table", () => {
+        const [n1, n2, n3] = [withHerodb("node1", NODE1), withHerodb("node2", NODE2), withHerodb("node3", NODE3)];
+        assert.deepEqual(appWorkloads(results.node1!), { node1: n1 });
+        assert.deepEqual(appWorkloads(results.node2!), { node2: n2 });
+        assert.deepEqual(appWorkloads(results.node3!), { node3: n3 });
+        assert.deepEqual(appWorkloads(results.local!), { node1: n1, node2: n2, node3: n3 });
+    });
+
+    it("requests the GPU for swapper on node1, publishes app ports on the private IP only", () => {
+        const byName = Object.fromEntries(containers(results.node1!).map((c) => [labelsOf(c)["daarion.workload"], c]));
+        assert.equal(byName.swapper!.inputs.gpus, "all");
+        assert.equal(byName.gateway!.inputs.gpus, undefined);
+        assert.deepEqual(reveal(byName.gateway!.inputs.ports), [{ internal: 9300, external: 9300, ip: "10.10.2.11", protocol: "tcp" }]);
+        assert.deepEqual(reveal(byName["daedalus-api"]!.inputs.ports), [], "uvicorn stays internal");
+        assert.deepEqual(reveal(byName["daedalus-nginx"]!.inputs.ports), [{ internal: 80, external: 22181, ip: "10.10.2.11", protocol: "tcp" }]);
+    });
+
+    it("wires env with secrets only in secret inputs", () => {
+        for (const [stack, r] of Object.entries(results)) assert.deepEqual(leakedSecrets(r), [], stack);
+        const gw = containers(results.node2!).find((c) => labelsOf(c)["daarion.workload"] === "gateway")!;
+        const env = (reveal(gw.inputs.envs) as string[]).join("\n");
+        assert.match(env, /^NODE_ID=node2$/m);
+        assert.match(env, /^NODE_ROLE=replica$/m);
+        assert.match(env, /^CLUSTER_PEERS=10\.10\.2\.11:4222,10\.10\.1\.13:4222$/m);
+        assert.match(env, /^NATS_URL=nats:\/\/10\.10\.1\.12:4222,nats:\/\/10\.10\.2\.11:4222$/m);
+        assert.match(env, /^DATABASE_URL=postgresql:\/\/gateway:RENDERSECRET[^@]*@10\.10\.2\.11:5432\/gateway$/m);
+        assert.match(env, /^DATABASE_READ_URL=postgresql:\/\/gateway:RENDERSECRET[^@]*@10\.10\.1\.12:5432\/gateway$/m);
+        assert.match(env, /^REDIS_SENTINELS=10\.10\.2\.11:26379,10\.10\.1\.12:26379,10\.10\.1\.13:26379$/m);
+    });
+
+    it("uses container names on the local engine", () => {
+        const gw = containers(results.local!).find((c) => labelsOf(c)["daarion.workload"] === "gateway" && labelsOf(c)["daarion.node"] === "node3")!;
+        const env = (reveal(gw.inputs.envs) as string[]).join("\n");
+        assert.match(env, /^NATS_URL=nats:\/\/node3-nats:4222$/m);
+        assert.match(env, /^DATABASE_URL=postgresql:\/\/gateway:RENDERSECRET[^@]*@node1-postgres:5432\/gateway$/m);
+    });
+
+    it("mounts the Daedalus nginx.conf rendered for this topology", () => {
+        const file = placedFiles(results.node1!).find((f) => f.workload === "daedalus-nginx" && f.path === "/etc/nginx/nginx.conf");
+        assert.ok(file);
+        assert.equal(file.content, daedalusNginxConfig({ metricsAllow: topology.daedalus!.metricsAllow, trustedProxies: daedalusTrustedProxies(topology), apiHost: containerName("node1", "daedalus-api") }));
+        const api = containers(results.node1!).find((c) => labelsOf(c)["daarion.workload"] === "daedalus-api")!;
+        const env = (reveal(api.inputs.envs) as string[]).join("\n");
+        assert.match(env, /^DAEDALUS_DATABASE_URL=postgresql\+asyncpg:\/\/daedalus:RENDERSECRET[^@]*@10\.10\.2\.11:5432\/daedalus$/m);
+        assert.match(env, /^DAEDALUS_S3_ENDPOINT=http:\/\/10\.10\.2\.11:9000$/m);
+        assert.match(env, /^DAEDALUS_S3_BUCKET=daedalus$/m);
+        assert.equal(labelsOf(api).unit, "daedalus");
+    });
+
+    it("says that herodb is not deployed while no image is configured", function () {
+        if (topology.images.herodb) {
+            assert.ok(!results.node3!.warnings.some((w) => w.includes("runtime.herodb")));
+            return;
+        }
+        assert.ok(results.node3!.warnings.some((w) => w.includes("nodes.node3.runtime.herodb: no image configured")), results.node3!.warnings.join("\n"));
+    });
+
+    it("generates the README service table from the topology", () => {
+        const table = serviceDistributionMarkdown(topology);
+        assert.match(table, /^\| Service \| NODE1 \| NODE2 \| NODE3 \|$/m);
+        assert.match(table, /^\| Router :9102 \| ✓ \| ✓ \(standby\) \| - \|$/m);
+        assert.match(table, /^\| Memory Service :8000 \| ✓ \| ✓ \(read\) \| - \|$/m);
+        assert.match(table, /^\| Async Workers \| - \| ✓ \(worker\) \| - \|$/m);
+        assert.match(table, /^\| Daedalus :22181 \(api :8000 internal\) \| ✓ \| - \| - \|$/m);
+        assert.match(table, /^\| HAProxy :80\/:443 \(stats :8404 private\) \| ✓ \| ✓ \| - \|$/m);
+    });
+});

@@ -1,0 +1,97 @@
+/**
+ * The NATS module inside the real program, evaluated by the offline render (Pulumi mocks): what
+ * each stack declares, and every placed nats.conf checked by Debian's `nats-server -t`.
+ */
+import { strict as assert } from "node:assert";
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { RecordedResource, RenderResult, findLeaks, isSecretValue, renderStack, reveal } from "../../offline/render";
+import { containers, labelsOf, placedFiles } from "../../offline/write";
+import { makeTempDir, requireBinary } from "../support/process";
+import { checkNatsConfig } from "./harness";
+
+function byType(r: RenderResult, type: string): RecordedResource[] {
+    return r.resources.filter((x) => x.type === type);
+}
+
+function natsContainer(r: RenderResult, node: string): RecordedResource {
+    const c = containers(r).filter((x) => labelsOf(x)["daarion.node"] === node && labelsOf(x)["daarion.workload"] === "nats");
+    assert.equal(c.length, 1, `one nats container on ${node}`);
+    return c[0]!;
+}
+
+function natsConf(r: RenderResult, node: string): string {
+    const f = placedFiles(r).filter((x) => x.node === node && x.workload === "nats" && x.path === "/etc/nats/nats.conf");
+    assert.equal(f.length, 1);
+    return f[0]!.content;
+}
+
+describe("nats: module in the offline render", function () {
+    this.timeout(180_000);
+    const results: Record<string, RenderResult> = {};
+    before(async () => {
+        for (const stack of ["node1", "node2", "node3", "local"]) results[stack] = await renderStack(stack);
+    });
+
+    it("one daarion:nats:Server per node stack, parent of the nats container", () => {
+        for (const node of ["node1", "node2", "node3"]) {
+            const servers = byType(results[node]!, "daarion:nats:Server");
+            assert.deepEqual(servers.map((s) => s.name), [`${node}-nats`]);
+            const workload = results[node]!.resources.find((x) => x.type === "daarion:workload:DockerWorkload" && x.name === `${node}-nats`);
+            assert.ok(workload, "nats workload");
+            assert.ok(String(workload.parent).endsWith(`${node}-nats`), `parent ${workload.parent}`);
+        }
+        assert.deepEqual(byType(results.local!, "daarion:nats:Server").map((s) => s.name).sort(), ["node1-nats", "node2-nats", "node3-nats"]);
+    });
+
+    it("ports are published on the private IP only; the edge has no leaf or route listener", () => {
+        const ports = (node: string) => (reveal(natsContainer(results[node]!, node).inputs.ports) as { internal: number; ip: string }[]);
+        assert.deepEqual(ports("node1").map((p) => [p.internal, p.ip]), [[4222, "10.10.2.11"], [6222, "10.10.2.11"], [7422, "10.10.2.11"], [8222, "10.10.2.11"]]);
+        assert.deepEqual(ports("node3").map((p) => p.internal), [4222, 8222]);
+        assert.ok(ports("node3").every((p) => p.ip !== "0.0.0.0"));
+    });
+
+    it("nats.conf is a secret upload and the JetStream store a protected, retained volume", () => {
+        const c = natsContainer(results.node1!, "node1");
+        assert.deepEqual(findLeaks(c.inputs.uploads), []);
+        const uploads = c.inputs.uploads as unknown[];
+        const conf = (isSecretValue(uploads) ? [] : uploads).find((u) => JSON.stringify(u).includes("/etc/nats/nats.conf")) as { content?: unknown } | undefined;
+        assert.ok(isSecretValue(uploads) || isSecretValue(conf?.content) || isSecretValue(conf), "nats.conf upload is secret");
+        const vol = results.node1!.resources.find((x) => x.type === "docker:index/volume:Volume" && x.name === "node1-nats-jetstream");
+        assert.deepEqual(vol?.options, { protect: true, retainOnDelete: true });
+    });
+
+    it("the primary's stack declares the seed streams and buckets (R2 for the 2-server core), protected", () => {
+        const streams = byType(results.node1!, "pulumi-nodejs:dynamic/nats:Stream");
+        assert.deepEqual(streams.map((s) => s.inputs.name), ["MESSAGES", "ATTACHMENTS", "AGENT_RUNS", "CHORUS_COUNCILS"]);
+        assert.ok(streams.every((s) => s.inputs.replicas === 2 && s.options.protect === true));
+        assert.deepEqual(byType(results.node1!, "pulumi-nodejs:dynamic/nats:KeyValue").map((s) => s.inputs.bucket), ["leases", "leaders", "topology"]);
+        // The connection carries the admin password: secret as a whole.
+        assert.ok(isSecretValue(streams[0]!.inputs.connection));
+        assert.deepEqual(findLeaks(streams[0]!.inputs), []);
+        for (const stack of ["node2", "node3"]) assert.equal(byType(results[stack]!, "pulumi-nodejs:dynamic/nats:Stream").length, 0, stack);
+    });
+
+    it("the local engine publishes only node1's client port, on 127.0.0.1, for the provider", () => {
+        const published = ["node1", "node2", "node3"].flatMap((n) => (reveal(natsContainer(results.local!, n).inputs.ports) as { internal: number; ip: string }[] | undefined ?? []).map((p) => `${n}:${p.ip}:${p.internal}`));
+        assert.deepEqual(published, ["node1:127.0.0.1:4222"]);
+        assert.match(natsConf(results.local!, "node2"), /routes: \["nats-route:\/\/route:[^@]+@node1-nats:6222"\]/);
+    });
+
+    describe("nats-server -t accepts every nats.conf the render places", () => {
+        const binary = requireBinary("nats-server");
+        const dir = makeTempDir("nats-module");
+        after(() => fs.rmSync(dir, { recursive: true, force: true }));
+        for (const stack of ["node1", "node2", "node3", "local"]) {
+            it(stack, () => {
+                const files = placedFiles(results[stack]!).filter((f) => f.workload === "nats" && f.path === "/etc/nats/nats.conf");
+                assert.equal(files.length, stack === "local" ? 3 : 1);
+                for (const f of files) {
+                    const file = path.join(dir, `${stack}-${f.node}.conf`);
+                    fs.writeFileSync(file, f.content);
+                    checkNatsConfig(binary, file);
+                }
+            });
+        }
+    });
+});
