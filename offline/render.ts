@@ -20,6 +20,8 @@ const SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270";
 export const PLACEHOLDER_MARK = "RENDERSECRET";
 
 export interface RecordedResource {
+    /** The mock id, so references between resources (serverId, networkId) can be followed. */
+    readonly id: string;
     readonly type: string;
     readonly name: string;
     readonly parent: string | null;
@@ -244,7 +246,6 @@ export async function evaluateUnderMocks(settings: MockSettings, program: () => 
     const { project, stack } = settings;
     const ownerOutputs = settings.stackReferenceOutputs ?? {};
     const resources: RecordedResource[] = [];
-    const byName = new Map<string, RecordedResource>();
     const parents = new Map<string, { parent: string | null; options: Record<string, unknown> }>();
     const warnings: string[] = [];
     counter = 0;
@@ -253,10 +254,10 @@ export async function evaluateUnderMocks(settings: MockSettings, program: () => 
         {
             newResource(args: pulumi.runtime.MockResourceArgs) {
                 const meta = parents.get(`${args.type}::${args.name}`) ?? { parent: null, options: {} };
-                const record: RecordedResource = { type: args.type, name: args.name, parent: meta.parent, custom: args.custom ?? true, inputs: args.inputs, options: meta.options };
+                const id = fakeId(args.type, args.name);
+                const record: RecordedResource = { id, type: args.type, name: args.name, parent: meta.parent, custom: args.custom ?? true, inputs: args.inputs, options: meta.options };
                 resources.push(record);
-                byName.set(`${args.type}::${args.name}`, record);
-                return { id: fakeId(args.type, args.name), state: fakeState(args.type, args.name, args.inputs, ownerOutputs) };
+                return { id, state: fakeState(args.type, args.name, args.inputs, ownerOutputs) };
             },
             call(args: pulumi.runtime.MockCallArgs) {
                 throw new Error(`the offline render has no mock for the invoke ${args.token}`);

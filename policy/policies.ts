@@ -29,6 +29,7 @@ import {
     checkNoDockerSocket,
     checkNoHostNetwork,
     checkNoPrivileged,
+    REMOTE_IMAGE_TYPE,
 } from "./rules/container";
 import { checkCredentialEnvs, DEFAULT_WEAK_CREDENTIALS, hasCredentialEnv } from "./rules/secrets";
 import { checkServerIgnoresReplacementTriggers, checkServerProtection, checkStatefulProtected, DEFAULT_STATEFUL_TYPES, isStatefulResource } from "./rules/stateful";
@@ -339,11 +340,11 @@ export function imagePinnedByDigest(options?: PolicyOptions): ResourceValidation
     return resourcePolicy(
         {
             name: "docker-image-pinned-by-digest",
-            description: "Container images are pinned by digest.",
+            description: "Container images (and the RemoteImages that pull them) are pinned by digest.",
             defaultLevel: "advisory",
             defaults: {},
         },
-        [TYPES.container],
+        [TYPES.container, REMOTE_IMAGE_TYPE],
         (c) => checkImagePinned(c),
         options,
     );

@@ -5,6 +5,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import type { ModuleOutputs, NodeContext, PlatformModule } from "../../stacks/context";
 import type { Topology } from "../../stacks/schema";
+import type { SecretRequest } from "../secrets";
 import { containerName } from "../workload/addresses";
 import { ImageSource } from "../workload/spec";
 import { buildHerodbWorkload, buildNodePostgresWorkload, buildPostgrestWorkload, postgrestRolesSql } from "./runtime";
@@ -48,7 +49,11 @@ export function serviceDistributionMarkdown(t: Topology): string {
     const nodes = Object.keys(t.nodes);
     const extra = t.daedalus ? [{ title: "Daedalus :22181 (api :8000 internal)", cells: { [t.daedalus.node]: "✓" } }] : [];
     const runtime = [
-        { title: "herodb (node-local, not protected)", cells: Object.fromEntries(nodes.filter((n) => t.nodes[n]!.runtime.herodb).map((n) => [n, "✓"])) },
+        {
+            title: "herodb (node-local, not protected)",
+            // Enabled but not deployable until images.herodb names an image (herodb publishes none).
+            cells: Object.fromEntries(nodes.filter((n) => t.nodes[n]!.runtime.herodb).map((n) => [n, t.images.herodb ? "✓" : "✓ (needs images.herodb)"])),
+        },
         { title: "PostgreSQL + PostgREST :3000 (node-local)", cells: Object.fromEntries(nodes.filter((n) => t.nodes[n]!.runtime.postgrest).map((n) => [n, "✓"])) },
         ...(t.ingress ? [{ title: "HAProxy :80/:443 (stats :8404 private)", cells: Object.fromEntries(t.ingress.nodes.map((n) => [n, "✓"])) }] : []),
     ];
@@ -71,9 +76,9 @@ export const appsModule: PlatformModule = {
             names.add(RUNTIME_SECRET_NAMES.nodePostgres(node));
             names.add(RUNTIME_SECRET_NAMES.postgrestAuthenticator(node));
         }
-        const requests = [...names].sort().map((name) => ({ name }));
+        const requests: SecretRequest[] = [...names].sort().map((name) => ({ name }));
         // PostgREST verifies HS256 JWTs with this secret; it must be at least 32 characters.
-        for (const node of Object.keys(t.nodes).filter((n) => t.nodes[n]!.runtime.postgrest)) requests.push({ name: RUNTIME_SECRET_NAMES.postgrestJwt(node), length: 48 } as { name: string });
+        for (const node of Object.keys(t.nodes).filter((n) => t.nodes[n]!.runtime.postgrest)) requests.push({ name: RUNTIME_SECRET_NAMES.postgrestJwt(node), length: 48 });
         return requests;
     },
 

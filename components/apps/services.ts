@@ -80,6 +80,8 @@ export interface AppWiring {
         readonly secretKey: pulumi.Input<string>;
         /** @default "us-east-1" (MinIO's default region) */
         readonly region?: string;
+        /** The service's own bucket (S3_BUCKET). */
+        readonly bucket?: string;
     };
 }
 
@@ -110,6 +112,7 @@ export const RESERVED_ENV: readonly string[] = [
     "S3_ACCESS_KEY",
     "S3_SECRET_KEY",
     "S3_REGION",
+    "S3_BUCKET",
 ];
 
 /** Workers without a port prove liveness by touching this file (seen by the healthcheck). */
@@ -270,6 +273,7 @@ export function appEnv(name: string, svc: AppServiceConfig, role: PlacementRole,
                 env.S3_ACCESS_KEY = secret(s.accessKey);
                 env.S3_SECRET_KEY = secret(s.secretKey);
                 env.S3_REGION = s.region ?? "us-east-1";
+                if (s.bucket !== undefined) env.S3_BUCKET = s.bucket;
                 break;
             }
         }

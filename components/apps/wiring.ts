@@ -9,7 +9,7 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import type { DeploymentContext } from "../../stacks/context";
-import type { Topology } from "../../stacks/schema";
+import { natsLayout, natsUrlFor } from "../nats/workload";
 import { AppNode, AppServiceConfig, AppWiring, DatabaseEndpoint, NodeRole } from "./services";
 
 /** Well-known ports of the platform's servers (stacks/validate.ts PLATFORM_PORTS). */
@@ -46,18 +46,6 @@ export function appNode(ctx: DeploymentContext, nodeName: string, gpu: boolean):
         .filter((n) => n !== nodeName)
         .map((n) => ctx.resolver.endpoint(n, "nats", PLATFORM_ENDPOINT_PORTS.nats));
     return { name: nodeName, role, gpu, clusterPeers: peers };
-}
-
-/**
- * NATS client URLs for a service on `node`: its own cluster's servers with the local one first
- * (node-local subjects live there); a node in no cluster uses the first cluster with JetStream.
- */
-export function natsServersFor(t: Topology, node: string): string[] {
-    const clusters = t.replication.nats.clusters;
-    const own = clusters.find((c) => c.nodes.includes(node));
-    if (own) return [node, ...own.nodes.filter((n) => n !== node)];
-    const core = clusters.find((c) => !c.leafnodeTo && c.jetstream) ?? clusters.find((c) => !c.leafnodeTo) ?? clusters[0];
-    return core ? [...core.nodes] : [];
 }
 
 /** A shared secret, or undefined (with a warning) when no module provides it. */
@@ -115,9 +103,8 @@ export function appWiringFor(ctx: DeploymentContext, node: string, services: Rea
         const uses = new Set(svc.uses ?? []);
         if (uses.has("nats")) {
             const password = optionalSecret(ctx, APP_SECRET_NAMES.natsUser(name), `services.${name}: NATS_PASSWORD`);
-            const url = natsServersFor(t, node)
-                .map((n) => `nats://${r.endpoint(n, "nats", PLATFORM_ENDPOINT_PORTS.nats)}`)
-                .join(",");
+            // The nats module's own rule: the local server first, then the rest of its cluster.
+            const url = natsUrlFor(natsLayout(t.replication.nats, r), node);
             if (password) w.nats = { url, user: name, password };
         }
         if (uses.has("postgres")) {
@@ -136,7 +123,8 @@ export function appWiringFor(ctx: DeploymentContext, node: string, services: Rea
         if (uses.has("s3") && !t.minio) ctx.warn(`services.${name}.uses: 's3' is used but the topology has no minio block`);
         if (uses.has("s3") && t.minio) {
             const secretKey = optionalSecret(ctx, APP_SECRET_NAMES.minioUser(name), `services.${name}: S3_SECRET_KEY`);
-            if (secretKey) w.s3 = { endpoint: `http://${r.endpoint(t.minio.node, "minio", PLATFORM_ENDPOINT_PORTS.minio)}`, accessKey: name, secretKey };
+            // The minio module gives each S3 consumer a bucket named after it (minioConsumers).
+            if (secretKey) w.s3 = { endpoint: `http://${r.endpoint(t.minio.node, "minio", PLATFORM_ENDPOINT_PORTS.minio)}`, accessKey: name, secretKey, bucket: name };
         }
         perService[name] = w;
     }

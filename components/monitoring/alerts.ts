@@ -797,7 +797,7 @@ export function buildRuleGroups(options: AlertRulesOptions): RuleGroup[] {
     if (options.daedalus) add("daedalus", ["daedalus"], ["daedalus"], daedalusDefs(options.daedalus.metrics ?? DEFAULT_DAEDALUS_METRICS));
     if (options.nats) add("nats", ["nats"], ["nats"], natsDefs(options.nats));
     if (options.postgres) add("postgres", ["postgres"], ["postgres"], postgresDefs(options.postgres));
-    if (options.redis) add("redis", ["redis"], ["redis"], redisDefs(options.redis));
+    if (options.redis) add("redis", ["redis", "redis-sentinel", "redis-cache"], ["redis"], redisDefs(options.redis));
     if (options.qdrant) add("qdrant", ["qdrant"], ["qdrant"], qdrantDefs(options.qdrant));
     if (options.neo4j) add("neo4j", ["neo4j"], ["neo4j"], neo4jDefs(options.neo4j));
     if (options.minio) add("minio", ["minio"], ["minio"], minioDefs());

@@ -1,7 +1,10 @@
 /**
  * The README alert table, generated from the typed rules so it cannot drift from what is deployed.
  */
-import { RuleGroup } from "./alerts";
+import type { Topology } from "../../stacks/schema";
+import { hostResolver } from "../workload/addresses";
+import { buildRuleGroups, RuleGroup } from "./alerts";
+import { monitoringPlan } from "./plan";
 
 const cell = (s: string) => s.replace(/\|/g, "\\|").replace(/\n/g, " ");
 
@@ -14,4 +17,10 @@ export function renderAlertTable(groups: readonly RuleGroup[]): string {
         }
     }
     return `${lines.join("\n")}\n`;
+}
+
+/** The table for the platform as declared in Pulumi.yaml (rule thresholds follow the topology). */
+export function renderAlertTableForTopology(t: Topology): string {
+    const resolver = hostResolver(Object.fromEntries(Object.entries(t.nodes).map(([n, s]) => [n, s.privateIp])));
+    return renderAlertTable(buildRuleGroups(monitoringPlan(t, resolver).ruleOptions));
 }

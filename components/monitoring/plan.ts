@@ -42,7 +42,7 @@ export type ExporterPlacement =
 export interface MonitoringGap {
     readonly service: string;
     readonly node: string;
-    readonly reason: "worker-without-port" | "internal-only" | "neo4j-community-probe-only";
+    readonly reason: "worker-without-port" | "internal-only";
 }
 
 export interface MonitoringPlan {
@@ -93,12 +93,12 @@ export function monitoringPlan(t: Topology, resolver: AddressResolver): Monitori
     }
     for (const node of r.sentinels) {
         exporters[node].push({ kind: "redis-exporter", redis: "sentinel", address: resolver.endpoint(node, "redis-sentinel", PEER_PORTS.redisSentinel) });
-        add("redis", "redis", node, "redis-sentinel-exporter", MONITORING_PORTS.redisSentinelExporter, "redis", "sentinel");
+        add("redis", "redis", node, "redis-sentinel-exporter", MONITORING_PORTS.redisSentinelExporter, "redis-sentinel", "sentinel");
     }
     for (const node of r.edgeCaches) {
         exporters[node].push({ kind: "redis-exporter", redis: "cache", address: resolver.endpoint(node, "redis-cache", PEER_PORTS.redisCache) });
         // service_role "cache" keeps it out of the master/replica alerts.
-        add("redis", "redis", node, "redis-cache-exporter", MONITORING_PORTS.redisCacheExporter, "redis", "cache");
+        add("redis", "redis", node, "redis-cache-exporter", MONITORING_PORTS.redisCacheExporter, "redis-cache", "cache");
     }
 
     const natsClusters = t.replication.nats.clusters;
@@ -120,7 +120,6 @@ export function monitoringPlan(t: Topology, resolver: AddressResolver): Monitori
         else {
             // Community has no metrics endpoint at all: probe Bolt instead.
             targets.push({ job: "blackbox-tcp", exporter: "blackbox", node, address: blackbox, interval: "30s", probe: { module: "tcp_connect", target: resolver.endpoint(node, "neo4j", PEER_PORTS.neo4jBolt) }, labels: { service: "neo4j", service_role: role } });
-            gaps.push({ service: "neo4j", node, reason: "neo4j-community-probe-only" });
         }
     }
 

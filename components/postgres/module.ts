@@ -98,6 +98,9 @@ export function buildPostgresWorkload(args: PostgresWorkloadArgs): WorkloadSpec 
         ],
         // The socket dir only has a socket once the real server runs (not during bootstrap/maintenance).
         healthcheck: { test: ["CMD", "pg_isready", "-h", p.socketDir, "-p", String(port)], startPeriod: "300s" },
+        // Databases and roles are created through the primary right after it: wait for it to answer.
+        // Not on replicas, whose first pg_basebackup may take longer than any sensible timeout.
+        waitHealthy: role === "primary",
         memoryMb: args.memoryMb ?? 2048,
     };
 }

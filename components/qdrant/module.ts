@@ -60,6 +60,8 @@ export function buildQdrantWorkload(t: Topology, node: string, resolver: Address
         // The image ships no curl/wget; bash's /dev/tcp checks the REST listener.
         healthcheck: { test: bash(QDRANT_DEFAULT_PORTS.http) },
         metrics: [{ port: "http", path: "/metrics" }],
+        // Collections are created through the REST API right after the peers start.
+        waitHealthy: true,
         memoryMb: 4096,
     };
 }

@@ -155,6 +155,10 @@ export class DockerWorkload extends pulumi.ComponentResource {
                 logDriver: "json-file",
                 logOpts: { "max-size": "50m", "max-file": "5", labels: "daarion.service,daarion.node,daarion.role", tag: this.containerName },
                 destroyGraceSeconds: 30,
+                // Resources that talk to the server (databases, collections) are created only once
+                // it answers its healthcheck, not merely once the container exists.
+                wait: spec.waitHealthy ? true : undefined,
+                waitTimeout: spec.waitHealthy ? 300 : undefined,
             },
             {
                 ...child,

@@ -120,6 +120,11 @@ export interface WorkloadSpec {
     /** Extra labels; node, service and role labels are added by the runtime. */
     readonly labels?: Record<string, string>;
     readonly metrics?: WorkloadMetrics[];
+    /**
+     * `pulumi up` waits until the container reports healthy before creating what depends on it
+     * (databases through the postgresql provider, Qdrant collections). @default false
+     */
+    readonly waitHealthy?: boolean;
     /** Other workloads (by `name`) on the same node that must be created first. */
     readonly dependsOn?: string[];
 }

@@ -96,13 +96,26 @@ export function checkContainerMetricsInternal(container: ResourceView, config: M
 const DIGEST = /@sha256:[0-9a-f]{64}$/;
 const IMAGE_ID = /^sha256:[0-9a-f]{64}$/;
 
-/** Tags move; a digest (or an image ID from a RemoteImage) pins exactly what runs. */
-export function checkImagePinned(container: ResourceView): Violation[] {
-    const image = container.props["image"];
+export const REMOTE_IMAGE_TYPE = "docker:index/remoteImage:RemoteImage";
+
+/**
+ * Tags move; a digest pins exactly what runs. A container fed a RemoteImage's image ID runs a fixed
+ * image only until the next `up` re-resolves the tag, so the RemoteImage's `name` is what must
+ * carry the digest; a container's own `image` must be a digest reference or an image ID.
+ */
+export function checkImagePinned(resource: ResourceView): Violation[] {
+    if (resource.type === REMOTE_IMAGE_TYPE) {
+        const name = resource.props["name"];
+        if (isUnknown(name)) return [];
+        const text = asString(name) ?? "";
+        if (DIGEST.test(text)) return [];
+        return [{ message: `remote image '${resource.name}' pulls '${text}', a tag that can move; pin it by digest (repository@sha256:...)` }];
+    }
+    const image = resource.props["image"];
     if (isUnknown(image)) return [];
     const text = asString(image) ?? "";
     if (DIGEST.test(text) || IMAGE_ID.test(text)) return [];
-    return [{ message: `container '${container.name}' image '${text}' is not pinned by digest (use repository@sha256:...)` }];
+    return [{ message: `container '${resource.name}' image '${text}' is not pinned by digest (use repository@sha256:...)` }];
 }
 
 export function checkMemoryLimit(container: ResourceView): Violation[] {

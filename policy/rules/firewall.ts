@@ -45,6 +45,7 @@ export const DEFAULT_METRICS_PORTS: readonly (number | string)[] = [
     9187, // postgres_exporter
     9400, // NVIDIA DCGM exporter (GPU node)
     7777, // prometheus-nats-exporter
+    8404, // HAProxy stats and Prometheus exporter
     3100, // Loki
 ];
 

@@ -16,7 +16,7 @@
  */
 import { envEntries, isUnknown, ResourceView, Violation } from "../lib/resource";
 
-const CREDENTIAL_KEY = /(PASSWORD|PASSWD|SECRET|TOKEN|API_?KEY|PRIVATE_?KEY|CREDENTIAL|(^|_)KEY$|(^|_)AUTH$)/i;
+const CREDENTIAL_KEY = /(PASSWORD|PASSWD|PASSPHRASE|(^|_)PASS$|SECRET|TOKEN|API_?KEY|PRIVATE_?KEY|CREDENTIAL|(^|_)KEY$|(^|_)AUTH$)/i;
 /** Keys that point at a credential instead of holding one, or describe an auth mechanism. */
 const NOT_A_CREDENTIAL = /(_(FILE|PATH|DIR|METHOD|TYPE|MODE|ENABLED|URL_PATH)$|PUBLIC)/i;
 const URL_WITH_PASSWORD = /^[a-z][a-z0-9+.-]*:\/\/[^/@\s:]*:([^/@\s]+)@/i;

@@ -6,7 +6,10 @@ import * as assert from "node:assert/strict";
 import { daedalusNginxConfig } from "../../components/apps/daedalus";
 import { daedalusTrustedProxies } from "../../components/apps/daedalus-module";
 import { serviceDistributionMarkdown } from "../../components/apps/module";
-import { containerName } from "../../components/workload/addresses";
+import { minioConsumers } from "../../components/minio/module";
+import { neo4jUriFor } from "../../components/neo4j/module";
+import { redisSentinelsFor } from "../../components/redis/module";
+import { containerName, hostResolver } from "../../components/workload/addresses";
 import { readStackConfig, renderStack, RenderResult, reveal } from "../../offline/render";
 import { containers, labelsOf, leakedSecrets, placedFiles } from "../../offline/write";
 import { loadConfig } from "../../stacks/config";
@@ -89,6 +92,21 @@ describe("apps module: offline render of every stack", function () {
         assert.match(env, /^REDIS_SENTINELS=10\.10\.2\.11:26379,10\.10\.1\.12:26379,10\.10\.1\.13:26379$/m);
     });
 
+    it("agrees with the endpoints the server modules publish (redis, neo4j, S3 consumers)", () => {
+        const resolver = hostResolver(Object.fromEntries(Object.entries(topology.nodes).map(([n, spec]) => [n, spec.privateIp])));
+        const mem = containers(results.node1!).find((c) => labelsOf(c)["daarion.workload"] === "memory-service")!;
+        const env = (reveal(mem.inputs.envs) as string[]).join("\n");
+        assert.ok(env.includes(`\nREDIS_SENTINELS=${redisSentinelsFor(topology, resolver).sentinels.join(",")}\n`), env);
+        assert.ok(env.includes(`\nREDIS_MASTER_NAME=${redisSentinelsFor(topology, resolver).masterName}\n`));
+        assert.ok(env.includes(`\nNEO4J_URI=${neo4jUriFor(topology, resolver)}\n`));
+        const parser = containers(results.node1!).find((c) => labelsOf(c)["daarion.workload"] === "parser")!;
+        const penv = (reveal(parser.inputs.envs) as string[]).join("\n");
+        const consumer = minioConsumers(topology).find((c) => c.user === "parser")!;
+        assert.match(penv, new RegExp(`^S3_ACCESS_KEY=${consumer.user}$`, "m"));
+        assert.match(penv, new RegExp(`^S3_BUCKET=${consumer.bucket}$`, "m"));
+        assert.match(penv, /^S3_SECRET_KEY=RENDERSECRET-shared-secrets-minio-user-parser$/m);
+    });
+
     it("uses container names on the local engine", () => {
         const gw = containers(results.local!).find((c) => labelsOf(c)["daarion.workload"] === "gateway" && labelsOf(c)["daarion.node"] === "node3")!;
         const env = (reveal(gw.inputs.envs) as string[]).join("\n");
@@ -123,6 +141,8 @@ describe("apps module: offline render of every stack", function () {
         assert.match(table, /^\| Memory Service :8000 \| ✓ \| ✓ \(read\) \| - \|$/m);
         assert.match(table, /^\| Async Workers \| - \| ✓ \(worker\) \| - \|$/m);
         assert.match(table, /^\| Daedalus :22181 \(api :8000 internal\) \| ✓ \| - \| - \|$/m);
+        const herodb = topology.images.herodb ? "✓" : "✓ \\(needs images\\.herodb\\)";
+        assert.match(table, new RegExp(`^\\| herodb \\(node-local, not protected\\) \\| ${herodb} \\| ${herodb} \\| ${herodb} \\|$`, "m"));
         assert.match(table, /^\| HAProxy :80\/:443 \(stats :8404 private\) \| ✓ \| ✓ \| - \|$/m);
     });
 });

@@ -26,7 +26,7 @@ export const FIXTURE_OPTIONS: AlertRulesOptions = {
     minio: {},
     haproxy: {},
     probes: { services: ["gateway", "router", "neo4j"] },
-    apps: { services: ["memory-service", "crewai"] },
+    apps: { services: ["postgrest", "memory-service"] },
 };
 
 type Labels = Record<string, string>;
@@ -801,7 +801,8 @@ const monitoring: Record<string, AlertFixture> = {
 };
 
 const BB = { job: "blackbox-http", instance: "http://10.0.0.2:9300/health", node: "node1", service: "gateway", service_role: "active" };
-const APP = T("memory-service", 8000, "node1", "active");
+// postgrest: the app job the platform topology really scrapes, so the deployed rules pass this fixture too.
+const APP = T("postgrest", 3001, "node1", "node-local");
 
 const probes: Record<string, AlertFixture> = {
     "ServiceProbeFailed/critical": {

@@ -95,6 +95,25 @@ describe("monitoring: prometheus.yml", () => {
         assert.throws(() => run(promtool, ["check", "config", file]), /nope\.rules\.yml/);
     });
 
+    it("renders blackbox probe jobs that promtool accepts, with the standard relabeling", () => {
+        const probes = [
+            { job: "blackbox-http", exporter: "blackbox" as const, node: "node1", address: "127.0.1.11:9115", interval: "30s", probe: { module: "http_2xx" as const, target: "http://127.0.1.12:9300/health" }, labels: { service: "gateway", service_role: "active" } },
+            { job: "blackbox-http", exporter: "blackbox" as const, node: "node2", address: "127.0.1.11:9115", interval: "30s", probe: { module: "http_2xx" as const, target: "http://127.0.1.13:9300/health" }, labels: { service: "gateway", service_role: "active" } },
+        ];
+        const file = path.join(dir, "probes.yml");
+        const text = renderPrometheusConfig({ ...spec, targets: [...spec.targets, ...probes] });
+        fs.writeFileSync(file, text);
+        assert.match(run(promtool, ["check", "config", file]), /SUCCESS/);
+        const job = parse(text).scrape_configs.find((j: { job_name: string }) => j.job_name === "blackbox-http");
+        assert.equal(job.metrics_path, "/probe");
+        assert.deepEqual(job.params, { module: ["http_2xx"] });
+        assert.deepEqual(job.static_configs.map((s: { targets: string[] }) => s.targets[0]), ["http://127.0.1.12:9300/health", "http://127.0.1.13:9300/health"]);
+        assert.deepEqual(job.relabel_configs[2], { target_label: "__address__", replacement: "127.0.1.11:9115" });
+        assert.deepEqual(validatePrometheusConfigSpec({ ...spec, targets: [...probes, { ...probes[0], probe: { module: "tcp_connect", target: "x:1" } }] }), [
+            "targets[job=blackbox-http].probe: targets of one job must all be probes of one module through one exporter, or none",
+        ]);
+    });
+
     it("renders the Daedalus job exactly as seed 004: 15s, /metrics", () => {
         const doc = parse(renderPrometheusConfig(spec));
         const job = doc.scrape_configs.find((j: { job_name: string }) => j.job_name === "daedalus");

@@ -11,7 +11,7 @@ import { DAEDALUS_BUCKET, daedalusObjectKey, daedalusWorkspacePrefix, parseDaeda
 import { bucketPolicyDocument, renderBucketPolicy, validateBucketName, validateBucketPolicySpec } from "../../components/minio/policy";
 import { daedalusS3Env, minioLivenessProbe, minioServerWorkload, workloadsLeakingS3Credentials } from "../../components/minio/workload";
 import { scrapeTargetsFromWorkloads } from "../../components/monitoring/scrape";
-import { requireBinary } from "../support/process";
+import { requireBinary, run } from "../support/process";
 
 describe("minio: bucket policy", () => {
     it("grants the daedalus backend exactly its bucket and objects (least privilege)", () => {
@@ -156,6 +156,12 @@ describe("minio: liveness probe (real bash against a real HTTP server)", () => {
             const child = spawn(cmd, args, { stdio: "ignore" });
             child.on("exit", (code) => resolve(code ?? -1));
         });
+
+    it("passes shellcheck", () => {
+        const shellcheck = requireBinary("shellcheck");
+        const script = minioLivenessProbe(9000)[3];
+        assert.equal(run(shellcheck, ["-s", "bash", "-"], { input: `#!/bin/bash\n${script}\n` }), "");
+    });
 
     it("is healthy on 200", async () => {
         status = 200;

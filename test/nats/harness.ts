@@ -90,6 +90,22 @@ export class NatsTopologyHarness {
         return waitFor(`JetStream meta leader seen by ${name}`, async () => (await this.monitor(name, "/jsz")).meta_cluster?.leader as string | undefined, timeoutMs);
     }
 
+    /**
+     * Waits until the meta leader sees every one of `names` as a current peer: creating an R3
+     * stream before that fails with "no suitable peers for placement".
+     */
+    async waitForMetaPeers(names: string[], timeoutMs = 30_000): Promise<void> {
+        await waitFor(`meta group of ${names.join(", ")} complete and current`, async () => {
+            for (const name of names) {
+                const m = (await this.monitor(name, "/jsz")).meta_cluster;
+                if (m?.leader !== name) continue;
+                const peers = (m.replicas ?? []) as { name: string; current: boolean; offline?: boolean }[];
+                return peers.length === names.length - 1 && peers.every((p) => p.current && !p.offline && names.includes(p.name));
+            }
+            return false;
+        }, timeoutMs, 250);
+    }
+
     logs(): string {
         return [...this.servers.values()].map((s) => `--- ${s.name}\n${s.proc.output().slice(-4000)}`).join("\n");
     }

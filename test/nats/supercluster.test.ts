@@ -89,6 +89,7 @@ async function startSupercluster(harness: NatsTopologyHarness, core: string[]): 
     await harness.waitForRoutes(core.map((n) => `core-${n}`), core.length - 1);
     await waitFor("edge leafnode connected", async () => (await harness.monitor("edge-node3", "/leafz")).leafnodes === 1, 20_000);
     await harness.waitForMetaLeader(`core-${core[0]}`);
+    await harness.waitForMetaPeers(core.map((n) => `core-${n}`));
 }
 
 describe("nats: seed 000 supercluster on real nats-server (2-server core + edge leaf)", function () {

@@ -11,7 +11,7 @@ import {
 } from "../../policy/rules/container";
 import { DEFAULT_METRICS_PORTS } from "../../policy/rules/firewall";
 import { checkTopologyLabels } from "../../policy/rules/topology";
-import { UNKNOWN } from "../../policy/lib/resource";
+import { makeView, UNKNOWN } from "../../policy/lib/resource";
 import { container, DIGEST, ingressContainer, labels, withProps } from "./fixtures";
 
 function one(v: { message: string }[], re: RegExp): void {
@@ -71,6 +71,11 @@ describe("policy: docker-image-pinned-by-digest", () => {
     });
     it("fails a tag", () => {
         one(checkImagePinned(withProps(container(), { image: "postgres:16" })), /'postgres:16' is not pinned/);
+    });
+    it("checks the RemoteImage that feeds a container its image ID", () => {
+        const remote = makeView({ type: "docker:index/remoteImage:RemoteImage", name: "node1-postgres-image", props: { name: `docker.io/library/postgres:15@${DIGEST}`, keepLocally: true } });
+        assert.deepEqual(checkImagePinned(remote), []);
+        one(checkImagePinned(withProps(remote, { name: "docker.io/library/postgres:15.10-bookworm" })), /pulls 'docker\.io\/library\/postgres:15\.10-bookworm', a tag/);
     });
     it("fails a tag combined with a truncated digest", () => {
         one(checkImagePinned(withProps(container(), { image: "postgres:16@sha256:abc" })), /not pinned/);

@@ -6,10 +6,10 @@ const withEnv = (...envs: string[]) => withProps(container(), { envs });
 
 describe("policy: docker-credential-env", () => {
     it("recognizes credential keys and URLs with passwords", () => {
-        for (const k of ["POSTGRES_PASSWORD", "REDIS_PASSWD", "JWT_SECRET", "GITHUB_TOKEN", "OPENAI_API_KEY", "MINIO_ROOT_PASSWORD", "AWS_SECRET_ACCESS_KEY", "S3_SECRET_KEY", "NEO4J_AUTH", "SIGNING_KEY"]) {
+        for (const k of ["POSTGRES_PASSWORD", "REDIS_PASSWD", "JWT_SECRET", "GITHUB_TOKEN", "OPENAI_API_KEY", "MINIO_ROOT_PASSWORD", "AWS_SECRET_ACCESS_KEY", "S3_SECRET_KEY", "NEO4J_AUTH", "SIGNING_KEY", "DATA_SOURCE_PASS", "PULUMI_CONFIG_PASSPHRASE"]) {
             assert.ok(isCredentialKey(k), k);
         }
-        for (const k of ["POSTGRES_PASSWORD_FILE", "POSTGRES_HOST_AUTH_METHOD", "PUBLIC_KEY", "KEYSPACE", "PGDATA", "MONKEY", "S3_ACCESS_KEY", "AWS_ACCESS_KEY_ID", "MINIO_ACCESS_KEY"]) {
+        for (const k of ["POSTGRES_PASSWORD_FILE", "POSTGRES_HOST_AUTH_METHOD", "PUBLIC_KEY", "KEYSPACE", "PGDATA", "MONKEY", "S3_ACCESS_KEY", "AWS_ACCESS_KEY_ID", "MINIO_ACCESS_KEY", "COMPASS", "BYPASS_CACHE"]) {
             assert.ok(!isCredentialKey(k), k);
         }
         assert.equal(credentialPart("DATABASE_URL", "postgres://app:s3cr%40t@10.0.1.11/db"), "s3cr@t");
