@@ -3,17 +3,16 @@
  * platform (stacks/program.ts). `pulumi up` runs it; so does the offline render under mocks.
  */
 import * as pulumi from "@pulumi/pulumi";
-import { ConfigError, loadConfig, readPulumiConfig, readStackSecrets } from "./stacks/config";
+import { ConfigError, loadConfig, readPulumiConfig, readStackSecretKeys, readStackSecrets } from "./stacks/config";
 import { deployPlatform } from "./stacks/program";
 
 export = async (): Promise<Record<string, unknown>> => {
-    let config;
     try {
-        config = loadConfig(pulumi.getStack(), readPulumiConfig());
+        const config = loadConfig(pulumi.getStack(), readPulumiConfig());
+        return deployPlatform(config, { stackSecrets: readStackSecrets(), stackSecretKeys: readStackSecretKeys() });
     } catch (err) {
         // RunError prints its message without a stack trace: the message already names file and key.
         if (err instanceof ConfigError) throw new pulumi.RunError(err.message);
         throw err;
     }
-    return deployPlatform(config, { stackSecrets: readStackSecrets() });
 };

@@ -1,11 +1,15 @@
 /** The generated sections of README.md, computed from the committed config. */
 import * as path from "node:path";
 import { readStackConfig } from "./render";
-import { GeneratedSection, serviceDistributionTable } from "../stacks/docs";
+import { serviceDistributionMarkdown } from "../components/apps/module";
+import { GeneratedSection, platformServiceTable } from "../stacks/docs";
 import { topologySchema } from "../stacks/schema";
 
 export function readmeSections(): GeneratedSection[] {
     const root = path.resolve(__dirname, "..");
     const topology = topologySchema.parse(readStackConfig(root, "node1").config["daarion:topology"]);
-    return [{ name: "services", content: serviceDistributionTable(topology) }];
+    return [
+        { name: "services", content: serviceDistributionMarkdown(topology) },
+        { name: "platform", content: platformServiceTable(topology) },
+    ];
 }

@@ -132,6 +132,17 @@ export function readPulumiConfig(): RawConfig {
     return { topology: config.getObject<unknown>("topology"), settings, overrides: config.getObject<unknown>("overrides") };
 }
 
+/** Keys of `daarion:secrets`, read without touching the secret values' Output. */
+export function readStackSecretKeys(): Set<string> {
+    const raw = pulumi.runtime.getConfig("daarion:secrets");
+    if (!raw) return new Set();
+    try {
+        return new Set(Object.keys(JSON.parse(raw) as Record<string, unknown>));
+    } catch {
+        throw new ConfigError(pulumi.getStack(), [{ severity: "error", path: "secrets", location: `Pulumi.${pulumi.getStack()}.yaml: daarion:secrets`, message: "must be an object of secret values" }]);
+    }
+}
+
 /** Stack secrets (`daarion:secrets`, an object with `secure:` leaves): TLS certificates, receiver tokens. */
 export function readStackSecrets(): pulumi.Output<Record<string, string>> {
     const config = new pulumi.Config("daarion");

@@ -20,6 +20,8 @@ export interface DeploymentContext {
     readonly secrets: SharedSecrets;
     /** `daarion:secrets` of this stack file (TLS certificates, receiver tokens), secret. */
     readonly stackSecrets: pulumi.Output<Record<string, string>>;
+    /** Keys present in `daarion:secrets` (known up front, unlike the secret values). */
+    readonly stackSecretKeys: ReadonlySet<string>;
     /** Every workload deployed so far in this stack, keyed `<node>/<workload>`. */
     readonly workloads: ReadonlyMap<string, DockerWorkload>;
     /** Print an advisory finding (pulumi.log.warn in `pulumi up`, stderr in the offline render). */
@@ -31,6 +33,8 @@ export interface NodeContext extends DeploymentContext {
     readonly node: NodeSpec;
     /** Runs on the local engine (stack `local`): nothing but ingress is published. */
     readonly local: boolean;
+    /** Public IPv4 of the node (Robot address, or the hcloud server's once created); undefined locally. */
+    readonly publicIp: pulumi.Output<string | undefined>;
     /**
      * Realize a workload on this node's Docker engine. Returns the component, so modules can
      * order their own resources after it.
@@ -44,6 +48,11 @@ export interface PlatformModule {
     readonly name: string;
     /** Shared secrets this module needs, computed from the topology alone (same in every stack). */
     secrets?(topology: Topology): SecretRequest[];
+    /**
+     * Keys of `daarion:secrets` the stack deploying `node` must hold (TLS certificates, tokens).
+     * Checked before anything is declared, so a missing one fails with its key, not mid-deploy.
+     */
+    requiredStackSecrets?(topology: Topology, node: string): string[];
     /** Declare this module's part of one node. Called for every node this stack deploys. */
     deployNode?(ctx: NodeContext): ModuleOutputs | void;
     /**

@@ -4,17 +4,13 @@
  */
 import type { Topology } from "./schema";
 
-const ROLE_MARK: Record<string, string> = { active: "✓", standby: "✓ (standby)", read: "✓ (read)", worker: "✓ (worker)" };
-
-/** Seed 000's service distribution table, from `services` and the replication block. */
-export function serviceDistributionTable(t: Topology): string {
+/**
+ * Seed 000's data and messaging rows of the distribution table, from the replication block (the
+ * application services' table is `serviceDistributionMarkdown` in components/apps/module.ts).
+ */
+export function platformServiceTable(t: Topology): string {
     const nodes = Object.keys(t.nodes);
     const rows: Array<[string, Record<string, string>]> = [];
-    for (const [name, s] of Object.entries(t.services)) {
-        const cells: Record<string, string> = {};
-        for (const [node, role] of Object.entries(s.placement)) cells[node] = ROLE_MARK[role] ?? role;
-        rows.push([`${name}${s.port ? ` :${s.port}` : ""}${s.gpu ? " (GPU)" : ""}`, cells]);
-    }
     const r = t.replication;
     const mark = (list: readonly string[], label: string) => Object.fromEntries(list.map((n) => [n, `✓ (${label})`]));
     rows.push(["PostgreSQL :5432", { ...mark([r.postgresql.primary], "primary"), ...mark(r.postgresql.replicas, "replica") }]);
@@ -32,9 +28,7 @@ export function serviceDistributionTable(t: Topology): string {
     for (const c of r.nats.clusters) for (const n of c.nodes) nats[n] = c.leafnodeTo ? `✓ (leaf of ${c.leafnodeTo})` : `✓ (cluster ${c.name})`;
     rows.push(["NATS :4222", nats]);
     if (t.minio) rows.push(["MinIO :9000", mark([t.minio.node], "server")]);
-    if (t.daedalus) rows.push(["Daedalus :22181", mark([t.daedalus.node], "api + nginx")]);
     if (t.monitoring) rows.push(["Prometheus :9090, Alertmanager :9093, Grafana :3030", mark([t.monitoring.node], "monitoring")]);
-    if (t.ingress) rows.push(["HAProxy :443", mark(t.ingress.nodes, "ingress")]);
     const header = `| Service | ${nodes.map((n) => `${n.toUpperCase()} (${t.nodes[n]!.role})`).join(" | ")} |`;
     const rule = `|${"---|".repeat(nodes.length + 1)}`;
     const body = rows.map(([name, cells]) => `| ${name} | ${nodes.map((n) => cells[n] ?? "-").join(" | ")} |`);

@@ -4,6 +4,7 @@
  */
 import { daedalusModule } from "../components/apps/daedalus-module";
 import { appsModule } from "../components/apps/module";
+import { ingressModule } from "../components/ingress/module";
 import { minioModule } from "../components/minio/module";
 import { monitoringModule } from "../components/monitoring/module";
 import { natsModule } from "../components/nats/module";
@@ -13,4 +14,4 @@ import { qdrantModule } from "../components/qdrant/module";
 import { redisModule } from "../components/redis/module";
 import type { PlatformModule } from "./context";
 
-export const MODULES: PlatformModule[] = [natsModule, postgresModule, redisModule, qdrantModule, neo4jModule, minioModule, appsModule, daedalusModule, monitoringModule];
+export const MODULES: PlatformModule[] = [natsModule, postgresModule, redisModule, qdrantModule, neo4jModule, minioModule, appsModule, daedalusModule, ingressModule, monitoringModule];

@@ -9,7 +9,7 @@ import { Node } from "../components/node";
 import { SecretRequest, SharedSecrets } from "../components/secrets";
 import { hostResolver, localResolver } from "../components/workload/addresses";
 import { DockerWorkload } from "../components/workload/docker";
-import type { LoadedConfig } from "./config";
+import { ConfigError, LoadedConfig } from "./config";
 import type { DeploymentContext, ModuleOutputs, NodeContext, PlatformModule } from "./context";
 import { MODULES } from "./modules";
 import type { Topology } from "./schema";
@@ -21,6 +21,8 @@ export interface ProgramOptions {
     readonly warn?: (message: string) => void;
     /** `daarion:secrets` of the stack. @default an empty secret map */
     readonly stackSecrets?: pulumi.Output<Record<string, string>>;
+    /** Keys present in `daarion:secrets`. @default none */
+    readonly stackSecretKeys?: ReadonlySet<string>;
 }
 
 /** The shared-secret catalogue: the same in every stack, because it depends on the topology only. */
@@ -53,6 +55,21 @@ export function deployPlatform(config: LoadedConfig, options: ProgramOptions = {
     const nodeNames = local ? Object.keys(t.nodes) : [settings.node];
     const primaryNode = Object.keys(t.nodes).find((n) => t.nodes[n]!.role === "primary")!;
     const ownsShared = local || settings.node === primaryNode;
+
+    // Stack secrets a module needs must exist before anything is declared.
+    const present = options.stackSecretKeys ?? new Set<string>();
+    const missing = [...new Set(modules.flatMap((m) => nodeNames.flatMap((n) => m.requiredStackSecrets?.(t, n) ?? [])))].filter((k) => !present.has(k));
+    if (missing.length > 0) {
+        throw new ConfigError(
+            stack,
+            missing.map((key) => ({
+                severity: "error" as const,
+                path: `secrets.${key}`,
+                location: `Pulumi.${stack}.yaml: daarion:secrets.${key}`,
+                message: `missing secret; set it with: pulumi config set --secret --path 'daarion:secrets.${key}' --stack ${stack} -- <value>`,
+            })),
+        );
+    }
     const needsCloudNetwork = !local && Object.values(t.nodes).some((n) => n.provisioner.kind === "hcloud");
 
     // The owner stack generates shared state; every other stack reads it from the owner.
@@ -102,6 +119,7 @@ export function deployPlatform(config: LoadedConfig, options: ProgramOptions = {
         resolver,
         secrets,
         stackSecrets,
+        stackSecretKeys: present,
         workloads,
         warn,
     };
@@ -128,6 +146,7 @@ export function deployPlatform(config: LoadedConfig, options: ProgramOptions = {
             nodeName,
             node: spec,
             local,
+            publicIp: node.publicIp,
             deploy(workload, opts = {}) {
                 const key = `${nodeName}/${workload.name}`;
                 if (workloads.has(key)) throw new Error(`workload '${workload.name}' is declared twice on ${nodeName}`);

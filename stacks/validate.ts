@@ -14,6 +14,10 @@ export interface Finding {
 
 /** Ports the platform's own servers publish on a node's private IP; services must not collide with them. */
 export const PLATFORM_PORTS: Readonly<Record<number, string>> = {
+    80: "ingress http",
+    443: "ingress https",
+    3000: "postgrest",
+    3001: "postgrest admin",
     3030: "grafana",
     4222: "nats client",
     5432: "postgresql",
@@ -27,11 +31,13 @@ export const PLATFORM_PORTS: Readonly<Record<number, string>> = {
     7422: "nats leafnodes",
     7474: "neo4j http",
     7687: "neo4j bolt",
+    8404: "haproxy stats",
     8222: "nats monitoring",
     9000: "minio s3",
     9001: "minio console",
     9090: "prometheus",
     9093: "alertmanager",
+    22181: "daedalus nginx",
     26379: "redis sentinel",
 };
 

@@ -94,6 +94,8 @@ export const ingressModule: PlatformModule = {
         return t.ingress ? [{ name: STATS_SECRET }] : [];
     },
 
+    requiredStackSecrets: ingressStackSecretKeys,
+
     deployNode(ctx: NodeContext): ModuleOutputs | void {
         const t = ctx.topology;
         const ing = t.ingress;
@@ -126,21 +128,21 @@ export const ingressModule: PlatformModule = {
 
         const records: string[] = [];
         if (ing.dns && !ctx.local) {
-            const p = ctx.node.provisioner;
-            // hcloud servers get their public IP at creation; NodeContext does not expose it yet.
-            const address = p.kind === "dedicated" ? p.address : undefined;
-            if (!address) ctx.warn(`ingress.dns: the public IP of ${ctx.nodeName} (${p.kind}) is not known to modules; no DNS record for it`);
+            // The Robot address, or the hcloud server's IPv4 once the server exists.
+            const address = ctx.publicIp.apply((ip) => {
+                if (!ip) throw new Error(`ingress.dns: ${ctx.nodeName} has no public IPv4 for its DNS records`);
+                return ip;
+            });
             for (const h of ing.hosts) {
                 const name = recordName(h.domain, ing.dns.zone);
                 if (name === undefined) {
                     ctx.warn(`ingress.dns: ${h.domain} is outside zone ${ing.dns.zone}; create its record where that zone lives`);
                     continue;
                 }
-                if (!address) continue;
                 // One A record per ingress node (not an RRSet): each node's stack owns its own
                 // record, and together they round-robin the name across the ingress nodes.
                 new hcloud.ZoneRecord(`${ctx.nodeName}-dns-${h.domain}`, { zone: ing.dns.zone, name, type: "A", value: address, comment: `daarion ingress ${ctx.nodeName}` }, { parent });
-                records.push(`${h.domain} A ${address}`);
+                records.push(h.domain);
             }
         }
         return {

@@ -151,9 +151,10 @@ export class DockerWorkload extends pulumi.ComponentResource {
                 // Docker's --gpus flag becomes a device request for the NVIDIA runtime.
                 gpus: spec.gpu && !args.dropGpu ? "all" : undefined,
                 labels: Object.entries(labels).map(([label, value]) => ({ label, value })),
-                // JSON logs on stdout; the labels let Alloy/Promtail derive {service=, node=} streams.
+                // JSON logs on stdout; the labels let Alloy/Promtail derive {service=, node=, unit=}
+                // streams (seed 004 filters Daedalus with {unit="daedalus"}).
                 logDriver: "json-file",
-                logOpts: { "max-size": "50m", "max-file": "5", labels: "daarion.service,daarion.node,daarion.role", tag: this.containerName },
+                logOpts: { "max-size": "50m", "max-file": "5", labels: "daarion.service,daarion.node,daarion.role,unit", tag: this.containerName },
                 destroyGraceSeconds: 30,
                 // Resources that talk to the server (databases, collections) are created only once
                 // it answers its healthcheck, not merely once the container exists.

@@ -8,7 +8,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { renderNatsServerConfig } from "../../components/nats/render";
 import { NatsSuperclusterSpec, NatsTlsSpec, findServer, natsPorts } from "../../components/nats/types";
-import { RunningProcess, getJson, makeTempDir, requireBinary, startProcess, waitFor, waitForTcp } from "../support/process";
+import { RunningProcess, getJson, makeTempDir, requireBinary, startProcess, waitFor } from "../support/process";
 
 /** `nats-server -t`: exits non-zero on syntax errors and unknown keys (it does not start subsystems). */
 export function checkNatsConfig(binary: string, confPath: string): void {
@@ -55,18 +55,39 @@ export class NatsTopologyHarness {
             const proc = startProcess(name, this.binary, ["-c", confPath]);
             this.servers.set(name, { name, host: server.host, confPath, monitorUrl: `http://${server.host}:${ports.monitor}`, proc });
         }
-        for (const name of serverNames) {
-            const s = this.servers.get(name)!;
-            await waitForTcp(s.host, natsPorts(this.spec).client, 20_000).catch((err) => {
-                throw new Error(`${name} did not start: ${err.message}\n${s.proc.output()}`);
-            });
+        for (const name of serverNames) await this.waitUntilServing(name);
+    }
+
+    /**
+     * Waits until *this* server answers on its monitor port (a port that merely accepts could
+     * belong to another process on a shared machine). A server that lost a port race at startup
+     * ("address already in use", e.g. a neighbour's server still shutting down) is restarted a few
+     * times before giving up.
+     */
+    async waitUntilServing(name: string): Promise<void> {
+        const s = this.servers.get(name)!;
+        for (let attempt = 1; ; attempt++) {
+            try {
+                await waitFor(`${name} to serve /varz`, async () => {
+                    if (s.proc.child.exitCode !== null) throw new Error(`exited: ${s.proc.output().slice(-600)}`);
+                    return (await getJson<{ server_name: string }>(`${s.monitorUrl}/varz`)).server_name === name;
+                }, 20_000, 200);
+                return;
+            } catch (err) {
+                const inUse = /address already in use/.test(s.proc.output());
+                if (!inUse || attempt >= 5) throw new Error(`${name} did not start: ${(err as Error).message}\n${s.proc.output().slice(-2000)}`);
+                await s.proc.stop();
+                await new Promise((r) => setTimeout(r, 1000 * attempt));
+                s.proc = startProcess(name, this.binary, ["-c", s.confPath]);
+            }
         }
     }
 
     /** Restart a stopped server with the same (already rendered) config and store. */
-    restart(name: string): void {
+    async restart(name: string): Promise<void> {
         const s = this.servers.get(name)!;
         s.proc = startProcess(name, this.binary, ["-c", s.confPath]);
+        await this.waitUntilServing(name);
     }
 
     server(name: string): StartedServer {

@@ -238,7 +238,7 @@ describe("nats: seed 000 supercluster on real nats-server (2-server core + edge 
             createNatsStream({ connection: { ...coreConnection(spec), timeoutMs: 2000 }, name: "DURING_LOSS", subjects: ["during.>"], replicas: 2 }),
             /did not answer via .*deploy the other core nodes' stacks/s,
         );
-        harness.restart("core-node2");
+        await harness.restart("core-node2");
         await harness.waitForMetaLeader("core-node1", 30_000);
         const ack = await waitFor("a write after quorum returns", async () => js.publish("message.chat-1.after", "back").catch(() => undefined), 30_000, 500);
         assert.equal(ack.stream, "MESSAGES");
@@ -287,8 +287,10 @@ describe("nats: 3-server core keeps replicated streams writable after losing one
         const ack = await waitFor("a write after the leader died", async () => js.publish("message.chat-3.after", "2").catch(() => undefined), 30_000, 250);
         assert.equal(ack.stream, "MESSAGES");
         const survivor = leader === "core-node1" ? NODE_IPS.node2 : NODE_IPS.node1;
-        const jsm2 = await jetstreamManager(await client(survivor), { domain: "core" });
-        const after = await jsm2.streams.info("MESSAGES");
+        const survivorClient = await client(survivor);
+        // The API answers again once the meta group (2 of 3) has re-elected, if it lost its leader too.
+        const after = await waitFor("MESSAGES info from a survivor", async () =>
+            (await jetstreamManager(survivorClient, { domain: "core", timeout: 2000 })).streams.info("MESSAGES").catch(() => undefined), 30_000, 250);
         assert.notEqual(after.cluster?.leader, leader);
         assert.equal(after.state.messages, before.state.messages + 2);
         // The edge leaf is attached to a surviving core server (it lists every core server).
