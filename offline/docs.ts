@@ -2,6 +2,7 @@
 import * as path from "node:path";
 import { readStackConfig } from "./render";
 import { serviceDistributionMarkdown } from "../components/apps/module";
+import { renderAlertTableForTopology } from "../components/monitoring/docs";
 import { GeneratedSection, platformServiceTable } from "../stacks/docs";
 import { topologySchema } from "../stacks/schema";
 
@@ -11,5 +12,6 @@ export function readmeSections(): GeneratedSection[] {
     return [
         { name: "services", content: serviceDistributionMarkdown(topology) },
         { name: "platform", content: platformServiceTable(topology) },
+        { name: "alerts", content: renderAlertTableForTopology(topology) },
     ];
 }

@@ -801,7 +801,7 @@ export function buildRuleGroups(options: AlertRulesOptions): RuleGroup[] {
     if (options.qdrant) add("qdrant", ["qdrant"], ["qdrant"], qdrantDefs(options.qdrant));
     if (options.neo4j) add("neo4j", ["neo4j"], ["neo4j"], neo4jDefs(options.neo4j));
     if (options.minio) add("minio", ["minio"], ["minio"], minioDefs());
-    if (options.haproxy) add("haproxy", ["haproxy"], ["haproxy"], haproxyDefs());
+    if (options.haproxy) add("haproxy", ["ingress", "haproxy"], ["haproxy"], haproxyDefs());
     if (options.probes && options.probes.services.length > 0) add("probes", [...options.probes.services], ["blackbox"], probeDefs());
     if (options.apps && options.apps.services.length > 0) add("apps", [...options.apps.services], ["app"], appDefs(options.apps.services));
     return groups;

@@ -124,7 +124,7 @@ export function monitoringPlan(t: Topology, resolver: AddressResolver): Monitori
     }
 
     if (t.minio) add("minio", "minio", t.minio.node, "minio", PEER_PORTS.minioApi, "minio", "server", { metricsPath: "/minio/v2/metrics/cluster", interval: "30s" });
-    for (const node of t.ingress?.nodes ?? []) add("haproxy", "haproxy", node, "haproxy", PEER_PORTS.haproxyStats, "haproxy", "ingress");
+    for (const node of t.ingress?.nodes ?? []) add("haproxy", "haproxy", node, "haproxy", PEER_PORTS.haproxyStats, "ingress", "edge");
     if (t.daedalus) add("daedalus", "daedalus", t.daedalus.node, "daedalus-nginx", PEER_PORTS.daedalusNginx, "daedalus", "app");
 
     const metricServices: string[] = [];

@@ -163,7 +163,11 @@ export function nodeExporterWorkload(img: PinnedImage = MONITORING_IMAGES.nodeEx
         service: "monitoring",
         role: "exporter",
         image: image(img),
-        command: [`--web.listen-address=:${MONITORING_PORTS.nodeExporter}`],
+        // Filesystem metrics describe the host only through a read-only view of its root; without it
+        // HostOutOfDiskSpace would watch the container's overlay. Network metrics stay the
+        // container's: host networking is refused by the policy pack.
+        command: [`--web.listen-address=:${MONITORING_PORTS.nodeExporter}`, "--path.rootfs=/host"],
+        hostMounts: [{ hostPath: "/", containerPath: "/host" }],
         ports: [{ name: "metrics", containerPort: MONITORING_PORTS.nodeExporter }],
         healthcheck: { test: wget(MONITORING_PORTS.nodeExporter, "/metrics") },
         memoryMb: 64,

@@ -128,11 +128,15 @@ export const natsModule: PlatformModule = {
                   ca: ctx.stackSecrets.apply((s) => required(s, "natsTlsCa")),
               }
             : undefined;
+        const image = ctx.topology.images.nats as ImageSource | undefined;
+        if (image && !("build" in image) && !/alpine/.test(image.tag ?? "")) {
+            ctx.warn(`images.nats: '${image.repository}:${image.tag ?? image.digest}' may be the scratch variant without a shell; the nats healthcheck runs busybox wget, so use an -alpine tag (e.g. 2.10.22-alpine)`);
+        }
         const server = new NatsServer(`${ctx.nodeName}-nats`, {
             layout,
             node: ctx.nodeName,
             credentials: credentialsOf(ctx),
-            image: ctx.topology.images.nats as ImageSource | undefined,
+            image,
             tls,
             publishClientLocally: ctx.local && adminNode(layout) === ctx.nodeName,
         });

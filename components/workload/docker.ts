@@ -5,7 +5,7 @@
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import { containerName } from "./addresses";
-import { ImageSource, WorkloadPort, WorkloadSpec } from "./spec";
+import { ImageSource, WorkloadHostMount, WorkloadPort, WorkloadSpec } from "./spec";
 
 /** Env keys whose values are credentials; they are always wrapped in `pulumi.secret`. */
 const CREDENTIAL_KEY = /(PASSWORD|PASSWD|PASS$|SECRET|TOKEN|API_KEY|APIKEY|ACCESS_KEY|PRIVATE_KEY|CREDENTIAL|AUTH)/i;
@@ -24,6 +24,16 @@ export function imageReference(image: ImageSource): string {
     if (image.digest) return `${image.repository}@${image.digest}`;
     if (image.tag) return `${image.repository}:${image.tag}`;
     throw new Error(`image ${image.repository} has neither a digest nor a tag`);
+}
+
+/** The spec's host mounts; the Docker socket is root on the host (seed 001's quick fix), never mounted. */
+export function hostMounts(spec: WorkloadSpec): WorkloadHostMount[] {
+    for (const m of spec.hostMounts ?? []) {
+        if (/docker\.sock/.test(m.hostPath) || m.hostPath === "/var/run" || m.hostPath === "/run") {
+            throw new Error(`workload ${spec.name}: mounting ${m.hostPath} exposes the Docker socket, which is root on the host`);
+        }
+    }
+    return [...(spec.hostMounts ?? [])];
 }
 
 export interface PortBinding {
@@ -135,7 +145,10 @@ export class DockerWorkload extends pulumi.ComponentResource {
                     content: f.secret ? pulumi.secret(f.content) : f.content,
                     permissions: (f.mode ?? 0o644).toString(8).padStart(4, "0"),
                 })),
-                volumes: (spec.volumes ?? []).map((v) => ({ volumeName: `${this.containerName}-${v.key}`, containerPath: v.containerPath, readOnly: v.readOnly })),
+                volumes: [
+                    ...(spec.volumes ?? []).map((v) => ({ volumeName: `${this.containerName}-${v.key}`, containerPath: v.containerPath, readOnly: v.readOnly })),
+                    ...hostMounts(spec).map((m) => ({ hostPath: m.hostPath, containerPath: m.containerPath, readOnly: true })),
+                ],
                 ports: publishedPorts(spec.ports ?? [], args.privateBindIp, args.ingressBindIp ?? "0.0.0.0"),
                 networksAdvanced: [{ name: args.networkName, aliases: [spec.name, this.containerName] }],
                 healthcheck: {

@@ -46,6 +46,15 @@ export interface WorkloadVolume {
     readonly readOnly?: boolean;
 }
 
+/**
+ * A read-only view of a host path (node_exporter reads the host's filesystems through it).
+ * Always read-only: no workload writes to its host. The Docker socket is refused outright.
+ */
+export interface WorkloadHostMount {
+    readonly hostPath: string;
+    readonly containerPath: string;
+}
+
 export interface WorkloadPort {
     /** Port name, used in addresses, scrape targets and docs: `client`, `http`, `metrics`, ... */
     readonly name: string;
@@ -107,6 +116,7 @@ export interface WorkloadSpec {
     readonly env?: Record<string, pulumi.Input<string>>;
     readonly files?: WorkloadFile[];
     readonly volumes?: WorkloadVolume[];
+    readonly hostMounts?: WorkloadHostMount[];
     readonly ports?: WorkloadPort[];
     readonly healthcheck: WorkloadHealthcheck;
     /** @default "unless-stopped" */

@@ -95,13 +95,16 @@ describe("monitoring: prometheus.yml", () => {
         assert.throws(() => run(promtool, ["check", "config", file]), /nope\.rules\.yml/);
     });
 
-    it("renders blackbox probe jobs that promtool accepts, with the standard relabeling", () => {
+    it("renders blackbox probe jobs and bearer-token jobs that promtool accepts", () => {
         const probes = [
             { job: "blackbox-http", exporter: "blackbox" as const, node: "node1", address: "127.0.1.11:9115", interval: "30s", probe: { module: "http_2xx" as const, target: "http://127.0.1.12:9300/health" }, labels: { service: "gateway", service_role: "active" } },
             { job: "blackbox-http", exporter: "blackbox" as const, node: "node2", address: "127.0.1.11:9115", interval: "30s", probe: { module: "http_2xx" as const, target: "http://127.0.1.13:9300/health" }, labels: { service: "gateway", service_role: "active" } },
         ];
+        const tokenFile = path.join(dir, "qdrant-api-key");
+        fs.writeFileSync(tokenFile, "not-a-real-key\n");
+        const qdrant = spec.targets.filter((t) => t.job === "qdrant").map((t) => ({ ...t, bearerTokenFile: tokenFile }));
         const file = path.join(dir, "probes.yml");
-        const text = renderPrometheusConfig({ ...spec, targets: [...spec.targets, ...probes] });
+        const text = renderPrometheusConfig({ ...spec, targets: [...spec.targets.filter((t) => t.job !== "qdrant"), ...qdrant, ...probes] });
         fs.writeFileSync(file, text);
         assert.match(run(promtool, ["check", "config", file]), /SUCCESS/);
         const job = parse(text).scrape_configs.find((j: { job_name: string }) => j.job_name === "blackbox-http");
@@ -109,6 +112,7 @@ describe("monitoring: prometheus.yml", () => {
         assert.deepEqual(job.params, { module: ["http_2xx"] });
         assert.deepEqual(job.static_configs.map((s: { targets: string[] }) => s.targets[0]), ["http://127.0.1.12:9300/health", "http://127.0.1.13:9300/health"]);
         assert.deepEqual(job.relabel_configs[2], { target_label: "__address__", replacement: "127.0.1.11:9115" });
+        assert.deepEqual(parse(text).scrape_configs.find((j: { job_name: string }) => j.job_name === "qdrant").authorization, { type: "Bearer", credentials_file: tokenFile });
         assert.deepEqual(validatePrometheusConfigSpec({ ...spec, targets: [...probes, { ...probes[0], probe: { module: "tcp_connect", target: "x:1" } }] }), [
             "targets[job=blackbox-http].probe: targets of one job must all be probes of one module through one exporter, or none",
         ]);
