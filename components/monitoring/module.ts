@@ -22,6 +22,7 @@ import {
     GRAFANA_PATHS,
     MONITORING_PORTS,
     natsExporterWorkload,
+    HostFilesystemProbe,
     nodeExporterWorkload,
     PinnedImage,
     postgresExporterWorkload,
@@ -106,10 +107,19 @@ export function alertmanagerSpecFor(t: Topology, secrets: Record<string, string>
     return { spec, secretFiles };
 }
 
+/** The host filesystems whose space matters: the root, and the data volume of cloud nodes. */
+function hostFilesystems(ctx: NodeContext): HostFilesystemProbe[] {
+    if (ctx.local) return [];
+    const probes: HostFilesystemProbe[] = [{ mountPoint: "/", probeDir: "/var/lib/daarion/fs-probe" }];
+    // Docker's data root (every volume) lives on the hcloud data volume (components/node/cloud-init.ts).
+    if (ctx.node.provisioner.kind === "hcloud") probes.push({ mountPoint: "/mnt/data", probeDir: "/mnt/data/.fs-probe" });
+    return probes;
+}
+
 function exporterWorkload(p: ExporterPlacement, t: Topology, ctx: NodeContext): WorkloadSpec {
     switch (p.kind) {
         case "node-exporter":
-            return nodeExporterWorkload(imageOf(t, "node-exporter"));
+            return nodeExporterWorkload(imageOf(t, "node-exporter"), hostFilesystems(ctx));
         case "blackbox-exporter":
             return blackboxWorkload(imageOf(t, "blackbox-exporter"));
         case "postgres-exporter":

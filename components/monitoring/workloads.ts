@@ -157,17 +157,28 @@ export function grafanaWorkload(args: GrafanaWorkloadArgs): WorkloadSpec {
  * the host through /proc only: CPU, memory, load, disk IO, time and vmstat are host-wide, but
  * filesystem and network metrics describe the container. Needs `hostMounts` in the spec (reported).
  */
-export function nodeExporterWorkload(img: PinnedImage = MONITORING_IMAGES.nodeExporter): WorkloadSpec {
+/**
+ * Host filesystems node_exporter should report. Each is seen through an EMPTY probe directory on
+ * that filesystem, bind-mounted read-only under the exporter's rootfs: statfs() then reports the
+ * host filesystem's size and free space, while nothing of the host is readable. Mounting `/`
+ * itself (the usual recipe) would also expose /var/run/docker.sock (a socket stays connectable on
+ * a read-only mount) and every container's files, which the policy pack forbids.
+ */
+export interface HostFilesystemProbe {
+    /** Mount point the metrics report, e.g. "/" or "/mnt/data". */
+    readonly mountPoint: string;
+    /** An empty directory on that filesystem; Docker creates it on first start. */
+    readonly probeDir: string;
+}
+
+export function nodeExporterWorkload(img: PinnedImage = MONITORING_IMAGES.nodeExporter, filesystems: readonly HostFilesystemProbe[] = []): WorkloadSpec {
     return {
         name: "node-exporter",
         service: "monitoring",
         role: "exporter",
         image: image(img),
-        // Filesystem metrics describe the host only through a read-only view of its root; without it
-        // HostOutOfDiskSpace would watch the container's overlay. Network metrics stay the
-        // container's: host networking is refused by the policy pack.
-        command: [`--web.listen-address=:${MONITORING_PORTS.nodeExporter}`, "--path.rootfs=/host"],
-        hostMounts: [{ hostPath: "/", containerPath: "/host" }],
+        command: [`--web.listen-address=:${MONITORING_PORTS.nodeExporter}`, ...(filesystems.length ? ["--path.rootfs=/host"] : [])],
+        hostMounts: filesystems.map((f) => ({ hostPath: f.probeDir, containerPath: f.mountPoint === "/" ? "/host" : `/host${f.mountPoint}` })),
         ports: [{ name: "metrics", containerPort: MONITORING_PORTS.nodeExporter }],
         healthcheck: { test: wget(MONITORING_PORTS.nodeExporter, "/metrics") },
         memoryMb: 64,

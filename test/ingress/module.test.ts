@@ -27,7 +27,7 @@ function config(stack: string) {
 async function evaluate(stack: string, stackSecrets: Record<string, string>): Promise<Evaluation> {
     const { project, loaded } = config(stack);
     const modules = MODULES.includes(ingressModule) ? MODULES : [...MODULES, ingressModule];
-    return evaluateUnderMocks({ project, stack }, () => deployPlatform(loaded, { modules, stackSecrets: pulumi.secret(stackSecrets), warn: () => undefined }));
+    return evaluateUnderMocks({ project, stack }, () => deployPlatform(loaded, { modules, stackSecrets: pulumi.secret(stackSecrets), stackSecretKeys: new Set(Object.keys(stackSecrets)), warn: () => undefined }));
 }
 
 const containersOf = (e: Evaluation) => e.resources.filter((r) => r.type === "docker:index/container:Container");
@@ -90,6 +90,10 @@ describe("ingress module: HAProxy in the program", function () {
         assert.match(uploads[0]!.content, /^ {4}stats auth admin:RENDERSECRET/m);
         const raw = haproxy.inputs.uploads as unknown[];
         assert.ok(JSON.stringify(raw).includes("4dabf18193072939515e22adb298388d"), "uploads must be secret");
+    });
+
+    it("refuses to deploy without a certificate, naming the stack secret", async () => {
+        await assert.rejects(evaluate("node1", {}), /Pulumi\.node1\.yaml: daarion:secrets\.tls-gateway-daarion-city: missing secret/);
     });
 
     it("deploys one HAProxy on the local engine, none for nodes the topology does not name", async () => {
