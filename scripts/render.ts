@@ -6,7 +6,9 @@
 import * as path from "node:path";
 import { Command } from "commander";
 import { readStackConfig, renderStack, RenderError } from "../offline/render";
+import * as fs from "node:fs";
 import { leakedSecrets, writeRender } from "../offline/write";
+import { checkRecordedStack } from "../policy/offline";
 
 async function main(): Promise<number> {
     const program = new Command()
@@ -14,6 +16,7 @@ async function main(): Promise<number> {
         .description("Render a stack offline: every resource and every config file it would deploy")
         .argument("<stack>", "stack name: node1, node2, node3 or local")
         .option("-o, --out <dir>", "output directory (default: rendered/<stack>)")
+        .option("--no-policy", "skip the policy pack check")
         .showHelpAfterError();
     program.parse();
     const stack = program.args[0]!;
@@ -28,10 +31,30 @@ async function main(): Promise<number> {
         }
         const summary = writeRender(result, out, readStackConfig(root, stack).config["daarion:topology"]);
         for (const w of result.warnings) console.error(`warning: ${w}`);
+        let mandatory = 0;
+        if (program.opts<{ policy: boolean }>().policy) {
+            // The same pack `pulumi preview --policy-pack policy` runs, over the rendered resources.
+            const configFile = path.join(root, "policy", "config", `${stack}.json`);
+            const config = fs.existsSync(configFile) ? JSON.parse(fs.readFileSync(configFile, "utf8")) : {};
+            const violations = await checkRecordedStack(stack, result.resources, { config });
+            // One line per policy: 30 unpinned images are one finding to act on, not 30.
+            const byPolicy = new Map<string, typeof violations>();
+            for (const v of violations) byPolicy.set(v.policy, [...(byPolicy.get(v.policy) ?? []), v]);
+            for (const [policy, list] of byPolicy) {
+                const more = list.length > 1 ? ` (+${list.length - 1} more in policy.json)` : "";
+                console.error(`policy ${list[0]!.level}: [${policy}] ${list[0]!.message}${more}`);
+            }
+            mandatory = violations.filter((v) => v.level === "mandatory").length;
+            fs.writeFileSync(path.join(out, "policy.json"), JSON.stringify(violations, null, 2) + "\n");
+        }
         console.log(`stack ${stack}: ${result.resources.length} resources -> ${path.relative(process.cwd(), out) || "."}`);
         for (const [type, count] of Object.entries(summary.resourcesByType).sort()) console.log(`  ${String(count).padStart(4)}  ${type}`);
         console.log("containers per node:");
         for (const [node, list] of Object.entries(summary.containersByNode).sort()) console.log(`  ${node} (${list.length}): ${list.join(", ")}`);
+        if (mandatory > 0) {
+            console.error(`error: ${mandatory} mandatory policy violation(s); \`pulumi preview --policy-pack policy\` would refuse this stack`);
+            return 1;
+        }
         return 0;
     } catch (err) {
         if (err instanceof RenderError) {
