@@ -7,6 +7,7 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import { ImageSource, WorkloadSpec } from "../workload/spec";
+import { MINIO_REGION } from "../minio/workload";
 import { heartbeatProbe, httpProbe } from "./healthcheck";
 
 /** How an instance behaves on a node ("✓ (standby)" in seed 000's table is `standby`). */
@@ -78,7 +79,7 @@ export interface AppWiring {
         readonly endpoint: pulumi.Input<string>;
         readonly accessKey: pulumi.Input<string>;
         readonly secretKey: pulumi.Input<string>;
-        /** @default "us-east-1" (MinIO's default region) */
+        /** @default MINIO_REGION (must match the server's region, or MinIO rejects the signature) */
         readonly region?: string;
         /** The service's own bucket (S3_BUCKET). */
         readonly bucket?: string;
@@ -272,7 +273,7 @@ export function appEnv(name: string, svc: AppServiceConfig, role: PlacementRole,
                 env.S3_ENDPOINT = s.endpoint;
                 env.S3_ACCESS_KEY = secret(s.accessKey);
                 env.S3_SECRET_KEY = secret(s.secretKey);
-                env.S3_REGION = s.region ?? "us-east-1";
+                env.S3_REGION = s.region ?? MINIO_REGION;
                 if (s.bucket !== undefined) env.S3_BUCKET = s.bucket;
                 break;
             }

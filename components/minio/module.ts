@@ -11,7 +11,7 @@ import type { Topology } from "../../stacks/schema";
 import { validateMinioImage } from "./image";
 import { DAEDALUS_BUCKET } from "./layout";
 import { renderBucketPolicy, validateBucketName } from "./policy";
-import { minioServerWorkload } from "./workload";
+import { MINIO_REGION, minioServerWorkload } from "./workload";
 
 export const MINIO_ROOT_USER = "daarion-root";
 export const MINIO_SECRET_NAMES = {
@@ -87,7 +87,7 @@ export class MinioTenants extends pulumi.ComponentResource {
         super("daarion:minio:Tenants", name, {}, opts);
         const provider = new minio.Provider(
             `${name}-provider`,
-            { minioServer: args.endpoint, minioUser: args.rootUser, minioPassword: pulumi.secret(args.rootPassword), minioSsl: false, minioRegion: "eu-central-1" },
+            { minioServer: args.endpoint, minioUser: args.rootUser, minioPassword: pulumi.secret(args.rootPassword), minioSsl: false, minioRegion: MINIO_REGION },
             { parent: this, dependsOn: args.dependsOn },
         );
         const buckets = new Map<string, minio.S3Bucket>();

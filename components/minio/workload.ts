@@ -6,6 +6,13 @@ import { DEFAULT_MINIO_IMAGE, MinioImage } from "./image";
 
 type EnvValue = NonNullable<WorkloadSpec["env"]>[string];
 
+
+/**
+ * The region MinIO signs as. S3 SDKs default to us-east-1 and MinIO rejects requests signed for
+ * another region, so every client (apps, Daedalus, the Pulumi provider) uses this one value.
+ */
+export const MINIO_REGION = "us-east-1";
+
 export interface MinioServerArgs {
     /** @default DEFAULT_MINIO_IMAGE */
     readonly image?: MinioImage;
@@ -19,7 +26,7 @@ export interface MinioServerArgs {
     readonly consolePort?: number;
     /** @default 2048 */
     readonly memoryMb?: number;
-    /** @default "eu-central-1" (any fixed value; S3 SDKs sign with it) */
+    /** @default MINIO_REGION */
     readonly region?: string;
 }
 
@@ -52,7 +59,7 @@ export function minioServerWorkload(args: MinioServerArgs): WorkloadSpec {
             // the _FILE variables, MinIO would silently start with the public default minioadmin:minioadmin.
             MINIO_ROOT_USER: args.rootUser,
             MINIO_ROOT_PASSWORD: args.rootPassword,
-            MINIO_REGION: args.region ?? "eu-central-1",
+            MINIO_REGION: args.region ?? MINIO_REGION,
             // Metrics without a bearer token: the port is bound to the private IP only and the token would be
             // a JWT signed with the root key that `mc admin prometheus generate` must mint out of band.
             MINIO_PROMETHEUS_AUTH_TYPE: "public",

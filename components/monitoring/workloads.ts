@@ -10,6 +10,14 @@ import type { WorkloadFile, WorkloadSpec } from "../workload/spec";
 
 type EnvValue = NonNullable<WorkloadSpec["env"]>[string];
 
+
+/**
+ * Docker uploads are owned by root, and Prometheus/Alertmanager run as `nobody`: 0440 would lock
+ * them out of their own config. The value stays secret in Pulumi state; inside the container only
+ * `nobody` processes run.
+ */
+const SECRET_FILE_MODE = 0o444;
+
 export interface PinnedImage {
     readonly repository: string;
     readonly tag?: string;
@@ -65,7 +73,7 @@ export function prometheusWorkload(args: PrometheusWorkloadArgs): WorkloadSpec {
     const files: WorkloadFile[] = [
         { path: PROMETHEUS_PATHS.config, content: args.config },
         ...Object.entries(args.ruleFiles).map(([name, content]) => ({ path: `${PROMETHEUS_PATHS.rules}/${name}`, content })),
-        ...Object.entries(args.secretFiles ?? {}).map(([name, content]) => ({ path: `${PROMETHEUS_PATHS.secrets}/${name}`, content, secret: true, mode: 0o440 })),
+        ...Object.entries(args.secretFiles ?? {}).map(([name, content]) => ({ path: `${PROMETHEUS_PATHS.secrets}/${name}`, content, secret: true, mode: SECRET_FILE_MODE })),
     ];
     return {
         name: "prometheus",
@@ -104,8 +112,8 @@ export function alertmanagerWorkload(args: AlertmanagerWorkloadArgs): WorkloadSp
         image: image(args.image ?? MONITORING_IMAGES.alertmanager),
         command: [`--config.file=${ALERTMANAGER_PATHS.config}`, `--storage.path=${ALERTMANAGER_PATHS.data}`],
         files: [
-            { path: ALERTMANAGER_PATHS.config, content: args.config, secret: true, mode: 0o440 },
-            ...Object.entries(args.secretFiles ?? {}).map(([name, content]) => ({ path: `${ALERTMANAGER_PATHS.secrets}/${name}`, content, secret: true, mode: 0o440 })),
+            { path: ALERTMANAGER_PATHS.config, content: args.config, secret: true, mode: SECRET_FILE_MODE },
+            ...Object.entries(args.secretFiles ?? {}).map(([name, content]) => ({ path: `${ALERTMANAGER_PATHS.secrets}/${name}`, content, secret: true, mode: SECRET_FILE_MODE })),
         ],
         // Silences and the notification log survive restarts; losing them re-sends resolved pages.
         volumes: [{ key: "data", containerPath: ALERTMANAGER_PATHS.data, stateful: true }],

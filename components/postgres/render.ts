@@ -213,6 +213,12 @@ export function renderPgHba(spec: PostgresNodeSpec): string {
     for (const r of t.replicas) {
         lines.push(`host    replication  ${repl}  ${spec.sameNetAccess ? "samenet" : `${r.privateIp}/32`}  scram-sha-256  # ${r.name}`);
     }
+    // The primary's address too: before it initializes an empty data dir, its entrypoint asks the
+    // peers for their timeline over a replication connection (fencing). Without this line a
+    // primary that lost its volume could not see a live replica and would initdb beside it.
+    if (!spec.sameNetAccess && !t.replicas.some((r) => r.privateIp === t.primary.privateIp)) {
+        lines.push(`host    replication  ${repl}  ${t.primary.privateIp}/32  scram-sha-256  # ${t.primary.name} (fencing checks)`);
+    }
     lines.push(
         "# The replication role never gets a normal session, and nobody else replicates.",
         `host    all          ${repl}  all                reject`,

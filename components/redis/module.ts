@@ -8,7 +8,7 @@ import type { Topology } from "../../stacks/schema";
 import { APP_SECRET_NAMES } from "../apps/wiring";
 import type { AddressResolver } from "../workload/addresses";
 import type { ImageSource, WorkloadSpec } from "../workload/spec";
-import { redisRoleOf, RedisTopology, renderEdgeCacheConf, renderRedisConf, renderSentinelConf, renderSentinelLauncher, sentinelAddresses } from "./render";
+import { redisRoleOf, RedisTopology, renderEdgeCacheConf, renderRedisConf, renderSentinelConf, renderRedisLauncher, renderSentinelLauncher, sentinelAddresses } from "./render";
 
 export const REDIS_WORKLOADS = { server: "redis", sentinel: "redis-sentinel", cache: "redis-cache" } as const;
 export const REDIS_CACHE_SECRET = "redis-cache-password";
@@ -37,6 +37,7 @@ export function redisSentinelsFor(t: Topology, resolver: AddressResolver): { mas
 // The official image's entrypoint chowns /data and drops to `redis` only for `redis-server`,
 // so the sentinel runs as `redis-server <conf> --sentinel`.
 const SENTINEL_EXEC = ["docker-entrypoint.sh", "redis-server", "{config}", "--sentinel"];
+const SERVER_EXEC = ["docker-entrypoint.sh", "redis-server", "{config}"];
 const ping = (port: number) => ["CMD-SHELL", `redis-cli -h 127.0.0.1 -p ${port} ping | grep -q PONG`];
 
 export function buildRedisServerWorkload(topology: RedisTopology, node: string, image: ImageSource, password: pulumi.Input<string>, sentinelPassword: pulumi.Input<string>): WorkloadSpec {
@@ -46,17 +47,19 @@ export function buildRedisServerWorkload(topology: RedisTopology, node: string, 
         service: "redis",
         role,
         image,
-        command: ["redis-server", "/data/redis.conf"],
-        // Sentinel rewrites redis.conf (replicaof) on failover: it lives on the writable volume.
+        // The template is copied to the writable /data/redis.conf on every start, with `replicaof`
+        // taken from the Sentinels when they answer (renderRedisLauncher says why).
+        command: renderRedisLauncher({ topology, node, template: "/etc/daarion/redis/redis.conf", target: "/data/redis.conf", exec: SERVER_EXEC }),
         files: [
             {
-                path: "/data/redis.conf",
+                path: "/etc/daarion/redis/redis.conf",
                 content: pulumi.all([password, sentinelPassword]).apply(([pw, spw]) => renderRedisConf({ topology, node, dataDir: "/data", bind: ["0.0.0.0"] }, { password: pw, sentinelPassword: spw })),
                 secret: true,
+                // Read by the launcher as root before the entrypoint drops to `redis`.
                 mode: 0o600,
             },
         ],
-        env: { REDISCLI_AUTH: password },
+        env: { REDISCLI_AUTH: password, SENTINEL_AUTH: sentinelPassword },
         volumes: [{ key: "data", containerPath: "/data", stateful: true }],
         ports: [{ name: "redis", containerPort: 6379 }],
         healthcheck: { test: ping(6379) },

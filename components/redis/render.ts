@@ -207,6 +207,48 @@ export function renderSentinelLauncher(template: string, target: string, exec: r
     return ["sh", "-c", script];
 }
 
+/**
+ * Start command of a Redis server that follows the Sentinels, not the topology. The rendered
+ * config names the INITIAL master; after a failover the Sentinels know better. Every start copies
+ * the template to the writable config and, when a Sentinel answers, replaces `replicaof` with the
+ * master it reports (none when that master is this node). Without this, recreating the container
+ * of a promoted node2 (image bump, config change) would write back `replicaof node1` and throw away
+ * every write made since the failover. With no Sentinel reachable (first boot of the platform) the
+ * topology's initial role stands.
+ */
+export function renderRedisLauncher(spec: {
+    readonly topology: RedisTopology;
+    readonly node: string;
+    readonly template: string;
+    readonly target: string;
+    /** Command with "{config}" where the config path goes. */
+    readonly exec?: readonly string[];
+}): string[] {
+    const t = spec.topology;
+    const s = redisSettings(t);
+    const self = findNode([t.master, ...t.replicas], spec.node, "Redis server");
+    const exec = spec.exec ?? ["redis-server", "{config}"];
+    const script = [
+        "set -eu",
+        `t=${shQuote(spec.template)}; c=${shQuote(spec.target)}; self=${shQuote(`${redisHost(self)} ${s.port}`)}`,
+        'cp "$t" "$c"',
+        'master=""',
+        `for s in ${sentinelAddresses(t).map(shQuote).join(" ")}; do`,
+        // SENTINEL_AUTH holds the Sentinels' password (they require their own).
+        `  out=$(REDISCLI_AUTH="$\{SENTINEL_AUTH:-}" timeout 3 redis-cli --no-auth-warning -h "$\{s%:*}" -p "$\{s##*:}" SENTINEL get-master-addr-by-name ${shQuote(s.masterName)} 2>/dev/null | tr '\\n' ' ' | sed 's/ *$//') || out=""`,
+        // Only a well-formed "host port" answer counts; an error reply (NOAUTH ...) does not.
+        `  if printf '%s\\n' "$out" | grep -Eq '^[A-Za-z0-9._-]+ [0-9]+$'; then master="$out"; break; fi`,
+        "done",
+        'if [ -n "$master" ]; then',
+        '  grep -v "^replicaof " "$c" > "$c.tmp" && mv "$c.tmp" "$c"',
+        '  if [ "$master" != "$self" ]; then echo "replicaof $master" >> "$c"; fi',
+        '  echo "daarion: sentinels report master $master"',
+        "fi",
+        `exec ${exec.map((a) => (a === "{config}" ? '"$c"' : shQuote(a))).join(" ")}`,
+    ].join("\n");
+    return ["sh", "-c", script];
+}
+
 function shQuote(v: string): string {
     return `'${v.replace(/'/g, `'\\''`)}'`;
 }

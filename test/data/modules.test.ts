@@ -88,7 +88,7 @@ describe("data modules: offline render of every stack", function () {
         assert.match(conf, /^primary_conninfo = 'host=10\.10\.2\.11 port=5432 user=replicator passfile=\/var\/run\/postgresql\/daarion\/pgpass application_name=node2 connect_timeout=10'$/m);
         assert.match(conf, /^primary_slot_name = 'daarion_node2'$/m);
         assert.match(file(results.node2!, "node2", "postgres", "/etc/daarion/postgres/pg_hba.conf"), /^host\s+replication\s+replicator\s+10\.10\.1\.12\/32\s+scram-sha-256/m);
-        assert.match(file(results.node2!, "node2", "redis", "/data/redis.conf"), /^replicaof 10\.10\.2\.11 6379$/m);
+        assert.match(file(results.node2!, "node2", "redis", "/etc/daarion/redis/redis.conf"), /^replicaof 10\.10\.2\.11 6379$/m);
         assert.match(file(results.node3!, "node3", "redis-sentinel", "/etc/daarion/redis/sentinel.conf"), /^sentinel monitor daarion 10\.10\.2\.11 6379 2$/m);
         assert.match(file(results.node2!, "node2", "qdrant", "/qdrant/config/daarion.yaml"), /enabled: true/);
         assert.deepEqual(reveal(container(results.node2!, "node2", "qdrant").inputs.command), [

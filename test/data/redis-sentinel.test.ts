@@ -13,6 +13,7 @@ import {
     RedisTopology,
     renderEdgeCacheConf,
     renderRedisConf,
+    renderRedisLauncher,
     renderSentinelConf,
     renderSentinelLauncher,
 } from "../../components/redis/render";
@@ -45,14 +46,25 @@ describe("redis master/replica + sentinel (real servers)", function () {
     const redis = (host: string, ...args: string[]) => cli(host, 6379, SECRETS.password, ...args);
     const sentinel = (host: string, ...args: string[]) => cli(host, 26379, SECRETS.sentinelPassword, ...args);
 
+    /**
+     * Start a server the way the container does: the launcher copies the rendered template to the
+     * writable config and takes `replicaof` from the sentinels when they answer.
+     */
+    const startRedis = (node: string): RunningProcess => {
+        const dir = path.join(base, node, "redis");
+        fs.mkdirSync(dir, { recursive: true });
+        const template = path.join(dir, "redis.template.conf");
+        fs.writeFileSync(template, renderRedisConf({ topology: TOPOLOGY, node, dataDir: dir }, SECRETS), { mode: 0o600 });
+        const [sh, flag, script] = renderRedisLauncher({ topology: TOPOLOGY, node, template, target: path.join(dir, "redis.conf"), exec: [redisServer, "{config}"] });
+        return startProcess(`redis-${node}`, sh!, [flag!, script!], { env: { ...process.env, SENTINEL_AUTH: SECRETS.sentinelPassword, PATH: `${path.dirname(redisCli)}:${process.env.PATH}` } });
+    };
+
     before(async function () {
         base = makeTempDir("redis");
         for (const n of [N1, N2]) {
             const dir = path.join(base, n.name, "redis");
             fs.mkdirSync(dir, { recursive: true });
-            const conf = path.join(dir, "redis.conf");
-            fs.writeFileSync(conf, renderRedisConf({ topology: TOPOLOGY, node: n.name, dataDir: dir }, SECRETS));
-            servers[n.name] = startProcess(`redis-${n.name}`, redisServer, [conf]);
+            servers[n.name] = startRedis(n.name);
             await waitForTcp(n.privateIp, 6379);
         }
         for (const n of TOPOLOGY.sentinels) {
@@ -114,6 +126,17 @@ describe("redis master/replica + sentinel (real servers)", function () {
         // Sentinel persisted the new master in its writable config.
         const rewritten = fs.readFileSync(path.join(base, "node3", "sentinel", "sentinel.conf"), "utf8");
         assert.match(rewritten, /sentinel monitor daarion 127\.0\.1\.12 6379 2/);
+    });
+
+    it("a recreated old master follows the sentinels and rejoins as a replica, keeping the new master's writes", async function () {
+        // The template still says node1 is the master (the topology was not changed): without the
+        // launcher, node1 would come back as a second master.
+        servers.node1 = startRedis("node1");
+        await waitForTcp(N1.privateIp, 6379);
+        await waitFor("node1 to replicate from 127.0.1.12", () => /role:slave[\s\S]*master_host:127\.0\.1\.12[\s\S]*master_link_status:up/.test(redis(N1.privateIp, "INFO", "replication")), 30_000);
+        assert.equal(redis(N1.privateIp, "GET", "k2"), "after-failover");
+        assert.match(redis(N2.privateIp, "INFO", "replication"), /role:master/);
+        assert.match(servers.node1.output(), /sentinels report master 127\.0\.1\.12 6379/);
     });
 
     it("runs the edge cache without persistence and evicts least-recently-used keys at maxmemory", async function () {

@@ -57,7 +57,7 @@ describe("postgres renderers", function () {
         assert.match(renderPostgresqlConf({ ...spec("node1"), listenAddresses: ["*"] }), /^listen_addresses = '\*'$/m);
     });
 
-    it("allows replication only from each replica's IP and never a normal session of the replication role", function () {
+    it("allows replication only from each replica's IP (and the primary's, for fencing) and never a normal session of the replication role", function () {
         const lines = renderPgHba(spec("node1"))
             .split("\n")
             .filter((l) => l && !l.startsWith("#"))
@@ -66,6 +66,7 @@ describe("postgres renderers", function () {
             ["local", "all", "postgres", "peer"],
             ["local", "all", "all", "scram-sha-256"],
             ["host", "replication", "replicator", "10.10.1.12/32", "scram-sha-256"],
+            ["host", "replication", "replicator", "10.10.1.11/32", "scram-sha-256"],
             ["host", "all", "replicator", "all", "reject"],
             ["host", "replication", "all", "all", "reject"],
             ["host", "all", "all", "10.10.0.0/16", "scram-sha-256"],
