@@ -233,8 +233,12 @@ export const daedalusSchema = z.strictObject({
     node: nodeName,
     apiImage: imageSchema,
     nginxImage: imageSchema,
-    /** Networks allowed to read /metrics (seed 004). */
-    metricsAllow: z.array(cidr).default(["10.10.0.0/24", "172.16.0.0/12", "127.0.0.0/8"]),
+    /**
+     * Networks allowed to read /metrics. Seed 004 lists 10.10.0.0/24 (its own LAN), 172.16.0.0/12
+     * (Docker bridges) and 127.0.0.0/8; here its LAN becomes this topology's network.ipRange.
+     * @default [network.ipRange, "172.16.0.0/12", "127.0.0.0/8"]
+     */
+    metricsAllow: z.array(cidr).optional(),
     bucket: z.string().default("daedalus"),
     database: z.string().default("daedalus"),
 });

@@ -32,6 +32,11 @@ export function daedalusTrustedProxies(t: Topology): string[] {
     return [...new Set([...ips, DOCKER_BRIDGE_RANGE])];
 }
 
+/** Who may read Daedalus /metrics: seed 004's list, with its LAN replaced by this network. */
+export function daedalusMetricsAllow(t: Topology): string[] {
+    return t.daedalus?.metricsAllow ?? [t.network.ipRange, "172.16.0.0/12", "127.0.0.0/8"];
+}
+
 export const daedalusModule: PlatformModule = {
     name: "daedalus",
 
@@ -46,13 +51,14 @@ export const daedalusModule: PlatformModule = {
         if (!d || d.node !== ctx.nodeName) return;
         if (!t.minio) throw new Error("daedalus: a minio block is required (Daedalus stores files in S3)");
         const pg = t.replication.postgresql;
+        const metricsAllow = daedalusMetricsAllow(t);
         const parent = new Daedalus(`${ctx.nodeName}-daedalus`);
 
         // Prometheus on another node scrapes nginx from its private IP: it must be allowed.
         const mon = t.monitoring?.node;
         if (mon && mon !== d.node && !ctx.local) {
             const ip = t.nodes[mon]!.privateIp;
-            if (!d.metricsAllow.some((c) => cidrContains(c, ip))) {
+            if (!metricsAllow.some((c) => cidrContains(c, ip))) {
                 ctx.warn(`daedalus.metricsAllow: Prometheus on ${mon} (${ip}) is not allowed to read Daedalus /metrics; add its network`);
             }
         }
@@ -73,13 +79,15 @@ export const daedalusModule: PlatformModule = {
                 secretKey: ctx.secrets.get(APP_SECRET_NAMES.minioUser(DAEDALUS_S3_USER)),
                 bucket: d.bucket,
             },
-            metricsAllow: d.metricsAllow,
+            metricsAllow,
             trustedProxies: daedalusTrustedProxies(t),
             apiHost: containerName(ctx.nodeName, "daedalus-api"),
         });
-        ctx.deploy(api!, { parent });
-        // nginx resolves the api's name at start: spec.dependsOn orders it after the api container.
-        ctx.deploy(nginx!, { parent });
+        const apiWorkload = ctx.deploy(api!, { parent });
+        // nginx resolves the api's name once, at start (open-source nginx 1.22-1.26 cannot re-resolve
+        // an upstream). Tying nginx to the api container's id replaces nginx whenever the api
+        // container is replaced, so it never keeps proxying to the old container's address.
+        ctx.deploy({ ...nginx!, env: { ...(nginx!.env ?? {}), DAEDALUS_API_CONTAINER: apiWorkload.container.id } }, { parent });
         const domain = t.ingress?.hosts.find((h) => h.service === "daedalus")?.domain;
         return {
             // On the local engine nothing but ingress is published: nginx is reached by container name.

@@ -74,6 +74,8 @@ export function minioServerWorkload(args: MinioServerArgs): WorkloadSpec {
             { name: "console", containerPort: consolePort },
         ],
         healthcheck: { test: minioLivenessProbe(api), interval: "15s", timeout: "6s", retries: 5, startPeriod: "30s" },
+        // Buckets and users are created through the S3 API right after the server starts.
+        waitHealthy: true,
         memoryMb: args.memoryMb ?? 2048,
         metrics: [{ port: "api", path: "/minio/v2/metrics/cluster", job: "minio", interval: "30s" }],
     };

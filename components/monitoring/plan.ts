@@ -124,7 +124,9 @@ export function monitoringPlan(t: Topology, resolver: AddressResolver): Monitori
     }
 
     if (t.minio) add("minio", "minio", t.minio.node, "minio", PEER_PORTS.minioApi, "minio", "server", { metricsPath: "/minio/v2/metrics/cluster", interval: "30s" });
-    for (const node of t.ingress?.nodes ?? []) add("haproxy", "haproxy", node, "haproxy", PEER_PORTS.haproxyStats, "ingress", "edge");
+    // The local engine runs only the first ingress node's HAProxy (components/ingress/module.ts).
+    const haproxyNodes = local ? (t.ingress?.nodes ?? []).slice(0, 1) : (t.ingress?.nodes ?? []);
+    for (const node of haproxyNodes) add("haproxy", "haproxy", node, "haproxy", PEER_PORTS.haproxyStats, "ingress", "edge");
     if (t.daedalus) add("daedalus", "daedalus", t.daedalus.node, "daedalus-nginx", PEER_PORTS.daedalusNginx, "daedalus", "app");
 
     const metricServices: string[] = [];

@@ -28,6 +28,14 @@ export function renderCloudInit(spec: CloudInitSpec): string {
                 content: JSON.stringify({ "data-root": `${mount}/docker`, "log-driver": "json-file", "log-opts": { "max-size": "50m", "max-file": "5" }, "live-restore": true }, null, 2) + "\n",
             },
             { path: "/etc/daarion/node.env", permissions: "0644", content: `NODE_ID=${spec.nodeName}\nNODE_PRIVATE_IP=${spec.privateIp}\n` },
+            {
+                // Ports are published on the private IP, which Hetzner attaches after boot (DHCP on a
+                // hot-plugged interface). Without this, containers that dockerd restarts before the
+                // address exists fail with "cannot assign requested address" and stay down.
+                path: "/etc/sysctl.d/60-daarion-nonlocal-bind.conf",
+                permissions: "0644",
+                content: "net.ipv4.ip_nonlocal_bind = 1\n",
+            },
         ],
         // Mount before Docker starts: the package's postinst starts dockerd, which must already
         // see the data root on the volume. nofail keeps the server bootable if the volume is detached.
@@ -38,7 +46,10 @@ export function renderCloudInit(spec: CloudInitSpec): string {
             ["sh", "-c", `grep -q '${device}' /etc/fstab || echo '${device} ${mount} ext4 defaults,nofail,discard 0 2' >> /etc/fstab`],
             ["mount", "-a"],
         ],
-        runcmd: [["systemctl", "enable", "--now", "docker"]],
+        runcmd: [
+            ["sysctl", "--system"],
+            ["systemctl", "enable", "--now", "docker"],
+        ],
     };
     return "#cloud-config\n" + stringify(doc);
 }

@@ -103,10 +103,11 @@ export class Node extends pulumi.ComponentResource {
                 },
                 {
                     parent: this,
-                    // cloud-init runs once, at first boot, and Hetzner's image names move to new
-                    // builds: a change to either would REPLACE the server and its local state.
+                    // cloud-init runs once, at first boot, Hetzner's image names move to new builds,
+                    // and SSH keys are only read at creation (terraform-provider-hcloud#737): a
+                    // change to any of them would REPLACE the server and its local state.
                     // Re-provisioning is a deliberate `pulumi up --replace`, never a side effect.
-                    ignoreChanges: ["userData", "image"],
+                    ignoreChanges: ["userData", "image", "sshKeys"],
                 },
             );
             const serverId = this.server.id.apply(Number);

@@ -4,7 +4,7 @@
  */
 import * as assert from "node:assert/strict";
 import { daedalusNginxConfig } from "../../components/apps/daedalus";
-import { daedalusTrustedProxies } from "../../components/apps/daedalus-module";
+import { daedalusMetricsAllow, daedalusTrustedProxies } from "../../components/apps/daedalus-module";
 import { serviceDistributionMarkdown } from "../../components/apps/module";
 import { minioConsumers } from "../../components/minio/module";
 import { neo4jUriFor } from "../../components/neo4j/module";
@@ -117,7 +117,7 @@ describe("apps module: offline render of every stack", function () {
     it("mounts the Daedalus nginx.conf rendered for this topology", () => {
         const file = placedFiles(results.node1!).find((f) => f.workload === "daedalus-nginx" && f.path === "/etc/nginx/nginx.conf");
         assert.ok(file);
-        assert.equal(file.content, daedalusNginxConfig({ metricsAllow: topology.daedalus!.metricsAllow, trustedProxies: daedalusTrustedProxies(topology), apiHost: containerName("node1", "daedalus-api") }));
+        assert.equal(file.content, daedalusNginxConfig({ metricsAllow: daedalusMetricsAllow(topology), trustedProxies: daedalusTrustedProxies(topology), apiHost: containerName("node1", "daedalus-api") }));
         const api = containers(results.node1!).find((c) => labelsOf(c)["daarion.workload"] === "daedalus-api")!;
         const env = (reveal(api.inputs.envs) as string[]).join("\n");
         assert.match(env, /^DAEDALUS_DATABASE_URL=postgresql\+asyncpg:\/\/daedalus:RENDERSECRET[^@]*@10\.10\.2\.11:5432\/daedalus$/m);

@@ -159,7 +159,7 @@ describe("node component", () => {
         assert.equal(server.inputs.deleteProtection, true);
         assert.equal(server.inputs.rebuildProtection, true);
         assert.equal(server.inputs.placementGroupId, 9);
-        assert.deepEqual(server.options.ignoreChanges, ["userData", "image"]);
+        assert.deepEqual(server.options.ignoreChanges, ["userData", "image", "sshKeys"]);
         assert.equal(server.inputs.serverType, "ccx33");
         const cloudInit = parse(String(server.inputs.userData).replace(/^#cloud-config\n/, ""));
         assert.ok(cloudInit.packages.includes("docker.io"));
@@ -206,6 +206,7 @@ describe("node component", () => {
         assert.match(text, /^#cloud-config\n/);
         const doc = parse(text.slice("#cloud-config\n".length));
         assert.match(JSON.stringify(doc.bootcmd), /scsi-0HC_Volume_42/);
-        assert.deepEqual(doc.runcmd, [["systemctl", "enable", "--now", "docker"]]);
+        assert.deepEqual(doc.runcmd, [["sysctl", "--system"], ["systemctl", "enable", "--now", "docker"]]);
+        assert.match(JSON.stringify(doc.write_files), /ip_nonlocal_bind = 1/);
     });
 });
