@@ -72,6 +72,8 @@ export interface AppWiring {
         readonly password?: pulumi.Input<string>;
         /** requirepass of the sentinels themselves. */
         readonly sentinelPassword?: pulumi.Input<string>;
+        /** The node's standalone edge cache (no persistence, LRU), when it runs one. */
+        readonly cacheUrl?: pulumi.Input<string>;
     };
     readonly qdrant?: { readonly url: string; readonly apiKey?: pulumi.Input<string> };
     readonly neo4j?: { readonly uri: string; readonly user: string; readonly password: pulumi.Input<string> };
@@ -104,6 +106,7 @@ export const RESERVED_ENV: readonly string[] = [
     "REDIS_MASTER_NAME",
     "REDIS_PASSWORD",
     "REDIS_SENTINEL_PASSWORD",
+    "REDIS_CACHE_URL",
     "QDRANT_URL",
     "QDRANT_API_KEY",
     "NEO4J_URI",
@@ -253,6 +256,7 @@ export function appEnv(name: string, svc: AppServiceConfig, role: PlacementRole,
                 env.REDIS_MASTER_NAME = r.masterName;
                 if (r.password !== undefined) env.REDIS_PASSWORD = secret(r.password);
                 if (r.sentinelPassword !== undefined) env.REDIS_SENTINEL_PASSWORD = secret(r.sentinelPassword);
+                if (r.cacheUrl !== undefined) env.REDIS_CACHE_URL = secret(r.cacheUrl);
                 break;
             }
             case "qdrant": {

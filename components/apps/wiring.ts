@@ -13,7 +13,7 @@ import { natsLayout, natsUrlFor } from "../nats/workload";
 import { AppNode, AppServiceConfig, AppWiring, DatabaseEndpoint, NodeRole } from "./services";
 
 /** Well-known ports of the platform's servers (stacks/validate.ts PLATFORM_PORTS). */
-export const PLATFORM_ENDPOINT_PORTS = { nats: 4222, redisSentinel: 26379, qdrant: 6333, neo4j: 7687, minio: 9000 } as const;
+export const PLATFORM_ENDPOINT_PORTS = { nats: 4222, redisSentinel: 26379, redisCache: 6380, qdrant: 6333, neo4j: 7687, minio: 9000 } as const;
 
 /** Shared-secret names the apps read; owned (requested and applied) by the module in the comment. */
 export const APP_SECRET_NAMES = {
@@ -24,6 +24,8 @@ export const APP_SECRET_NAMES = {
     /** redis module: requirepass of master/replicas, and of the sentinels. */
     redis: "redis-password",
     redisSentinel: "redis-sentinel-password",
+    /** redis module: requirepass of the edge cache. */
+    redisCache: "redis-cache-password",
     /** qdrant module: service.api_key. */
     qdrantApiKey: "qdrant-api-key",
     /** neo4j module: password of user `neo4j`. */
@@ -82,6 +84,15 @@ export function appWiringFor(ctx: DeploymentContext, node: string, services: Rea
             password: optionalSecret(ctx, APP_SECRET_NAMES.redis, "REDIS_PASSWORD"),
             sentinelPassword: optionalSecret(ctx, APP_SECRET_NAMES.redisSentinel, "REDIS_SENTINEL_PASSWORD"),
         };
+        // Seed 000's edge cache: a node that runs one offers it to its services, which would
+        // otherwise cross the WAN to the master for every cached read.
+        if (redis.edgeCaches.includes(node)) {
+            const password = optionalSecret(ctx, APP_SECRET_NAMES.redisCache, "REDIS_CACHE_URL");
+            if (password) {
+                const hostPort = r.endpoint(node, "redis-cache", PLATFORM_ENDPOINT_PORTS.redisCache);
+                base.redis = { ...base.redis, cacheUrl: pulumi.secret(pulumi.output(password).apply((pw) => `redis://:${encodeURIComponent(pw)}@${hostPort}/0`)) };
+            }
+        }
     }
     if (used.has("qdrant")) {
         const q = t.replication.qdrant;

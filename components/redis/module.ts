@@ -5,14 +5,14 @@
 import * as pulumi from "@pulumi/pulumi";
 import type { ModuleOutputs, NodeContext, PlatformModule } from "../../stacks/context";
 import type { Topology } from "../../stacks/schema";
-import { APP_SECRET_NAMES } from "../apps/wiring";
+import { APP_SECRET_NAMES, PLATFORM_ENDPOINT_PORTS } from "../apps/wiring";
 import type { AddressResolver } from "../workload/addresses";
 import type { ImageSource, WorkloadSpec } from "../workload/spec";
 import { redisRoleOf, RedisTopology, renderEdgeCacheConf, renderRedisConf, renderSentinelConf, renderRedisLauncher, renderSentinelLauncher, sentinelAddresses } from "./render";
 
 export const REDIS_WORKLOADS = { server: "redis", sentinel: "redis-sentinel", cache: "redis-cache" } as const;
-export const REDIS_CACHE_SECRET = "redis-cache-password";
-export const REDIS_CACHE_PORT = 6380;
+export const REDIS_CACHE_SECRET = APP_SECRET_NAMES.redisCache;
+export const REDIS_CACHE_PORT = PLATFORM_ENDPOINT_PORTS.redisCache;
 export const DEFAULT_REDIS_IMAGE: ImageSource = { repository: "docker.io/library/redis", tag: "7.2.6-bookworm" };
 
 /** The replication block as the renderers' topology; announced addresses come from the resolver. */
