@@ -105,6 +105,12 @@ export const postgresReplicationSchema = z.strictObject({
     /** Databases with an owner role of the same name. `daedalus` comes from seed 004. */
     databases: z.array(z.string().regex(/^[a-z][a-z0-9_]{0,62}$/)).default([]),
     port: port.default(5432),
+    /**
+     * `host:port` where the machine running `pulumi up` reaches the primary to manage databases and
+     * roles, e.g. `127.0.0.1:15432` through `ssh -L 15432:<primary private IP>:5432 root@<primary>`.
+     * @default the primary's private address (a runner inside the private network)
+     */
+    adminEndpoint: z.string().regex(/^[A-Za-z0-9.-]+:\d{1,5}$/, "must be host:port").optional(),
 });
 
 export const qdrantCollectionSchema = z.strictObject({
@@ -124,6 +130,11 @@ export const qdrantReplicationSchema = z.strictObject({
     shards: z.number().int().positive(),
     replicationFactor: z.number().int().positive(),
     collections: z.array(qdrantCollectionSchema).default([]),
+    /**
+     * `host:port` where the machine running `pulumi up` reaches the first peer's REST API to manage
+     * collections (an SSH tunnel, like postgresql.adminEndpoint). @default its private address
+     */
+    adminEndpoint: z.string().regex(/^[A-Za-z0-9.-]+:\d{1,5}$/, "must be host:port").optional(),
 });
 
 export const neo4jReplicationSchema = z.strictObject({

@@ -225,8 +225,8 @@ export const postgresModule: PlatformModule = {
         new PostgresDatabases("postgres", {
             // The Pulumi engine runs outside the nodes: on Hetzner it needs a route into the private
             // network (VPN/SSH tunnel); on the local engine the primary is published on loopback.
-            host: local ? "127.0.0.1" : t.nodes[pg.primary]!.privateIp,
-            port: local ? LOCAL_ADMIN_PORT : pg.port,
+            host: local ? "127.0.0.1" : pg.adminEndpoint ? pg.adminEndpoint.split(":")[0]! : t.nodes[pg.primary]!.privateIp,
+            port: local ? LOCAL_ADMIN_PORT : pg.adminEndpoint ? Number(pg.adminEndpoint.split(":")[1]) : pg.port,
             superuserPassword: ctx.secrets.get(POSTGRES_SECRETS.superuser),
             databases: dbs,
             passwords,

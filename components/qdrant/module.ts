@@ -103,7 +103,12 @@ export const qdrantModule: PlatformModule = {
         const apiKey = ctx.secrets.get(APP_SECRET_NAMES.qdrantApiKey);
         // The provider runs where Pulumi runs: the first peer's private IP (needs a route into the
         // private network) or, on the local engine, its REST port published on loopback.
-        const adminUrl = ctx.resolver.kind === "local" ? qdrantUrl("127.0.0.1", LOCAL_QDRANT_ADMIN_PORT) : qdrantUrl(t.nodes[cluster.firstPeer]!.privateIp);
+        const adminUrl =
+            ctx.resolver.kind === "local"
+                ? qdrantUrl("127.0.0.1", LOCAL_QDRANT_ADMIN_PORT)
+                : q.adminEndpoint
+                  ? `http://${q.adminEndpoint}`
+                  : qdrantUrl(t.nodes[cluster.firstPeer]!.privateIp);
         const peers = q.nodes.map((n) => ctx.workloads.get(`${n}/${QDRANT_WORKLOAD}`)).filter((w): w is NonNullable<typeof w> => w !== undefined);
         const parent = new QdrantCollections("qdrant-collections");
         const collections: Record<string, pulumi.Output<number>> = {};
