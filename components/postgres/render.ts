@@ -262,6 +262,9 @@ export function renderBootstrapSql(topology: PostgresTopology, secrets: Postgres
     const lines = [
         "-- Rendered by daarion components/postgres; run by the entrypoint with ON_ERROR_STOP.",
         "SET password_encryption = 'scram-sha-256';",
+        // A failing statement is logged with its text by default: never let a password reach the log.
+        "SET log_min_error_statement = panic;",
+        "SET log_statement = 'none';",
         `ALTER ROLE postgres WITH PASSWORD ${sqlString(secrets.superuserPassword)};`,
         `SELECT format('CREATE ROLE %I', ${sqlString(repl)}) WHERE NOT EXISTS (SELECT FROM pg_roles WHERE rolname = ${sqlString(repl)}) \\gexec`,
         `ALTER ROLE ${sqlIdent(repl)} WITH REPLICATION LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOINHERIT CONNECTION LIMIT ${2 * topology.replicas.length + 4} PASSWORD ${sqlString(secrets.replicationPassword)};`,
