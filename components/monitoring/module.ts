@@ -201,7 +201,9 @@ export const monitoringModule: PlatformModule = {
                 adminPassword: ctx.secrets.get(MONITORING_SECRET_NAMES.grafanaAdmin),
                 datasources: renderGrafanaDatasources({ prometheusUrl: `http://${ctx.resolver.endpoint(plan.node, "prometheus", MONITORING_PORTS.prometheus)}`, lokiUrl: t.monitoring.lokiUrl }),
                 dashboardProvider: renderGrafanaDashboardProvider(GRAFANA_PATHS.dashboards),
-                dashboards: renderDashboards(dashboardSpecs()),
+                // No cAdvisor runs (it needs the Docker socket, which the policy pack forbids), so
+                // its dashboard would only show empty panels.
+                dashboards: renderDashboards(dashboardSpecs().filter((d) => d.exporter !== "cadvisor")),
             }),
             { parent },
         );
