@@ -9,7 +9,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import { parse } from "yaml";
-import { loadConfig } from "../stacks/config";
+import { loadConfig, rawConfigOf } from "../stacks/config";
 import { MODULES } from "../stacks/modules";
 import { secretCatalogue } from "../stacks/program";
 
@@ -34,6 +34,8 @@ export interface RecordedResource {
 
 export interface RenderResult {
     readonly stack: string;
+    /** The config the program was evaluated with (secure values as placeholders). */
+    readonly config: Readonly<Record<string, unknown>>;
     readonly resources: RecordedResource[];
     /** Stack outputs, with secret outputs replaced by "[secret]". */
     readonly outputs: Record<string, unknown>;
@@ -204,9 +206,7 @@ export async function renderStack(stack: string, options: RenderOptions = {}): P
     // What a non-owner stack reads from the owner's outputs: placeholders for every shared secret.
     const ownerOutputs: Record<string, unknown> = { networkId: 4711, placementGroupId: 4712 };
     try {
-        const topology = config["daarion:topology"];
-        const settings = Object.fromEntries(Object.entries(config).filter(([k]) => k.startsWith("daarion:") && !["daarion:topology", "daarion:overrides", "daarion:secrets"].includes(k)).map(([k, v]) => [k.slice("daarion:".length), v]));
-        const parsed = loadConfig(stack, { topology, settings, overrides: config["daarion:overrides"] });
+        const parsed = loadConfig(stack, rawConfigOf(config));
         ownerOutputs.sharedSecrets = Object.fromEntries(secretCatalogue(parsed.topology, MODULES).map((s) => [s.name, placeholderFor(`shared-secrets-${s.name}`)]));
     } catch {
         // An invalid config is reported by the program itself below, with every key named.
@@ -218,7 +218,7 @@ export async function renderStack(stack: string, options: RenderOptions = {}): P
         const program = require(entry) as () => Promise<Record<string, unknown>>;
         return program();
     });
-    return { stack, ...evaluation };
+    return { stack, config, ...evaluation };
 }
 
 export interface Evaluation {

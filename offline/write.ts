@@ -42,6 +42,17 @@ export function leakedSecrets(result: RenderResult): string[] {
     return result.resources.flatMap((r) => findLeaks(r.inputs).map((p) => `${r.type} ${r.name}: ${p}`));
 }
 
+/** node -> workload -> role, for the containers whose workload `include` accepts. */
+export function workloadRolesByNode(result: RenderResult, include: (workload: string) => boolean): Record<string, Record<string, string>> {
+    const byNode: Record<string, Record<string, string>> = {};
+    for (const c of containers(result)) {
+        const l = labelsOf(c);
+        const workload = l["daarion.workload"] ?? "";
+        if (include(workload)) (byNode[l["daarion.node"]!] ??= {})[workload] = l["daarion.role"]!;
+    }
+    return byNode;
+}
+
 export interface Summary {
     readonly resourcesByType: Record<string, number>;
     readonly containersByNode: Record<string, string[]>;

@@ -6,6 +6,8 @@
  * One thing the render knows that the engine never tells a policy: which inputs are secret. The
  * credential-env policy uses it here to reject credentials that would land in the state in plaintext.
  */
+import * as fs from "node:fs";
+import * as path from "node:path";
 import type { EnforcementLevel, PolicyPackConfig, PolicyResource, ResourceValidationPolicy, StackValidationPolicy } from "@pulumi/policy";
 import { makeView, ResourceView, TYPES } from "./lib/resource";
 import { daarionPolicies } from "./policies";
@@ -158,6 +160,12 @@ export interface OfflineOptions {
     readonly stackPolicies?: boolean;
     /** Per-URN env secretness (from `envSecretness`), for the credential-env policy. */
     readonly envSecretness?: ReadonlyMap<string, readonly boolean[]>;
+}
+
+/** The committed `--policy-pack-config` of a stack (policy/config/<stack>.json), or none. */
+export function packConfigFor(stack: string): PolicyPackConfig {
+    const file = path.join(__dirname, "config", `${stack}.json`);
+    return fs.existsSync(file) ? (JSON.parse(fs.readFileSync(file, "utf8")) as PolicyPackConfig) : {};
 }
 
 /** Every violation the pack reports for these resources, with its effective enforcement level. */

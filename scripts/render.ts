@@ -5,10 +5,10 @@
  */
 import * as path from "node:path";
 import { Command } from "commander";
-import { readStackConfig, renderStack, RenderError } from "../offline/render";
+import { renderStack, RenderError } from "../offline/render";
 import * as fs from "node:fs";
 import { leakedSecrets, writeRender } from "../offline/write";
-import { checkRecordedStack } from "../policy/offline";
+import { checkRecordedStack, packConfigFor } from "../policy/offline";
 
 async function main(): Promise<number> {
     const program = new Command()
@@ -29,14 +29,12 @@ async function main(): Promise<number> {
             console.error(`error: stack '${stack}' puts secrets into non-secret inputs:\n  ${leaks.join("\n  ")}`);
             return 1;
         }
-        const summary = writeRender(result, out, readStackConfig(root, stack).config["daarion:topology"]);
+        const summary = writeRender(result, out, result.config["daarion:topology"]);
         for (const w of result.warnings) console.error(`warning: ${w}`);
         let mandatory = 0;
         if (program.opts<{ policy: boolean }>().policy) {
             // The same pack `pulumi preview --policy-pack policy` runs, over the rendered resources.
-            const configFile = path.join(root, "policy", "config", `${stack}.json`);
-            const config = fs.existsSync(configFile) ? JSON.parse(fs.readFileSync(configFile, "utf8")) : {};
-            const violations = await checkRecordedStack(stack, result.resources, { config });
+            const violations = await checkRecordedStack(stack, result.resources, { config: packConfigFor(stack) });
             // One line per policy: 30 unpinned images are one finding to act on, not 30.
             const byPolicy = new Map<string, typeof violations>();
             for (const v of violations) byPolicy.set(v.policy, [...(byPolicy.get(v.policy) ?? []), v]);

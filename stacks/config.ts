@@ -119,6 +119,18 @@ export function loadConfig(stack: string, raw: RawConfig): LoadedConfig {
 /** Keys of Pulumi.<stack>.yaml read as plain settings. */
 const SETTING_KEYS = ["node", "sharedStack", "localDockerHost", "localGpu"] as const;
 
+/**
+ * The raw config from a parsed config map (fully qualified keys, as in Pulumi.yaml and
+ * Pulumi.<stack>.yaml): the same keys `readPulumiConfig` reads through the runtime.
+ */
+export function rawConfigOf(config: Readonly<Record<string, unknown>>): RawConfig {
+    const settings: Record<string, unknown> = {};
+    for (const key of SETTING_KEYS) {
+        if (config[`daarion:${key}`] !== undefined) settings[key] = config[`daarion:${key}`];
+    }
+    return { topology: config["daarion:topology"], settings, overrides: config["daarion:overrides"] };
+}
+
 /** Read the raw config through Pulumi's runtime (inside `pulumi up` or the mock runtime). */
 export function readPulumiConfig(): RawConfig {
     const config = new pulumi.Config("daarion");

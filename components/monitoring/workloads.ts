@@ -161,11 +161,6 @@ export function grafanaWorkload(args: GrafanaWorkloadArgs): WorkloadSpec {
 }
 
 /**
- * node_exporter. Limitation: WorkloadSpec has no host bind mounts nor host network/PID mode, so it sees
- * the host through /proc only: CPU, memory, load, disk IO, time and vmstat are host-wide, but
- * filesystem and network metrics describe the container. Needs `hostMounts` in the spec (reported).
- */
-/**
  * Host filesystems node_exporter should report. Each is seen through an EMPTY probe directory on
  * that filesystem, bind-mounted read-only under the exporter's rootfs: statfs() then reports the
  * host filesystem's size and free space, while nothing of the host is readable. Mounting `/`
@@ -179,6 +174,10 @@ export interface HostFilesystemProbe {
     readonly probeDir: string;
 }
 
+/**
+ * node_exporter. CPU, memory, load, disk IO, time and vmstat come from /proc and are host-wide;
+ * filesystems come from the probes; network metrics describe the container (no host network).
+ */
 export function nodeExporterWorkload(img: PinnedImage = MONITORING_IMAGES.nodeExporter, filesystems: readonly HostFilesystemProbe[] = []): WorkloadSpec {
     return {
         name: "node-exporter",

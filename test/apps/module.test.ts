@@ -11,8 +11,8 @@ import { neo4jUriFor } from "../../components/neo4j/module";
 import { redisSentinelsFor } from "../../components/redis/module";
 import { containerName, hostResolver } from "../../components/workload/addresses";
 import { readStackConfig, renderStack, RenderResult, reveal } from "../../offline/render";
-import { containers, labelsOf, leakedSecrets, placedFiles } from "../../offline/write";
-import { loadConfig } from "../../stacks/config";
+import { containers, labelsOf, leakedSecrets, placedFiles, workloadRolesByNode } from "../../offline/write";
+import { loadConfig, rawConfigOf } from "../../stacks/config";
 import { Topology } from "../../stacks/schema";
 
 const APP_WORKLOADS = new Set([
@@ -20,15 +20,7 @@ const APP_WORKLOADS = new Set([
     "daedalus-api", "daedalus-nginx", "herodb", "node-postgres", "postgrest",
 ]);
 
-function appWorkloads(result: RenderResult): Record<string, Record<string, string>> {
-    const byNode: Record<string, Record<string, string>> = {};
-    for (const c of containers(result)) {
-        const l = labelsOf(c);
-        if (!APP_WORKLOADS.has(l["daarion.workload"] ?? "")) continue;
-        (byNode[l["daarion.node"]!] ??= {})[l["daarion.workload"]!] = l["daarion.role"]!;
-    }
-    return byNode;
-}
+const appWorkloads = (result: RenderResult) => workloadRolesByNode(result, (w) => APP_WORKLOADS.has(w));
 
 const NODE1 = {
     crewai: "active",
@@ -55,7 +47,7 @@ describe("apps module: offline render of every stack", function () {
     before(async () => {
         for (const stack of ["node1", "node2", "node3", "local"]) results[stack] = await renderStack(stack);
         const { config } = readStackConfig(process.cwd(), "node1");
-        topology = loadConfig("node1", { topology: config["daarion:topology"], settings: { node: "node1" } }).topology;
+        topology = loadConfig("node1", rawConfigOf(config)).topology;
     });
 
     /** herodb runs wherever a node enables it, once Pulumi.yaml names an image for it. */

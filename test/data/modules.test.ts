@@ -9,20 +9,12 @@ import { postgresDatabases, postgresUrl } from "../../components/postgres/module
 import { redisSentinelsFor } from "../../components/redis/module";
 import { hostResolver, localResolver } from "../../components/workload/addresses";
 import { readStackConfig, RecordedResource, renderStack, RenderResult, reveal } from "../../offline/render";
-import { containers, labelsOf, leakedSecrets, placedFiles } from "../../offline/write";
-import { loadConfig } from "../../stacks/config";
+import { containers, labelsOf, leakedSecrets, placedFiles, workloadRolesByNode } from "../../offline/write";
+import { loadConfig, rawConfigOf } from "../../stacks/config";
 
 const DATA = new Set(["postgres", "redis", "redis-sentinel", "redis-cache", "qdrant", "neo4j"]);
 
-function dataWorkloads(result: RenderResult): Record<string, Record<string, string>> {
-    const byNode: Record<string, Record<string, string>> = {};
-    for (const c of containers(result)) {
-        const l = labelsOf(c);
-        if (!DATA.has(l["daarion.workload"] ?? "")) continue;
-        (byNode[l["daarion.node"]!] ??= {})[l["daarion.workload"]!] = l["daarion.role"]!;
-    }
-    return byNode;
-}
+const dataWorkloads = (result: RenderResult) => workloadRolesByNode(result, (w) => DATA.has(w));
 
 const NODE1 = { postgres: "primary", redis: "master", "redis-sentinel": "sentinel", qdrant: "first-peer", neo4j: "standalone" };
 const NODE2 = { postgres: "replica", redis: "replica", "redis-sentinel": "sentinel", qdrant: "peer" };
@@ -103,7 +95,7 @@ describe("data modules: offline render of every stack", function () {
 
     it("declares one protected database and owner role per database on the primary, and no Grant (pulumi-postgresql#233)", () => {
         const { config } = readStackConfig(process.cwd(), "node1");
-        const topology = loadConfig("node1", { topology: config["daarion:topology"], settings: { node: "node1" } }).topology;
+        const topology = loadConfig("node1", rawConfigOf(config)).topology;
         const expected = postgresDatabases(topology);
         assert.ok(expected.includes("daedalus"), "seed 004's database");
         const r = results.node1!;
@@ -141,7 +133,7 @@ describe("data modules: offline render of every stack", function () {
 
     it("builds seed 004's asyncpg URL (password percent-encoded, secret) and the sentinel list for clients", async () => {
         const { config } = readStackConfig(process.cwd(), "node1");
-        const topology = loadConfig("node1", { topology: config["daarion:topology"], settings: { node: "node1" } }).topology;
+        const topology = loadConfig("node1", rawConfigOf(config)).topology;
         const url = postgresUrl(topology, hostResolver({ node1: "10.10.2.11" }), "daedalus", "p@ss/w:rd");
         assert.equal(await pulumi.isSecret(url), true);
         assert.equal(await (url as unknown as { promise(): Promise<string> }).promise(), "postgresql+asyncpg://daedalus:p%40ss%2Fw%3Ard@10.10.2.11:5432/daedalus");

@@ -4,7 +4,7 @@
  */
 import * as assert from "node:assert/strict";
 import * as path from "node:path";
-import { ConfigError, loadConfig } from "../../stacks/config";
+import { ConfigError, loadConfig, rawConfigOf } from "../../stacks/config";
 import { readStackConfig } from "../../offline/render";
 
 const ROOT = path.resolve(__dirname, "../..");
@@ -85,8 +85,7 @@ describe("config validation", () => {
     it("accepts the committed config of every stack", () => {
         for (const stack of ["node1", "node2", "node3", "local"]) {
             const { config } = readStackConfig(ROOT, stack);
-            const settings = Object.fromEntries(Object.entries(config).filter(([k]) => k.startsWith("daarion:") && !["daarion:topology", "daarion:secrets"].includes(k)).map(([k, v]) => [k.slice(8), v]));
-            const loaded = loadConfig(stack, { topology: config["daarion:topology"], settings });
+            const loaded = loadConfig(stack, rawConfigOf(config));
             assert.equal(loaded.stack, stack);
         }
     });

@@ -11,7 +11,7 @@ import { haproxyContainerConfig, HAPROXY_CONFIG_PATH } from "../../components/in
 import { hostResolver, localResolver } from "../../components/workload/addresses";
 import { evaluateUnderMocks, Evaluation, readStackConfig, reveal } from "../../offline/render";
 import { labelsOf } from "../../offline/write";
-import { loadConfig } from "../../stacks/config";
+import { loadConfig, rawConfigOf } from "../../stacks/config";
 import { MODULES } from "../../stacks/modules";
 import { deployPlatform } from "../../stacks/program";
 import { Topology } from "../../stacks/schema";
@@ -20,8 +20,7 @@ import { makeCert } from "./support";
 
 function config(stack: string) {
     const { project, config } = readStackConfig(process.cwd(), stack);
-    const settings = Object.fromEntries(Object.entries(config).filter(([k]) => k.startsWith("daarion:") && !["daarion:topology", "daarion:overrides", "daarion:secrets"].includes(k)).map(([k, v]) => [k.slice(8), v]));
-    return { project, loaded: loadConfig(stack, { topology: config["daarion:topology"], settings }) };
+    return { project, loaded: loadConfig(stack, rawConfigOf(config)) };
 }
 
 async function evaluate(stack: string, stackSecrets: Record<string, string>): Promise<Evaluation> {

@@ -9,22 +9,16 @@
  * components really produce.
  */
 import * as assert from "node:assert/strict";
-import * as fs from "node:fs";
 import * as path from "node:path";
-import type { PolicyPackConfig } from "@pulumi/policy";
 import { renderStack, RecordedResource } from "../../offline/render";
 import { committedStacks } from "../../scripts/drift";
-import { checkRecordedStack, envSecretness, OfflineViolation, runPolicies, viewsFromRecords } from "../../policy/offline";
+import { checkRecordedStack, envSecretness, OfflineViolation, packConfigFor, runPolicies, viewsFromRecords } from "../../policy/offline";
 import { TYPES } from "../../policy/lib/resource";
 import { credentialPart } from "../../policy/rules/secrets";
 
 const REPO = path.resolve(__dirname, "..", "..");
 const STACKS = committedStacks(REPO);
 
-function packConfig(stack: string): PolicyPackConfig {
-    const file = path.join(REPO, "policy", "config", `${stack}.json`);
-    return fs.existsSync(file) ? (JSON.parse(fs.readFileSync(file, "utf8")) as PolicyPackConfig) : {};
-}
 
 const mandatory = (v: OfflineViolation[]) => v.filter((x) => x.level === "mandatory");
 const show = (v: OfflineViolation[]) => v.map((x) => `[${x.policy}] ${x.message}`).join("\n");
@@ -42,7 +36,7 @@ describe("policy pack over every committed stack (offline render)", function () 
 
     for (const stack of STACKS) {
         it(`${stack}: no mandatory violation`, async () => {
-            const violations = await checkRecordedStack(stack, renders.get(stack)!, { config: packConfig(stack) });
+            const violations = await checkRecordedStack(stack, renders.get(stack)!, { config: packConfigFor(stack) });
             assert.equal(mandatory(violations).length, 0, show(mandatory(violations)));
         });
     }
@@ -50,7 +44,7 @@ describe("policy pack over every committed stack (offline render)", function () 
     it("node stacks together (the full topology): no mandatory stack-policy violation", async () => {
         const nodeStacks = STACKS.filter((s) => s !== "local");
         const views = nodeStacks.flatMap((s) => viewsFromRecords(s, renders.get(s)!));
-        const violations = await runPolicies(views, { resourcePolicies: false, config: packConfig("node1") });
+        const violations = await runPolicies(views, { resourcePolicies: false, config: packConfigFor("node1") });
         assert.equal(mandatory(violations).length, 0, show(mandatory(violations)));
     });
 
@@ -63,8 +57,8 @@ describe("policy pack over every committed stack (offline render)", function () 
             return { stack: found.stack, records, index: renders.get(found.stack)!.indexOf(found.r) };
         }
         async function policiesHit(stack: string, records: RecordedResource[]): Promise<string[]> {
-            const before = new Set(mandatory(await checkRecordedStack(stack, renders.get(stack)!, { config: packConfig(stack) })).map((v) => v.message));
-            const after = mandatory(await checkRecordedStack(stack, records, { config: packConfig(stack) }));
+            const before = new Set(mandatory(await checkRecordedStack(stack, renders.get(stack)!, { config: packConfigFor(stack) })).map((v) => v.message));
+            const after = mandatory(await checkRecordedStack(stack, records, { config: packConfigFor(stack) }));
             return [...new Set(after.filter((v) => !before.has(v.message)).map((v) => v.policy))].sort();
         }
         const unwrap = (v: unknown): unknown => (v && typeof v === "object" && "value" in (v as object) && Object.keys(v as object).length === 2 ? (v as { value: unknown }).value : v);
