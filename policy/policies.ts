@@ -35,6 +35,7 @@ import { checkCredentialEnvs, DEFAULT_WEAK_CREDENTIALS, hasCredentialEnv } from 
 import { checkServerIgnoresReplacementTriggers, checkServerProtection, checkStatefulProtected, DEFAULT_STATEFUL_TYPES, isStatefulResource } from "./rules/stateful";
 import { checkServersFirewalledAndPrivate } from "./rules/hcloud";
 import { checkIngressTls } from "./rules/ingress";
+import { checkImageContracts } from "./rules/image-contract";
 import {
     checkJetStreamQuorum,
     checkPostgresReplicaPlacement,
@@ -527,6 +528,23 @@ export interface ColocationConfig {
 
 const topologyDefaults: ColocationConfig = { colocatedNodes: ["local"] };
 
+// ---- image contracts --------------------------------------------------------------------------
+
+export function imageContracts(options?: PolicyOptions): StackValidationPolicy {
+    return stackPolicy(
+        {
+            name: "docker-image-contract",
+            description:
+                "Every container matches the catalogued contract of its image version (components/images): its effective argv starts with an executable the image has, its healthcheck uses the image's tools and really probes, its user can read its uploads and write its volumes.",
+            defaultLevel: "mandatory",
+            defaults: {},
+            remediationSteps: "Read the image's Dockerfile/entrypoint at that version; fix the container, or add the version to components/images/catalogue.ts with its sources.",
+        },
+        (views) => checkImageContracts(views),
+        options,
+    );
+}
+
 export function natsJetStreamQuorum(options?: PolicyOptions<ColocationConfig & { natsServices: readonly string[]; leafRoles: readonly string[] }>): StackValidationPolicy {
     return stackPolicy(
         {
@@ -621,6 +639,7 @@ export function daarionPolicies(options: PolicySetOptions = {}): (ResourceValida
         ["docker-no-host-network", containerNoHostNetwork],
         ["docker-credential-env", containerCredentialEnv],
         ["docker-topology-labels", containerTopologyLabels],
+        ["docker-image-contract", imageContracts],
         ["docker-ingress-tls", ingressTls],
         ["stateful-resources-protected", statefulResourcesProtected],
         ["nats-jetstream-quorum", natsJetStreamQuorum],

@@ -9,6 +9,7 @@ import { renderStack, RenderError } from "../offline/render";
 import * as fs from "node:fs";
 import { leakedSecrets, writeRender } from "../offline/write";
 import { checkRecordedStack, packConfigFor } from "../policy/offline";
+import { checkDeclaredResources, reportLines } from "../components/images";
 
 async function main(): Promise<number> {
     const program = new Command()
@@ -29,7 +30,14 @@ async function main(): Promise<number> {
             console.error(`error: stack '${stack}' puts secrets into non-secret inputs:\n  ${leaks.join("\n  ")}`);
             return 1;
         }
+        // Image contracts (components/images, issue 10): a container its image cannot run fails the render.
+        const contracts = reportLines(checkDeclaredResources(result.resources));
+        if (contracts.errors.length > 0) {
+            console.error(`error: stack '${stack}' declares containers their images cannot run:\n  ${contracts.errors.join("\n  ")}`);
+            return 1;
+        }
         const summary = writeRender(result, out, result.config["daarion:topology"]);
+        for (const w of contracts.warnings) console.error(`warning: ${w}`);
         for (const w of result.warnings) console.error(`warning: ${w}`);
         let mandatory = 0;
         if (program.opts<{ policy: boolean }>().policy) {

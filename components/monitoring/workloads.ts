@@ -236,9 +236,10 @@ export function natsExporterWorkload(args: { image?: PinnedImage; monitorUrl: st
         image: image(args.image ?? MONITORING_IMAGES.natsExporter),
         command: ["-varz", "-healthz", "-leafz", "-routez", "-jsz=all", "-port", String(MONITORING_PORTS.natsExporter), args.monitorUrl],
         ports: [{ name: "metrics", containerPort: MONITORING_PORTS.natsExporter }],
-        // The image is FROM scratch (no shell, no wget): only the binary can be probed. A dead listener
-        // is caught by the TargetDown alert instead.
-        healthcheck: { test: ["CMD", "/prometheus-nats-exporter", "-version"], interval: "60s" },
+        // The published image is FROM alpine (busybox wget): nats-io/prometheus-nats-exporter@v0.16.0
+        // .github/workflows/release.yaml bakes cicd/Dockerfile. `-version` could never fail, so it
+        // probed nothing (components/images refuses such checks); this asks the exporter's listener.
+        healthcheck: { test: wget(MONITORING_PORTS.natsExporter, "/metrics"), interval: "60s" },
         memoryMb: 64,
     };
 }

@@ -8,7 +8,7 @@ import type { Topology } from "../../stacks/schema";
 import { APP_SECRET_NAMES } from "../apps/wiring";
 import type { AddressResolver } from "../workload/addresses";
 import type { ImageSource, WorkloadSpec } from "../workload/spec";
-import { Neo4jBlock, neo4jImageEnv, NEO4J_PORTS, planNeo4j, renderNeo4jConf } from "./render";
+import { Neo4jBlock, neo4jConfEnv, neo4jImageEnv, NEO4J_PORTS, planNeo4j, renderNeo4jConf } from "./render";
 
 export const NEO4J_WORKLOAD = "neo4j";
 export const DEFAULT_NEO4J_IMAGE: ImageSource = { repository: "docker.io/library/neo4j", tag: "5.24.2-community" };
@@ -60,9 +60,10 @@ export function buildNeo4jWorkload(t: Topology, node: string, resolver: AddressR
             // The image sets the initial password of user neo4j from NEO4J_AUTH (secret: its key says AUTH).
             NEO4J_AUTH: pulumi.output(password).apply((pw) => `neo4j/${pw}`),
             ...neo4jImageEnv(block),
+            // The settings go through the environment, never a /conf upload: with /conf present the
+            // image's entrypoint deletes its shipped conf/ (logging XMLs included). See neo4jConfEnv.
+            ...neo4jConfEnv(renderNeo4jConf({ block, node })),
         },
-        // The image copies /conf/* over its configuration directory at start.
-        files: [{ path: "/conf/neo4j.conf", content: renderNeo4jConf({ block, node }) }],
         volumes: [{ key: "data", containerPath: "/data", stateful: true }],
         ports: [
             { name: "bolt", containerPort: p.bolt },

@@ -147,6 +147,33 @@ export function renderNeo4jConf(spec: Neo4jNodeSpec): string {
     return lines.join("\n");
 }
 
+/**
+ * neo4j.conf as the official image's NEO4J_* environment. The image's entrypoint appends each one to
+ * the SHIPPED $NEO4J_HOME/conf/neo4j.conf (replacing a line with the same key), converting the name
+ * with `sed 's|^NEO4J_||; s|_|.|g; s|\.\.|_|g'`
+ * (neo4j/docker-neo4j-publish@849a03d:5.24.2/bullseye/community/local-package/docker-entrypoint.sh#L593-608).
+ *
+ * Why not a file in /conf: when /conf exists the entrypoint runs `rm -rf $NEO4J_HOME/conf/*` and copies
+ * back only /conf's files (same file, #L475-479), which deletes the image's server-logs.xml,
+ * user-logs.xml and neo4j-admin.conf and the JVM flags of the shipped neo4j.conf (issue 10, finding 8).
+ * Through the environment nothing shipped is deleted. The check in components/images refuses uploads
+ * into /conf for this image.
+ */
+export function neo4jConfEnv(conf: string): Record<string, string> {
+    const env: Record<string, string> = {};
+    for (const raw of conf.split("\n")) {
+        const line = raw.trim();
+        if (line === "" || line.startsWith("#")) continue;
+        const eq = line.indexOf("=");
+        if (eq <= 0) throw new Error(`neo4j.conf line '${line}' is not key=value`);
+        const key = line.slice(0, eq);
+        // The entrypoint skips settings starting with a digit; `..` would read back as `_`.
+        if (!/^[a-z][a-z0-9_.]*$/.test(key) || key.includes("..")) throw new Error(`neo4j setting '${key}' cannot be passed through the image's environment`);
+        env[`NEO4J_${key.replace(/_/g, "__").replace(/\./g, "_")}`] = line.slice(eq + 1);
+    }
+    return env;
+}
+
 /** Environment the official image needs besides the config (license acceptance for Enterprise). */
 export function neo4jImageEnv(block: Neo4jBlock): Record<string, string> {
     return planNeo4j(block).mode === "cluster" ? { NEO4J_ACCEPT_LICENSE_AGREEMENT: "yes" } : {};

@@ -17,6 +17,8 @@ export const DEFAULT_QDRANT_IMAGE: ImageSource = { repository: "docker.io/qdrant
 /** Host port of the first peer's REST API on the local engine (127.0.0.1 only), for the collection provider. */
 export const LOCAL_QDRANT_ADMIN_PORT = 16333;
 const CONFIG_PATH = "/qdrant/config/daarion.yaml";
+/** The image's own CMD (qdrant/qdrant@v1.12.4:Dockerfile#L175); arguments after it go to ./qdrant. */
+export const QDRANT_LAUNCHER = "./entrypoint.sh";
 
 export function qdrantClusterFor(t: Topology): QdrantClusterSpec {
     const q = t.replication.qdrant;
@@ -42,8 +44,11 @@ export function buildQdrantWorkload(t: Topology, node: string, resolver: Address
         service: "qdrant",
         role: node === cluster.firstPeer ? "first-peer" : "peer",
         image: t.images.qdrant ?? DEFAULT_QDRANT_IMAGE,
-        // The image's entrypoint runs ./qdrant with these arguments.
-        command: qdrantArgs(spec, CONFIG_PATH),
+        // The image has no ENTRYPOINT, only CMD ["./entrypoint.sh"] (qdrant/qdrant@v1.12.4:Dockerfile#L175),
+        // so a command REPLACES it: Docker would exec `--config-path` (issue 10, finding 1). The
+        // command therefore starts with that script, relative to WORKDIR /qdrant (Dockerfile#L149);
+        // it runs `./qdrant $@` and keeps its OOM recovery mode (tools/entrypoint.sh).
+        command: [QDRANT_LAUNCHER, ...qdrantArgs(spec, CONFIG_PATH)],
         files: [{ path: CONFIG_PATH, content: pulumi.output(apiKey).apply((key) => renderQdrantConfig(spec, key)), secret: true, mode: 0o644 }],
         volumes: [
             { key: "storage", containerPath: "/qdrant/storage", stateful: true },

@@ -84,6 +84,7 @@ describe("data modules: offline render of every stack", function () {
         assert.match(file(results.node3!, "node3", "redis-sentinel", "/etc/daarion/redis/sentinel.conf"), /^sentinel monitor daarion 10\.10\.2\.11 6379 2$/m);
         assert.match(file(results.node2!, "node2", "qdrant", "/qdrant/config/daarion.yaml"), /enabled: true/);
         assert.deepEqual(reveal(container(results.node2!, "node2", "qdrant").inputs.command), [
+            "./entrypoint.sh",
             "--config-path",
             "/qdrant/config/daarion.yaml",
             "--uri",
