@@ -256,6 +256,19 @@ const neo4j: ImageContract = {
     ),
 };
 
+/**
+ * The Enterprise twin (components/neo4j picks `-enterprise` for clustering): its Dockerfile differs
+ * from Community's only in the tarball (NEO4J_EDITION, NEO4J_URI, NEO4J_SHA256) and its
+ * docker-entrypoint.sh is identical (diff of the two folders at the same commit).
+ */
+const neo4jEnterprise: ImageContract = {
+    ...neo4j,
+    tag: "5.24.2-enterprise",
+    entrypoint: s(neo4j.entrypoint.value, `${NEO4J}:5.24.2/bullseye/enterprise/Dockerfile`),
+    cmd: s(neo4j.cmd.value, `${NEO4J}:5.24.2/bullseye/enterprise/Dockerfile`),
+    entrypointEffects: s(neo4j.entrypointEffects!.value, `${NEO4J}:5.24.2/bullseye/enterprise/local-package/docker-entrypoint.sh#L366-394,L475-479,L512-523`),
+};
+
 const MINIO_DF = "coollabsio/minio@ab88ac1:Dockerfile (the build recipe of ghcr.io/coollabsio/minio; MINIO_VERSION is the tag)";
 const minio: ImageContract = {
     repository: "ghcr.io/coollabsio/minio",
@@ -481,6 +494,7 @@ export const IMAGE_CATALOGUE: readonly ImageContract[] = [
     nats,
     qdrant,
     neo4j,
+    neo4jEnterprise,
     minio,
     prometheus,
     alertmanager,

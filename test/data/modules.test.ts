@@ -160,10 +160,11 @@ describe("data modules: offline render of every stack", function () {
         assert.equal(labelsOf(neo)["daarion.role"], "secondary");
         const image = ofType(enterprise, "docker:index/remoteImage:RemoteImage").find((i) => i.name === "node3-neo4j-image")!;
         assert.equal(reveal(image.inputs.name), "docker.io/library/neo4j:5.24.2-enterprise");
-        const conf = file(enterprise, "node3", "neo4j", "/conf/neo4j.conf");
-        assert.match(conf, /^dbms\.cluster\.discovery\.v2\.endpoints=10\.10\.2\.11:6000,10\.10\.1\.12:6000,10\.10\.1\.13:6000$/m);
-        assert.match(conf, /^server\.cluster\.system_database_mode=SECONDARY$/m);
+        // neo4j.conf reaches the image as NEO4J_* variables, not a /conf upload (issue 10, finding 8).
+        assert.equal(placedFiles(enterprise).filter((f) => f.node === "node3" && f.workload === "neo4j").length, 0);
         const env = (reveal(neo.inputs.envs) as string[]).join("\n");
+        assert.match(env, /^NEO4J_dbms_cluster_discovery_v2_endpoints=10\.10\.2\.11:6000,10\.10\.1\.12:6000,10\.10\.1\.13:6000$/m);
+        assert.match(env, /^NEO4J_server_cluster_system__database__mode=SECONDARY$/m);
         assert.match(env, /^NEO4J_ACCEPT_LICENSE_AGREEMENT=yes$/m);
     });
 });

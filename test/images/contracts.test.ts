@@ -54,6 +54,18 @@ describe("image contracts", function () {
             });
         }
 
+        it("node3 with a licensed Enterprise Neo4j cluster: every container passes (the -enterprise twin is catalogued)", async () => {
+            const enterprise = await renderStack("node3", {
+                editConfig: (config) => {
+                    const topology = config["daarion:topology"] as { replication: { neo4j: Record<string, unknown> } };
+                    Object.assign(topology.replication.neo4j, { edition: "enterprise", acceptLicenseAgreement: true });
+                },
+            });
+            const neo = containersUnderCheck(enterprise.resources).find((c) => c.workload === "neo4j");
+            assert.equal(neo?.image, "docker.io/library/neo4j:5.24.2-enterprise");
+            assert.deepEqual(checkDeclaredResources(enterprise.resources).violations.map((v) => `${v.workload}: ${v.message}`), []);
+        });
+
         it("every rendered container's image is catalogued (none checked blind)", () => {
             assert.ok(containers.length >= 60, `${containers.length} containers`);
             const missing = containers.filter((c) => c.image === undefined || findContract(c.image) === undefined).map((c) => `${c.node}/${c.workload} ${c.image}`);
