@@ -58,7 +58,8 @@ const busybox = (binDir: string): Record<string, string> => Object.fromEntries(B
 /** Alpine's base is busybox (alpinelinux/docker-alpine: rootfs = alpine-baselayout + busybox + apk-tools). */
 const ALPINE_SOURCE = "alpinelinux/docker-alpine (alpine-minirootfs: busybox provides /bin/sh and /usr/bin/wget)";
 /** Prometheus' images are FROM quay.io/prometheus/busybox-linux-amd64 (prometheus/busybox: FROM busybox:glibc, applets in /bin). */
-const PROM_BUSYBOX_SOURCE = "prometheus/busybox@master:Dockerfile (FROM busybox glibc; applets in /bin; /etc/passwd nobody = 65534:65534)";
+const PROM_BUSYBOX_SOURCE =
+    "prometheus/busybox@869afd4:glibc/Dockerfile (FROM busybox:glibc); docker-library/busybox@9c20878:latest/glibc/Dockerfile.builder#L176,L178-198 (busybox --install /bin; /etc/passwd from buildroot's skeleton, nobody = 65534:65534)";
 const NOBODY: Owner = { uid: 65534, gid: 65534 };
 
 // ---- upstream images --------------------------------------------------------------------------
