@@ -109,7 +109,7 @@ type Issue = z.core.$ZodIssue;
  * closest valid key; a failed union reports the alternative that came closest; every value-level
  * message says what was found.
  */
-export function zodFindings(issues: readonly Issue[], prefix: readonly PropertyKey[] = [], data?: unknown): Finding[] {
+export function zodFindings(issues: readonly Issue[], prefix: readonly PropertyKey[] = []): Finding[] {
     const findings: Finding[] = [];
     const error = (path: readonly PropertyKey[], message: string) => findings.push({ severity: "error", path: keyPath(path), message });
     for (const issue of issues) {
@@ -129,9 +129,11 @@ export function zodFindings(issues: readonly Issue[], prefix: readonly PropertyK
                     error(path, found === undefined ? `missing (must be one of: ${list(u.options ?? [])})` : `must be one of: ${list(u.options ?? [])} (found ${describeValue(found)})`);
                     break;
                 }
-                // The alternative with the fewest complaints is the one the user meant.
-                const branches = [...issue.errors].sort((a, b) => a.length - b.length);
-                if (branches[0] && branches[0].length > 0) findings.push(...zodFindings(branches[0], path, data));
+                // The alternative the user meant: fewest complaints, then the one whose complaints
+                // sit deepest (its shape matched furthest).
+                const depth = (list: readonly Issue[]) => Math.max(0, ...list.map((i) => i.path.length));
+                const branches = [...issue.errors].sort((a, b) => a.length - b.length || depth(b) - depth(a));
+                if (branches[0] && branches[0].length > 0) findings.push(...zodFindings(branches[0], path));
                 else error(path, `${issue.message} (found ${describeValue(input)})`);
                 break;
             }

@@ -161,6 +161,8 @@ const CASES: Case[] = [
     { name: "no NATS cluster", mutate: (t) => (t.replication.nats.clusters = []), location: `${T}.replication.nats.clusters`, message: /needs at least 1 item/ },
     { name: "Redis quorum 0", mutate: (t) => (t.replication.redis.quorum = 0), location: `${T}.replication.redis.quorum`, message: /must be more than 0 \(found 0\)/ },
     { name: "domain in capitals", mutate: (t) => (t.ingress.hosts[0].domain = "Gateway.Daarion.City"), location: `${T}.ingress.hosts[0].domain`, message: /wrong format .*\(found "Gateway\.Daarion\.City"\)/ },
+    { name: "image as a plain string", mutate: (t) => (t.images.redis = "redis:7"), location: `${T}.images.redis`, message: /^expected an object \(key: value\) \(found "redis:7"\)$/ },
+    { name: "image build with an empty context", mutate: (t) => (t.images.herodb = { repository: "registry.daarion.city/hero/herodb", build: { context: "" } }), location: `${T}.images.herodb.build.context`, message: /^must not be empty \(found ""\)$/ },
     { name: "image without repository", mutate: (t) => delete t.services.gateway.image.repository, location: `${T}.services.gateway.image.repository`, message: /^missing \(expected a string\)$/ },
 ];
 
@@ -348,6 +350,37 @@ describe("config validation: the render CLI (exit 1, one line per error, no trac
             }
         });
     }
+});
+
+describe("render CLI: distinct exit codes for internal errors and policy violations", function () {
+    this.timeout(60_000);
+    /** A valid project whose program is `program` instead of the repository's index.ts. */
+    function render(program: string): ReturnType<typeof spawnSync> & { stderr: string } {
+        const dir = projectCopy();
+        try {
+            fs.rmSync(path.join(dir, "index.ts"));
+            fs.writeFileSync(path.join(dir, "index.ts"), program);
+            fs.symlinkSync(path.join(ROOT, "node_modules"), path.join(dir, "node_modules"));
+            return spawnSync(process.execPath, ["--import", "tsx", path.join(ROOT, "scripts/render.ts"), "node1", "--project-dir", dir, "--out", path.join(dir, "out")], { encoding: "utf8", cwd: ROOT });
+        } finally {
+            fs.rmSync(dir, { recursive: true, force: true });
+        }
+    }
+
+    it("exits 2 when the program itself fails (not a config problem)", () => {
+        const r = render(`export = async () => { throw new Error("boom in the program"); };\n`);
+        assert.equal(r.status, 2, r.stderr);
+        assert.match(r.stderr, /^internal error \(not a config problem; please report it\): .*boom in the program/m);
+    });
+
+    it("exits 3 when a mandatory policy fails on a valid config", () => {
+        const r = render(
+            `import * as docker from "@pulumi/docker";\nexport = async () => { new docker.Container("rogue", { image: "docker.io/library/redis:7", privileged: true }); return {}; };\n`,
+        );
+        assert.equal(r.status, 3, r.stderr);
+        assert.match(r.stderr, /policy mandatory: \[docker-no-privileged\]/);
+        assert.match(r.stderr, /mandatory policy violation/);
+    });
 });
 
 describe("config validation: `pulumi up` and the render print the same message", () => {
