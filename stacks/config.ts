@@ -102,7 +102,7 @@ export function loadConfig(stack: string, raw: RawConfig): LoadedConfig {
     const overridesResult = parseConfig(overridesSchema, raw.overrides ?? {});
     if (!topologyResult.success) topologyResult.findings.forEach((f) => push("topology", f));
     if (!settingsResult.success) {
-        const nodes = topologyResult.success ? Object.keys(topologyResult.data.nodes) : [];
+        const nodes = topologyResult.success ? Object.keys(topologyResult.data.nodes) : ["a node of daarion:topology.nodes"];
         for (const f of settingsResult.findings) {
             // A stack file's keys are `daarion:<key>`: suggest the qualified spelling.
             if (f.message.startsWith("unknown key")) push("settings", { ...f, message: unknownKeyMessage(f.path, STACK_KEYS, "daarion:") });
