@@ -3,16 +3,12 @@
  * platform (stacks/program.ts). `pulumi up` runs it; so does the offline render under mocks.
  */
 import * as pulumi from "@pulumi/pulumi";
-import { ConfigError, loadConfig, readPulumiConfig, readStackSecretKeys, readStackSecrets } from "./stacks/config";
+import { loadConfig, readPulumiConfig, readStackSecretKeys, readStackSecrets } from "./stacks/config";
 import { deployPlatform } from "./stacks/program";
 
 export = async (): Promise<Record<string, unknown>> => {
-    try {
-        const config = loadConfig(pulumi.getStack(), readPulumiConfig());
-        return deployPlatform(config, { stackSecrets: readStackSecrets(), stackSecretKeys: readStackSecretKeys() });
-    } catch (err) {
-        // RunError prints its message without a stack trace: the message already names file and key.
-        if (err instanceof ConfigError) throw new pulumi.RunError(err.message);
-        throw err;
-    }
+    // A bad config throws ConfigError, a pulumi.RunError: `pulumi up` prints its message (one line
+    // per error, naming file and key) without a stack trace, the same text `npm run render` prints.
+    const config = loadConfig(pulumi.getStack(), readPulumiConfig());
+    return deployPlatform(config, { stackSecrets: readStackSecrets(), stackSecretKeys: readStackSecretKeys() });
 };

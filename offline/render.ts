@@ -8,8 +8,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
-import { parse } from "yaml";
-import { loadConfig, rawConfigOf } from "../stacks/config";
+import { ConfigError, loadConfig, rawConfigOf, readConfigFile, STACK_FILE_KEYS } from "../stacks/config";
 import { MODULES } from "../stacks/modules";
 import { secretCatalogue } from "../stacks/program";
 
@@ -116,10 +115,11 @@ export function readStackConfig(projectDir: string, stack: string): { project: s
     const stackFile = path.join(projectDir, `Pulumi.${stack}.yaml`);
     if (!fs.existsSync(stackFile)) {
         const known = fs.readdirSync(projectDir).filter((f) => /^Pulumi\..+\.yaml$/.test(f)).map((f) => f.slice(7, -5));
-        throw new RenderError(`no stack file Pulumi.${stack}.yaml (stacks: ${known.join(", ")})`);
+        throw new ConfigError(stack, [{ severity: "error", path: "", location: `Pulumi.${stack}.yaml`, message: `no such stack file (stacks: ${known.join(", ")})` }]);
     }
-    const project = parse(fs.readFileSync(projectFile, "utf8")) as { name: string; config?: Record<string, unknown> };
-    const stackDoc = (parse(fs.readFileSync(stackFile, "utf8")) ?? {}) as { config?: Record<string, unknown> };
+    // Unparsable YAML is a ConfigError naming file, line and column.
+    const project = readConfigFile(projectFile, stack) as { name: string; config?: Record<string, unknown> };
+    const stackDoc = readConfigFile(stackFile, stack, STACK_FILE_KEYS) as { config?: Record<string, unknown> };
     const qualify = (key: string) => (key.includes(":") ? key : `${project.name}:${key}`);
     const config: Record<string, unknown> = {};
     for (const [key, decl] of Object.entries(project.config ?? {})) {
@@ -296,6 +296,8 @@ export async function evaluateUnderMocks(settings: MockSettings, program: () => 
         outputs = (await awaitOutputs(raw)) as Record<string, unknown>;
         await runtimeSettings.waitForRPCs();
     } catch (err) {
+        // A config error keeps its type, so the render CLI can exit with the config-error code.
+        if (err instanceof ConfigError) throw err;
         const message = err instanceof Error ? err.message : String(err);
         throw new RenderError(message.replace(/^Running program .* failed with an unhandled exception:\s*/s, ""));
     } finally {

@@ -2,8 +2,12 @@
  * Reading and validating the stack's config. The only place (with index.ts) that touches
  * pulumi.Config; components get typed values.
  */
+import * as fs from "node:fs";
+import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
+import { isMap, parseDocument } from "yaml";
 import { z } from "zod";
+import { parseConfig, unknownKeyMessage } from "./messages";
 import { imageSchema, StackSettings, stackSettingsSchema, Topology, topologySchema } from "./schema";
 import { Finding, validateStackSettings, validateTopology } from "./validate";
 
@@ -43,8 +47,13 @@ function locate(stack: string, source: "topology" | "settings" | "overrides", pa
     return `Pulumi.${stack}.yaml: daarion:${path}`;
 }
 
-/** A config that must not be deployed. Its message is the whole report; no stack trace is useful. */
-export class ConfigError extends Error {
+/**
+ * A config that must not be deployed. Its message is the whole report, one line per error naming
+ * the file and key; no stack trace is useful. It is a `pulumi.RunError`, so `pulumi up` prints the
+ * message and hides the stack (@pulumi/pulumi@3.248.0:cmd/run/run.ts, uncaughtHandler:
+ * "Always hide the stack for RunErrors"), exactly as `npm run render` prints it.
+ */
+export class ConfigError extends pulumi.RunError {
     constructor(
         readonly stackName: string,
         readonly errors: Array<Finding & { readonly location: string }>,
@@ -55,18 +64,6 @@ export class ConfigError extends Error {
         );
         this.name = "ConfigError";
     }
-}
-
-function zodPath(path: readonly PropertyKey[]): string {
-    return path.reduce<string>((acc, key) => (typeof key === "number" ? `${acc}[${key}]` : acc ? `${acc}.${String(key)}` : String(key)), "");
-}
-
-function zodFindings(error: z.ZodError): Finding[] {
-    return error.issues.map((issue) => {
-        let message = issue.message;
-        if (issue.code === "unrecognized_keys") message = `unknown key(s): ${issue.keys.join(", ")}`;
-        return { severity: "error" as const, path: zodPath(issue.path), message };
-    });
 }
 
 /** Apply node-local overrides to a copy of the topology. */
@@ -83,6 +80,12 @@ function applyOverrides(topology: Topology, overrides: z.infer<typeof overridesS
     return { ...topology, services };
 }
 
+/** Keys of `daarion:` that are not plain settings (they have their own schema or reader). */
+const STRUCTURED_KEYS = ["topology", "overrides", "secrets"];
+
+/** The `daarion:` keys a stack file may set. */
+export const STACK_KEYS: readonly string[] = [...Object.keys(stackSettingsSchema.shape), ...STRUCTURED_KEYS];
+
 /**
  * Parse, cross-check and return the config, or throw a ConfigError that lists every error
  * with its file and key. Warnings are returned for the caller to print.
@@ -94,12 +97,21 @@ export function loadConfig(stack: string, raw: RawConfig): LoadedConfig {
     if (raw.topology === undefined) {
         throw new ConfigError(stack, [{ severity: "error", path: "", message: "missing: declare the topology in Pulumi.yaml under config.daarion:topology.value", location: locate(stack, "topology", "") }]);
     }
-    const topologyResult = topologySchema.safeParse(raw.topology);
-    const settingsResult = stackSettingsSchema.safeParse(raw.settings);
-    const overridesResult = overridesSchema.safeParse(raw.overrides ?? {});
-    if (!topologyResult.success) zodFindings(topologyResult.error).forEach((f) => push("topology", f));
-    if (!settingsResult.success) zodFindings(settingsResult.error).forEach((f) => push("settings", f));
-    if (!overridesResult.success) zodFindings(overridesResult.error).forEach((f) => push("overrides", f));
+    const topologyResult = parseConfig(topologySchema, raw.topology);
+    const settingsResult = parseConfig(stackSettingsSchema, raw.settings);
+    const overridesResult = parseConfig(overridesSchema, raw.overrides ?? {});
+    if (!topologyResult.success) topologyResult.findings.forEach((f) => push("topology", f));
+    if (!settingsResult.success) {
+        const nodes = topologyResult.success ? Object.keys(topologyResult.data.nodes) : ["a node of daarion:topology.nodes"];
+        for (const f of settingsResult.findings) {
+            // A stack file's keys are `daarion:<key>`: suggest the qualified spelling.
+            if (f.message.startsWith("unknown key")) push("settings", { ...f, message: unknownKeyMessage(f.path, STACK_KEYS, "daarion:") });
+            else if (f.path === "node" && raw.settings.node === undefined) {
+                push("settings", { ...f, message: `missing: which node this stack deploys; set it to one of: ${[...nodes, "all"].join(", ")}` });
+            } else push("settings", f);
+        }
+    }
+    if (!overridesResult.success) overridesResult.findings.forEach((f) => push("overrides", f));
     if (!topologyResult.success || !settingsResult.success || !overridesResult.success) throw new ConfigError(stack, errors);
 
     const topology = applyOverrides(topologyResult.data, overridesResult.data, (path, message) => push("overrides", { severity: "error", path, message }));
@@ -116,32 +128,90 @@ export function loadConfig(stack: string, raw: RawConfig): LoadedConfig {
     return { stack, topology, settings: settingsResult.data, warnings };
 }
 
-/** Keys of Pulumi.<stack>.yaml read as plain settings. */
-const SETTING_KEYS = ["node", "sharedStack", "localDockerHost", "localGpu"] as const;
+
+/**
+ * A plain setting as the program receives it. The Pulumi CLI hands every scalar config value to
+ * the program as a string and the program reads booleans back from "true"/"false"; doing the same
+ * for the offline render makes both paths print the same message for the same file.
+ */
+function settingValue(value: unknown): unknown {
+    const text = typeof value === "string" || typeof value === "number" || typeof value === "boolean" ? String(value) : value;
+    return text === "true" ? true : text === "false" ? false : text;
+}
 
 /**
  * The raw config from a parsed config map (fully qualified keys, as in Pulumi.yaml and
- * Pulumi.<stack>.yaml): the same keys `readPulumiConfig` reads through the runtime.
+ * Pulumi.<stack>.yaml). Every `daarion:` key other than the structured ones is a setting, so a
+ * misspelled key (`daarion:nod`) reaches the schema and is reported, not silently ignored.
  */
 export function rawConfigOf(config: Readonly<Record<string, unknown>>): RawConfig {
     const settings: Record<string, unknown> = {};
-    for (const key of SETTING_KEYS) {
-        if (config[`daarion:${key}`] !== undefined) settings[key] = config[`daarion:${key}`];
+    for (const [qualified, value] of Object.entries(config)) {
+        if (!qualified.startsWith("daarion:")) continue;
+        const key = qualified.slice("daarion:".length);
+        if (!STRUCTURED_KEYS.includes(key)) settings[key] = settingValue(value);
     }
     return { topology: config["daarion:topology"], settings, overrides: config["daarion:overrides"] };
 }
 
 /** Read the raw config through Pulumi's runtime (inside `pulumi up` or the mock runtime). */
 export function readPulumiConfig(): RawConfig {
+    const all = pulumi.runtime.allConfig();
     const config = new pulumi.Config("daarion");
     const settings: Record<string, unknown> = {};
-    for (const key of SETTING_KEYS) {
-        const text = config.get(key);
-        if (text === undefined) continue;
-        // Pulumi stores every value as a string; booleans arrive as "true"/"false".
-        settings[key] = text === "true" ? true : text === "false" ? false : text;
+    for (const [qualified, text] of Object.entries(all)) {
+        if (!qualified.startsWith("daarion:")) continue;
+        const key = qualified.slice("daarion:".length);
+        if (!STRUCTURED_KEYS.includes(key)) settings[key] = settingValue(text);
     }
     return { topology: config.getObject<unknown>("topology"), settings, overrides: config.getObject<unknown>("overrides") };
+}
+
+/**
+ * Top-level keys of a stack file: the fields of the SDK's StackSettings
+ * (@pulumi/pulumi@3.248.0:automation/stackSettings.ts, serialized as secretsprovider, encryptedkey,
+ * encryptionsalt, config) and `environment`, the ESC environments a stack imports
+ * (pulumi.com/docs/esc/guides/pulumi-iac).
+ */
+export const STACK_FILE_KEYS: readonly string[] = ["config", "secretsprovider", "encryptedkey", "encryptionsalt", "environment"];
+
+/**
+ * A Pulumi.yaml or Pulumi.<stack>.yaml as a plain object, or a ConfigError that names the file,
+ * line and column of the first YAML error (the `yaml` package's `linePos`), with no stack trace.
+ * `pulumi up` parses these files itself (the Pulumi CLI reports its own YAML errors); this reader
+ * serves the offline render and the tests.
+ */
+export function readConfigFile(file: string, stack: string, topLevelKeys?: readonly string[]): Record<string, unknown> {
+    const name = path.basename(file);
+    const fail = (location: string, message: string): never => {
+        throw new ConfigError(stack, [{ severity: "error", path: "", location, message }]);
+    };
+    let text: string;
+    try {
+        text = fs.readFileSync(file, "utf8");
+    } catch (err) {
+        return fail(name, `cannot read: ${(err as NodeJS.ErrnoException).code ?? String(err)}`);
+    }
+    // prettyErrors (the default) fills linePos: line and column, 1-based.
+    const doc = parseDocument(text);
+    const first = doc.errors[0];
+    if (first) {
+        const pos = first.linePos?.[0];
+        // The message's first sentence; the rest is a code frame of several lines.
+        const reason = first.message.split("\n")[0]!.replace(/ at line \d+, column \d+:?$/, "");
+        return fail(pos ? `${name}:${pos.line}:${pos.col}` : name, `invalid YAML: ${reason}`);
+    }
+    if (doc.contents === null) return {};
+    if (!isMap(doc.contents)) return fail(name, "must be a YAML mapping of keys (name:, config:, ...)");
+    const value = doc.toJS() as Record<string, unknown>;
+    // A misspelled `config:` would silently drop every setting of the stack.
+    for (const key of topLevelKeys ? Object.keys(value) : []) {
+        if (!topLevelKeys!.includes(key)) fail(`${name}: ${key}`, unknownKeyMessage(key, topLevelKeys!));
+    }
+    if (value.config !== undefined && (value.config === null || typeof value.config !== "object" || Array.isArray(value.config))) {
+        return fail(`${name}: config`, `expected an object (key: value), found ${Array.isArray(value.config) ? "a list" : JSON.stringify(value.config)}`);
+    }
+    return value;
 }
 
 /** Keys of `daarion:secrets`, read without touching the secret values' Output. */

@@ -17,6 +17,16 @@ export const cidr = z.string().refine((value) => {
     return rest.length === 0 && IPV4.test(ip ?? "") && /^\d{1,2}$/.test(bits ?? "") && Number(bits) <= 32;
 }, "must be an IPv4 CIDR like 10.10.0.0/16");
 const port = z.number().int().min(1).max(65535);
+/** The trailing `:port` of an address, when there is one, is a TCP port (the format check reports the rest). */
+function portInRange(address: string): boolean {
+    const m = /:(\d+)$/.exec(address);
+    return !m || (Number(m[1]) >= 1 && Number(m[1]) <= 65535);
+}
+/** `host:port` with a TCP port 1-65535 (a regex alone would accept port 99999). */
+const hostPort = z
+    .string()
+    .regex(/^[A-Za-z0-9.-]+:\d{1,5}$/, "must be host:port")
+    .refine(portInRange, "port must be 1-65535");
 const digest = z.string().regex(/^sha256:[0-9a-f]{64}$/, "must be sha256:<64 hex digits>");
 
 /** An image pinned by digest (preferred) or tag, or a build context that the program builds and pushes. */
@@ -110,7 +120,7 @@ export const postgresReplicationSchema = z.strictObject({
      * roles, e.g. `127.0.0.1:15432` through `ssh -L 15432:<primary private IP>:5432 root@<primary>`.
      * @default the primary's private address (a runner inside the private network)
      */
-    adminEndpoint: z.string().regex(/^[A-Za-z0-9.-]+:\d{1,5}$/, "must be host:port").optional(),
+    adminEndpoint: hostPort.optional(),
 });
 
 export const qdrantCollectionSchema = z.strictObject({
@@ -134,7 +144,7 @@ export const qdrantReplicationSchema = z.strictObject({
      * `host:port` where the machine running `pulumi up` reaches the first peer's REST API to manage
      * collections (an SSH tunnel, like postgresql.adminEndpoint). @default its private address
      */
-    adminEndpoint: z.string().regex(/^[A-Za-z0-9.-]+:\d{1,5}$/, "must be host:port").optional(),
+    adminEndpoint: hostPort.optional(),
 });
 
 export const neo4jReplicationSchema = z.strictObject({
@@ -188,7 +198,10 @@ export const natsSchema = z.strictObject({
      * declare JetStream streams and KV buckets (e.g. a WireGuard or SSH-tunnel address).
      * @default the core servers' private addresses (nats://127.0.0.1:4222 on the local engine)
      */
-    adminServers: z.array(z.string().regex(/^nats:\/\/[^\s/]+:\d+$/, "must be a URL like nats://10.10.2.11:4222")).min(1).optional(),
+    adminServers: z.array(z
+                .string()
+                .regex(/^nats:\/\/[^\s/]+:\d+$/, "must be a URL like nats://10.10.2.11:4222")
+                .refine(portInRange, "port must be 1-65535")).min(1).optional(),
 });
 
 export const replicationSchema = z.strictObject({
@@ -293,7 +306,7 @@ export const minioSchema = z.strictObject({
      * users, e.g. `127.0.0.1:19000` through `ssh -L 19000:<node private IP>:9000 root@<node>`.
      * @default the node's private address (a runner inside the private network); 127.0.0.1:9000 locally
      */
-    providerEndpoint: z.string().regex(/^[A-Za-z0-9.-]+:\d{1,5}$/).optional(),
+    providerEndpoint: hostPort.optional(),
 });
 
 export const topologySchema = z.strictObject({
@@ -322,8 +335,11 @@ export const topologySchema = z.strictObject({
 
 /** Settings of one stack (Pulumi.<stack>.yaml). */
 export const stackSettingsSchema = z.strictObject({
-    /** Which node this stack deploys; `all` deploys every node on the local Docker engine. */
-    node: z.union([nodeName, z.literal("all")]),
+    /**
+     * Which node this stack deploys; `all` deploys every node on the local Docker engine. Checked
+     * against the topology's node names in validate.ts, so the message can list them.
+     */
+    node: z.string().min(1),
     /**
      * Stack that owns the shared secrets and the private network (the primary's stack),
      * e.g. `acme/daarion/node1`. Unset in the owning stack itself.

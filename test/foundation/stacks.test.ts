@@ -7,7 +7,8 @@ import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { RenderError, RenderResult, renderStack } from "../../offline/render";
+import { RenderResult, renderStack } from "../../offline/render";
+import { ConfigError } from "../../stacks/config";
 import { leakedSecrets, summarize } from "../../offline/write";
 
 const ROOT = path.resolve(__dirname, "../..");
@@ -96,7 +97,7 @@ describe("committed stacks (offline render)", function () {
     it("an unknown node in the stack file fails the render and names the key", async () => {
         await assert.rejects(
             renderStack("node2", { editConfig: (c) => (c["daarion:node"] = "node9") }),
-            (err: unknown) => err instanceof RenderError && /Pulumi\.node2\.yaml: daarion:node: unknown node 'node9'/.test(err.message),
+            (err: unknown) => err instanceof ConfigError && /Pulumi\.node2\.yaml: daarion:node: unknown node 'node9'/.test(err.message),
         );
     });
 
@@ -112,7 +113,7 @@ describe("committed stacks (offline render)", function () {
         } catch (err) {
             caught = err;
         }
-        assert.ok(caught instanceof RenderError);
+        assert.ok(caught instanceof ConfigError);
         assert.match(caught.message, /Pulumi\.yaml: daarion:topology\.replication\.redis\.sentinels: Sentinels on 2 distinct node/);
     });
 
@@ -128,7 +129,7 @@ describe("committed stacks (offline render)", function () {
 
         const bad = spawnSync(process.execPath, ["--import", "tsx", path.join(ROOT, "scripts/render.ts"), "node9", "--out", out], { encoding: "utf8", cwd: ROOT });
         assert.equal(bad.status, 1);
-        assert.match(bad.stderr, /no stack file Pulumi\.node9\.yaml/);
+        assert.match(bad.stderr, /Pulumi\.node9\.yaml: no such stack file/);
         assert.doesNotMatch(bad.stderr, /\n\s+at /, "no stack trace");
         fs.rmSync(out, { recursive: true, force: true });
     });

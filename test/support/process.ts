@@ -3,7 +3,7 @@
  * loopback addresses (127.0.1.11, 127.0.1.12, ...), wait for them, and always clean up.
  *
  * A missing server binary is a hard failure, never a skip: CI installs every server in
- * `.ci/run`, so a missing one means the install step is broken.
+ * `scripts/test-servers.ts` (the first step of `npm test`), so a missing one means that step is broken.
  */
 import { ChildProcess, execFileSync, spawn, SpawnOptions } from "node:child_process";
 import * as fs from "node:fs";
@@ -23,7 +23,7 @@ export function requireBinary(name: string, extraDirs: string[] = []): string {
             /* keep looking */
         }
     }
-    throw new Error(`server binary '${name}' not found: install the Debian package listed in .ci/run`);
+    throw new Error(`server binary '${name}' not found: install its Debian package (npm test does, through scripts/test-servers.ts)`);
 }
 
 /** Directory of the newest installed PostgreSQL server binaries (Debian keeps them off PATH). */
@@ -35,7 +35,7 @@ export function postgresBinDir(): string {
         const dir = path.join(root, v, "bin");
         if (fs.existsSync(path.join(dir, "postgres"))) return dir;
     }
-    throw new Error("PostgreSQL server binaries not found under /usr/lib/postgresql: install 'postgresql' (see .ci/run)");
+    throw new Error("PostgreSQL server binaries not found under /usr/lib/postgresql: install 'postgresql' (npm test does, through scripts/test-servers.ts)");
 }
 
 export function makeTempDir(prefix: string): string {

@@ -10,7 +10,7 @@ let built: string | undefined;
 
 export function bindSourceShim(): string {
     if (built && fs.existsSync(built)) return built;
-    // A C compiler is a CI requirement of this suite (gcc/libc6-dev in .ci/run), never a reason to skip.
+    // A C compiler is a CI requirement of this suite (gcc/libc6-dev, installed by scripts/test-servers.ts), never a reason to skip.
     const cc = requireBinary("cc");
     const dir = makeTempDir("bindshim");
     process.once("exit", () => fs.rmSync(dir, { recursive: true, force: true }));
