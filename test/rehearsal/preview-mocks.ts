@@ -47,6 +47,8 @@ export interface Scenario {
     readonly exists: (type: string, name: string) => boolean;
     /** The owner stack's outputs as a StackReference reads them. */
     readonly ownerOutputs: Record<string, unknown>;
+    /** Edit the parsed config (fully qualified keys) before evaluation: a PR's change. */
+    readonly editConfig?: (config: Record<string, unknown>) => void;
 }
 
 export interface ScenarioResult {
@@ -66,7 +68,7 @@ export function secretResourceName(secret: string): string {
 }
 
 /** The stack's config as the CLI hands it to the program; `secure:` leaves become placeholders. */
-export function stackConfig(stack: string): { project: string; config: Record<string, string>; secretKeys: string[]; raw: Record<string, unknown> } {
+export function stackConfig(stack: string, edit?: (config: Record<string, unknown>) => void): { project: string; config: Record<string, string>; secretKeys: string[]; raw: Record<string, unknown> } {
     const project = parse(fs.readFileSync(path.join(ROOT, "Pulumi.yaml"), "utf8")) as { name: string; config?: Record<string, { value?: unknown; default?: unknown }> };
     const doc = (parse(fs.readFileSync(path.join(ROOT, `Pulumi.${stack}.yaml`), "utf8")) ?? {}) as { config?: Record<string, unknown> };
     const qualify = (k: string) => (k.includes(":") ? k : `${project.name}:${k}`);
@@ -76,6 +78,7 @@ export function stackConfig(stack: string): { project: string; config: Record<st
         else raw[qualify(k)] = d;
     }
     for (const [k, v] of Object.entries(doc.config ?? {})) raw[qualify(k)] = v;
+    edit?.(raw);
     const secretKeys: string[] = [];
     const unsecure = (v: unknown, key: string): unknown => {
         if (v && typeof v === "object" && !Array.isArray(v)) {
@@ -160,7 +163,7 @@ export function toHostWire(value: unknown): unknown {
 
 /** Evaluate index.ts for the scenario. The mock runtime is process-global: one at a time. */
 export async function runScenario(s: Scenario): Promise<ScenarioResult> {
-    const { project, config, secretKeys } = stackConfig(s.stack);
+    const { project, config, secretKeys } = stackConfig(s.stack, s.editConfig);
     const resources: PreviewResource[] = [];
     let counter = 0;
     await pulumi.runtime.setMocks(

@@ -12,7 +12,7 @@
  *   stack to apply first.
  */
 import { strict as assert } from "node:assert";
-import { CheckAnswer, HostCall, runInFreshHost } from "./dynamic-host";
+import { CheckAnswer, DiffAnswer, HostCall, plannedStep, runInFreshHost } from "./dynamic-host";
 import { PreviewResource, ScenarioResult, catalogueOf, deployedOwnerOutputs, runScenario, secretResourceName, secretValue, stringsOf, toHostWire, unknownPaths } from "./preview-mocks";
 
 const OWNER = "organization/daarion/node1";
@@ -108,6 +108,34 @@ describe("rehearsal: preview mode (unknowns as the engine has them)", function (
             }
         });
     }
+
+    it("node1: moving the admin endpoints to SSH tunnels plans updates of every collection, stream and bucket, never a replacement", async () => {
+        // Issue 11 finding 4: `replication.qdrant.adminEndpoint` / `replication.nats.adminServers`
+        // set to the tunnels docs/ci.md recommends, on a deployed node1.
+        const r = await runScenario({
+            stack: "node1",
+            preview: true,
+            exists: everythingExists,
+            ownerOutputs: {},
+            editConfig: (c) => {
+                const replication = (c["daarion:topology"] as { replication: { qdrant: Record<string, unknown>; nats: Record<string, unknown> } }).replication;
+                replication.qdrant.adminEndpoint = "127.0.0.1:16333";
+                replication.nats.adminServers = ["nats://127.0.0.1:14222"];
+            },
+        });
+        assert.equal(r.error, undefined, r.error);
+        const before = new Map(dynamicResources(deployed.get("node1")!).map((x) => [x.name, toHostWire(x.inputs) as Record<string, unknown>]));
+        const after = dynamicResources(r);
+        assert.deepEqual(after.map((x) => x.name).sort(), [...before.keys()].sort());
+        const calls: HostCall[] = after.map((x) => ({ method: "diff", id: x.name, olds: { ...before.get(x.name)!, missingReplicas: 0 }, news: toHostWire(x.inputs) as Record<string, unknown> }));
+        const diffs = (await runInFreshHost(calls)).map((d, i) => {
+            assert.equal(d.error, undefined, `${after[i]!.name}: ${d.error}`);
+            return d.ok as DiffAnswer;
+        });
+        const steps = after.map((x, i) => `${x.name}: ${plannedStep(diffs[i]!, calls[i]!.olds, calls[i]!.news)}`);
+        assert.deepEqual(steps, after.map((x) => `${x.name}: update`));
+        assert.ok(after.some((x) => x.type === "pulumi-nodejs:dynamic/qdrant:Collection") && after.some((x) => x.type === "pulumi-nodejs:dynamic/nats:Stream"));
+    });
 
     for (const stack of ["node2", "node3"] as const) {
         it(`${stack}: a secret node1 has not exported yet (a PR adding a service) is unknown in preview, only where it is used`, async () => {
