@@ -14,9 +14,12 @@
  */
 "use strict";
 const fs = require("node:fs");
-const requireFromString = require("require-from-string");
-const { Struct } = require("google-protobuf/google/protobuf/struct_pb");
-const { unknownValue } = require("@pulumi/pulumi/runtime/rpc");
+const { createRequire } = require("node:module");
+// The host's own dependencies, resolved from where the SDK's host lives (not our package.json).
+const hostRequire = createRequire(require.resolve("@pulumi/pulumi/cmd/dynamic-provider/index.js"));
+const requireFromString = hostRequire("require-from-string");
+const { Struct } = hostRequire("google-protobuf/google/protobuf/struct_pb");
+const { unknownValue } = hostRequire("../../runtime/rpc");
 
 const providerKey = "__provider";
 const providerCache = {};
