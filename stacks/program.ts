@@ -23,6 +23,22 @@ export interface ProgramOptions {
     readonly stackSecrets?: pulumi.Output<Record<string, string>>;
     /** Keys present in `daarion:secrets`. @default none */
     readonly stackSecretKeys?: ReadonlySet<string>;
+    /** True during a preview. @default pulumi.runtime.isDryRun() */
+    readonly preview?: boolean;
+}
+
+/**
+ * An output of the owner stack. Absent during a preview: unknown, as it is until the owner's first
+ * successful update exports it (PR previews of node2/node3 run before node1 is deployed, issue 11
+ * finding 3). Absent during an update: one error naming the stack to apply first, instead of
+ * StackReference.requireOutput's "Required output ... does not exist".
+ */
+function ownerOutput(ref: pulumi.StackReference, ownerStack: string, name: string, preview: boolean): pulumi.Output<unknown> {
+    return ref.getOutput(name).apply((value) => {
+        if (value !== undefined && value !== null) return value;
+        if (preview) return pulumi.output(pulumi.unknown);
+        throw new Error(`output '${name}' is missing from stack '${ownerStack}': run \`pulumi up --stack ${ownerStack}\` first, then this stack`);
+    });
 }
 
 /** The shared-secret catalogue: the same in every stack, because it depends on the topology only. */
@@ -72,11 +88,14 @@ export function deployPlatform(config: LoadedConfig, options: ProgramOptions = {
     }
     const needsCloudNetwork = !local && Object.values(t.nodes).some((n) => n.provisioner.kind === "hcloud");
 
-    // The owner stack generates shared state; every other stack reads it from the owner.
+    // The owner stack generates shared state; every other stack reads it from the owner, one
+    // secret at a time (components/secrets: no aggregate Output feeds a resource).
     const ownerRef = ownsShared ? undefined : new pulumi.StackReference("shared", { name: settings.sharedStack! });
+    const preview = options.preview ?? pulumi.runtime.isDryRun();
     const secrets = new SharedSecrets("shared-secrets", {
         catalogue: secretCatalogue(t, modules),
-        fromOwner: ownerRef?.requireOutput("sharedSecrets"),
+        fromOwner: ownerRef ? { outputs: ownerRef.getOutput("sharedSecrets"), stack: settings.sharedStack! } : undefined,
+        preview,
     });
 
     let network: { networkId: pulumi.Output<number>; placementGroupId: pulumi.Output<number> } | undefined;
@@ -85,8 +104,8 @@ export function deployPlatform(config: LoadedConfig, options: ProgramOptions = {
             network = new PrivateNetwork("private", { name: t.network.name, ipRange: t.network.ipRange, zone: t.network.zone, cloudSubnet: t.network.cloudSubnet, vswitch: t.network.vswitch });
         } else {
             network = {
-                networkId: ownerRef!.requireOutput("networkId").apply(Number),
-                placementGroupId: ownerRef!.requireOutput("placementGroupId").apply(Number),
+                networkId: ownerOutput(ownerRef!, settings.sharedStack!, "networkId", preview).apply(Number),
+                placementGroupId: ownerOutput(ownerRef!, settings.sharedStack!, "placementGroupId", preview).apply(Number),
             };
         }
     }
@@ -199,7 +218,7 @@ export function deployPlatform(config: LoadedConfig, options: ProgramOptions = {
             if (result) shared[m.name] = result;
         }
         outputs.shared = shared;
-        outputs.sharedSecrets = secrets.all;
+        outputs.sharedSecrets = secrets.exportMap();
         if (network) {
             outputs.networkId = network.networkId;
             outputs.placementGroupId = network.placementGroupId;

@@ -11,6 +11,7 @@
  * nats-server without the Pulumi engine.
  */
 import * as pulumi from "@pulumi/pulumi";
+import { changesOf, containsUnknown, diffKeys, isUnknown, valueAtPath } from "../dynamic/unknowns";
 
 export interface NatsConnectionArgs {
     /** Client URLs (`nats://10.0.0.11:4222`); any reachable server of the target domain's supercluster. */
@@ -65,11 +66,14 @@ export interface NatsKeyValueProps {
 }
 
 export interface NatsDiff {
-    readonly changes: boolean;
+    /** DiffResult.changes: undefined (DIFF_UNKNOWN) when only unknown values may differ. */
+    readonly changes: boolean | undefined;
     /** Properties whose change needs a new stream (JetStream rejects them in an update). */
     readonly replaces: string[];
     /** Properties applied in place by a stream update. */
     readonly updates: string[];
+    /** Properties not known yet (preview, components/dynamic/unknowns.ts): never a replacement. */
+    readonly unknowns: string[];
     /** Same name in the same domain: the old asset must be gone before the new one is created. */
     readonly deleteBeforeReplace: boolean;
 }
@@ -85,13 +89,18 @@ const STREAM_REPLACE_KEYS = ["name", "storage", "retention", "connection.domain"
 const STREAM_UPDATE_KEYS = ["subjects", "description", "replicas", "maxAgeSeconds", "maxBytes", "maxMsgs", "discard", "duplicateWindowSeconds"];
 const KV_REPLACE_KEYS = ["bucket", "storage", "connection.domain"];
 const KV_UPDATE_KEYS = ["description", "history", "ttlSeconds", "replicas", "maxBytes"];
-/** Connection details change nothing on the server: state-only updates. */
+/**
+ * Connection details change nothing on the server: state-only updates. A new server list
+ * (`replication.nats.adminServers`, e.g. an SSH tunnel) reaches the same JetStream domain, so it
+ * must never replace a stream (issue 11 finding 4); the domain is the identity, not the address.
+ */
 const CONNECTION_KEYS = ["connection.servers", "connection.user", "connection.password", "connection.timeoutMs"];
 
+/** Defaults with `??`, which keeps an unknown (a string sentinel) unknown instead of defaulting it. */
 function streamDefaults(p: NatsStreamProps) {
     return {
         name: p.name,
-        subjects: [...p.subjects],
+        subjects: Array.isArray(p.subjects) ? [...p.subjects] : p.subjects,
         description: p.description ?? "",
         storage: p.storage ?? "file",
         retention: p.retention ?? "limits",
@@ -116,18 +125,13 @@ function kvDefaults(p: NatsKeyValueProps) {
     };
 }
 
-function valueAt(obj: unknown, path: string): unknown {
-    return path.split(".").reduce<unknown>((o, k) => (o && typeof o === "object" ? (o as Record<string, unknown>)[k] : undefined), obj);
-}
-
 function sameValue(a: unknown, b: unknown): boolean {
     return JSON.stringify(a) === JSON.stringify(b);
 }
 
 function diffProps(olds: object, news: object, replaceKeys: string[], updateKeys: string[]): NatsDiff {
-    const replaces = replaceKeys.filter((k) => !sameValue(valueAt(olds, k), valueAt(news, k)));
-    const updates = [...updateKeys, ...CONNECTION_KEYS].filter((k) => !sameValue(valueAt(olds, k), valueAt(news, k)));
-    return { changes: replaces.length + updates.length > 0, replaces, updates, deleteBeforeReplace: replaces.length > 0 };
+    const d = diffKeys(olds, news, replaceKeys, [...updateKeys, ...CONNECTION_KEYS], sameValue);
+    return { changes: changesOf(d), replaces: d.replaces, updates: d.updates, unknowns: d.unknowns, deleteBeforeReplace: d.replaces.length > 0 };
 }
 
 /** Diff of two stream states, defaults applied (so an omitted default is not a change). */
@@ -141,25 +145,43 @@ export function diffNatsKeyValue(olds: NatsKeyValueProps, news: NatsKeyValueProp
 
 const ASSET_NAME = /^[A-Za-z0-9_-]+$/;
 
+type Failure = { property: string; reason: string };
+
+/**
+ * Each rule runs only on a known value: during a preview any input may be the unknown sentinel
+ * (components/dynamic/unknowns.ts), and `pulumi up` checks again once it is known.
+ */
+function checkServers(p: { connection?: NatsConnectionArgs }, f: Failure[]): void {
+    const servers = valueAtPath(p, "connection.servers");
+    if (isUnknown(servers)) return;
+    if (!Array.isArray(servers) || servers.length === 0) f.push({ property: "connection.servers", reason: "at least one server URL is required" });
+}
+
+function checkReplicas(replicas: unknown, f: Failure[]): void {
+    if (isUnknown(replicas)) return;
+    const r = replicas ?? 1;
+    if (!(Number.isInteger(r) && (r as number) >= 1 && (r as number) <= 5)) f.push({ property: "replicas", reason: "replicas must be 1..5" });
+}
+
 /** Input check shared by `check` and tests: returns failures naming the property. */
-export function checkNatsStream(p: NatsStreamProps): { property: string; reason: string }[] {
-    const f: { property: string; reason: string }[] = [];
-    if (!ASSET_NAME.test(p.name ?? "")) f.push({ property: "name", reason: `stream name '${p.name}' must match ${ASSET_NAME}` });
-    if (!Array.isArray(p.subjects) || p.subjects.length === 0) f.push({ property: "subjects", reason: "at least one subject is required" });
-    const r = p.replicas ?? 1;
-    if (!(Number.isInteger(r) && r >= 1 && r <= 5)) f.push({ property: "replicas", reason: "replicas must be 1..5" });
-    if (!p.connection || !Array.isArray(p.connection.servers) || p.connection.servers.length === 0) f.push({ property: "connection.servers", reason: "at least one server URL is required" });
+export function checkNatsStream(p: NatsStreamProps): Failure[] {
+    const f: Failure[] = [];
+    if (!isUnknown(p.name) && !ASSET_NAME.test(p.name ?? "")) f.push({ property: "name", reason: `stream name '${p.name}' must match ${ASSET_NAME}` });
+    if (!containsUnknown(p.subjects) && (!Array.isArray(p.subjects) || p.subjects.length === 0)) f.push({ property: "subjects", reason: "at least one subject is required" });
+    checkReplicas(p.replicas, f);
+    checkServers(p, f);
     return f;
 }
 
-export function checkNatsKeyValue(p: NatsKeyValueProps): { property: string; reason: string }[] {
-    const f: { property: string; reason: string }[] = [];
-    if (!ASSET_NAME.test(p.bucket ?? "")) f.push({ property: "bucket", reason: `bucket name '${p.bucket}' must match ${ASSET_NAME}` });
-    const h = p.history ?? 1;
-    if (!(Number.isInteger(h) && h >= 1 && h <= 64)) f.push({ property: "history", reason: "history must be 1..64" });
-    const r = p.replicas ?? 1;
-    if (!(Number.isInteger(r) && r >= 1 && r <= 5)) f.push({ property: "replicas", reason: "replicas must be 1..5" });
-    if (!p.connection || !Array.isArray(p.connection.servers) || p.connection.servers.length === 0) f.push({ property: "connection.servers", reason: "at least one server URL is required" });
+export function checkNatsKeyValue(p: NatsKeyValueProps): Failure[] {
+    const f: Failure[] = [];
+    if (!isUnknown(p.bucket) && !ASSET_NAME.test(p.bucket ?? "")) f.push({ property: "bucket", reason: `bucket name '${p.bucket}' must match ${ASSET_NAME}` });
+    if (!isUnknown(p.history)) {
+        const h = p.history ?? 1;
+        if (!(Number.isInteger(h) && h >= 1 && h <= 64)) f.push({ property: "history", reason: "history must be 1..64" });
+    }
+    checkReplicas(p.replicas, f);
+    checkServers(p, f);
     return f;
 }
 

@@ -17,6 +17,7 @@
  * count still missing is an output, and a non-zero value makes the next `pulumi up` try again.
  */
 import * as pulumi from "@pulumi/pulumi";
+import { changesOf, diffKeys, isUnknown, valueAtPath } from "../dynamic/unknowns";
 
 export interface QdrantConnection {
     /** REST base URL of any peer, e.g. http://10.10.1.11:6333. */
@@ -49,19 +50,27 @@ export interface CheckFailure {
     readonly reason: string;
 }
 
+/**
+ * Input check. Each rule runs only on known values: during a preview any input, the whole
+ * `connection` included, may be the unknown sentinel (components/dynamic/unknowns.ts), and
+ * `pulumi up` checks again once it is known.
+ */
 export function checkCollection(p: QdrantCollectionProps, peers?: number): CheckFailure[] {
     const failures: CheckFailure[] = [];
     const fail = (property: string, reason: string) => failures.push({ property, reason });
-    if (!/^[a-zA-Z0-9_-]{1,255}$/.test(p.name)) fail("name", `'${p.name}' must be letters, digits, '_' or '-'`);
-    if (!Number.isInteger(p.vectorSize) || p.vectorSize < 1 || p.vectorSize > 65536) fail("vectorSize", `${p.vectorSize} must be an integer in 1..65536`);
-    if (!["Cosine", "Dot", "Euclid", "Manhattan"].includes(p.distance)) fail("distance", `'${p.distance}' is not a Qdrant distance`);
-    if (!Number.isInteger(p.shardNumber) || p.shardNumber < 1) fail("shardNumber", `${p.shardNumber} must be an integer >= 1`);
-    if (!Number.isInteger(p.replicationFactor) || p.replicationFactor < 1) fail("replicationFactor", `${p.replicationFactor} must be an integer >= 1`);
-    else if (peers !== undefined && p.replicationFactor > peers) fail("replicationFactor", `${p.replicationFactor} exceeds the ${peers} peers of the cluster`);
+    const known = (v: unknown) => !isUnknown(v);
+    if (known(p.name) && !/^[a-zA-Z0-9_-]{1,255}$/.test(p.name)) fail("name", `'${p.name}' must be letters, digits, '_' or '-'`);
+    if (known(p.vectorSize) && (!Number.isInteger(p.vectorSize) || p.vectorSize < 1 || p.vectorSize > 65536)) fail("vectorSize", `${p.vectorSize} must be an integer in 1..65536`);
+    if (known(p.distance) && !["Cosine", "Dot", "Euclid", "Manhattan"].includes(p.distance)) fail("distance", `'${p.distance}' is not a Qdrant distance`);
+    if (known(p.shardNumber) && (!Number.isInteger(p.shardNumber) || p.shardNumber < 1)) fail("shardNumber", `${p.shardNumber} must be an integer >= 1`);
+    const rfKnown = known(p.replicationFactor);
+    if (rfKnown && (!Number.isInteger(p.replicationFactor) || p.replicationFactor < 1)) fail("replicationFactor", `${p.replicationFactor} must be an integer >= 1`);
+    else if (rfKnown && peers !== undefined && p.replicationFactor > peers) fail("replicationFactor", `${p.replicationFactor} exceeds the ${peers} peers of the cluster`);
     const wcf = p.writeConsistencyFactor ?? 1;
-    if (!Number.isInteger(wcf) || wcf < 1) fail("writeConsistencyFactor", `${wcf} must be an integer >= 1`);
-    else if (wcf > p.replicationFactor) fail("writeConsistencyFactor", `${wcf} exceeds replicationFactor ${p.replicationFactor}: no write could ever succeed`);
-    if (!/^https?:\/\/[^/]+$/.test(p.connection.url.replace(/\/$/, ""))) fail("connection.url", `'${p.connection.url}' must be http(s)://host:port`);
+    if (known(wcf) && (!Number.isInteger(wcf) || wcf < 1)) fail("writeConsistencyFactor", `${wcf} must be an integer >= 1`);
+    else if (known(wcf) && rfKnown && wcf > p.replicationFactor) fail("writeConsistencyFactor", `${wcf} exceeds replicationFactor ${p.replicationFactor}: no write could ever succeed`);
+    const url = valueAtPath(p, "connection.url");
+    if (known(url) && !(typeof url === "string" && /^https?:\/\/[^/]+$/.test(url.replace(/\/$/, "")))) fail("connection.url", `'${String(url)}' must be http(s)://host:port`);
     return failures;
 }
 
@@ -86,24 +95,33 @@ export interface CollectionDiff {
     readonly replaces: string[];
     /** Properties updated in place (PATCH, replica placement). */
     readonly changes: string[];
+    /** Properties not known yet (preview); present only when there are some. Never a replacement. */
+    readonly unknowns?: string[];
+}
+
+/**
+ * The collection's identity: what Qdrant cannot change in place. Self-hosted Qdrant cannot reshard
+ * an auto-sharded collection, so `shardNumber` is identity too.
+ */
+const COLLECTION_REPLACE_KEYS = ["name", "vectorSize", "distance", "shardNumber", "onDiskPayload"];
+/**
+ * Changed in place (PATCH) or kept in state only. The connection is how the program reaches the
+ * cluster, not what the collection is: a new URL (another peer, or the SSH tunnel of
+ * `replication.qdrant.adminEndpoint`) addresses the same cluster, and a new key is a rotation.
+ * Neither may replace a protected collection (issue 11 finding 4).
+ */
+const COLLECTION_UPDATE_KEYS = ["replicationFactor", "writeConsistencyFactor", "connection.url", "connection.apiKey"];
+
+function withDefaults<T extends Partial<QdrantCollectionProps>>(p: T): T {
+    // `??` keeps an unknown (a string sentinel) unknown instead of defaulting it.
+    return { ...p, writeConsistencyFactor: p.writeConsistencyFactor ?? 1, onDiskPayload: p.onDiskPayload ?? true };
 }
 
 export function diffCollection(olds: QdrantCollectionOutputs, news: QdrantCollectionProps): CollectionDiff {
-    const replaces: string[] = [];
-    const changes: string[] = [];
-    if (olds.name !== news.name) replaces.push("name");
-    if (olds.vectorSize !== news.vectorSize) replaces.push("vectorSize");
-    if (olds.distance !== news.distance) replaces.push("distance");
-    // Self-hosted Qdrant cannot reshard an auto-sharded collection.
-    if (olds.shardNumber !== news.shardNumber) replaces.push("shardNumber");
-    if ((olds.onDiskPayload ?? true) !== (news.onDiskPayload ?? true)) replaces.push("onDiskPayload");
-    // A new URL (e.g. another peer) addresses the same cluster; a new key is a rotation.
-    if (olds.connection.url !== news.connection.url) replaces.push("connection.url");
-    if (olds.replicationFactor !== news.replicationFactor) changes.push("replicationFactor");
-    if ((olds.writeConsistencyFactor ?? 1) !== (news.writeConsistencyFactor ?? 1)) changes.push("writeConsistencyFactor");
-    if (olds.connection.apiKey !== news.connection.apiKey) changes.push("connection.apiKey");
+    const d = diffKeys(withDefaults(olds), withDefaults(news), COLLECTION_REPLACE_KEYS, COLLECTION_UPDATE_KEYS, (a, b) => a === b);
+    const changes = [...d.updates];
     if ((olds.missingReplicas ?? 0) > 0) changes.push("missingReplicas");
-    return { replaces, changes };
+    return d.unknowns.length > 0 ? { replaces: d.replaces, changes, unknowns: d.unknowns } : { replaces: d.replaces, changes };
 }
 
 // Qdrant peer ids are random u64 values, above Number.MAX_SAFE_INTEGER more often than not:
@@ -280,7 +298,7 @@ export const qdrantCollectionProvider: pulumi.dynamic.ResourceProvider = {
     },
     async diff(_id: string, olds: QdrantCollectionOutputs, news: QdrantCollectionProps) {
         const d = diffCollection(olds, news);
-        return { changes: d.replaces.length + d.changes.length > 0, replaces: d.replaces, deleteBeforeReplace: true };
+        return { changes: changesOf({ replaces: d.replaces, updates: d.changes, unknowns: d.unknowns ?? [] }), replaces: d.replaces, deleteBeforeReplace: true };
     },
     async create(inputs: QdrantCollectionProps) {
         const outs = await createCollection(inputs);
