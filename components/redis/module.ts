@@ -74,7 +74,7 @@ export function buildSentinelWorkload(topology: RedisTopology, node: string, ima
         service: "redis-sentinel",
         role: "sentinel",
         image,
-        command: renderSentinelLauncher(template, "/data/sentinel.conf", SENTINEL_EXEC),
+        command: renderSentinelLauncher({ topology, node, template, target: "/data/sentinel.conf", exec: SENTINEL_EXEC }),
         files: [
             {
                 path: template,
