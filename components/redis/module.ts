@@ -142,11 +142,13 @@ export const redisModule: PlatformModule = {
         if (role || sentinel) {
             const password = ctx.secrets.get(APP_SECRET_NAMES.redis);
             const sentinelPassword = ctx.secrets.get(APP_SECRET_NAMES.redisSentinel);
+            // The sentinel first: in a rollout (one stateful container of a node at a time) the server's
+            // launcher then finds an up-to-date local sentinel to ask for the current master.
+            if (sentinel) ctx.deploy(buildSentinelWorkload(topology, ctx.nodeName, image, password, sentinelPassword), { parent });
             if (role) {
                 ctx.deploy(buildRedisServerWorkload(topology, ctx.nodeName, image, password, sentinelPassword), { parent });
                 outputs.initialRole = role;
             }
-            if (sentinel) ctx.deploy(buildSentinelWorkload(topology, ctx.nodeName, image, password, sentinelPassword), { parent });
             outputs.sentinels = redisSentinelsFor(t, ctx.resolver).sentinels;
         }
         if (cache) {
