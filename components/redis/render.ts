@@ -306,6 +306,11 @@ exec ${final}`;
  *    `CONFIG REWRITE` after `REPLICAOF`: the ACL it needs lists `+config|rewrite`,
  *    redis/redis-doc@10442244:docs/management/sentinel.md "Redis access control list authentication");
  * 3. else (first boot of the platform) the topology's initial role.
+ * When the Sentinels name THIS node as master but flag it `s_down`/`o_down`/`failover_in_progress`, it
+ * was down long enough to be noticed and a failover may be under way: the launcher waits for their
+ * verdict (see `verdictS`) instead of starting as a master that Sentinel would only convert seconds
+ * later (measured here: 10.9 s with two masters before this wait existed).
+ * Tools used from the image: sh, cat, cut, grep, head, sed, paste, tr, timeout, date, sleep, mv, redis-cli.
  * Without this, recreating the container of a promoted node2 (image bump, config change) would write
  * back `replicaof node1` and throw away every write made since the failover, and a demoted node1
  * restarted while no sentinel answers would come back as a second master (issue 10 finding 7).

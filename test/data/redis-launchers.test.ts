@@ -98,6 +98,53 @@ describe("redis launchers (scripts)", function () {
         assert.match(launchSentinel(template, undefined, undefined).conf, /^sentinel monitor daarion 10\.10\.1\.11 6379 3$/m);
     });
 
+    /**
+     * Run the Redis launcher of node2 (10.10.1.12) with `redis-server` replaced by `cat`. The stub
+     * redis-cli answers `SENTINEL MASTER` with `answers[i]` on its i-th call (the last one repeats);
+     * "" means no answer.
+     */
+    const launchRedis = (answers: string[], previous: string | undefined): { conf: string; log: string } => {
+        const bin = path.join(dir, "bin");
+        fs.mkdirSync(bin, { recursive: true });
+        for (const f of fs.readdirSync(dir).filter((f) => f.startsWith("answer.") || f === "calls")) fs.rmSync(path.join(dir, f));
+        answers.forEach((a, i) => fs.writeFileSync(path.join(dir, `answer.${i}`), a));
+        fs.writeFileSync(
+            path.join(bin, "redis-cli"),
+            `#!/bin/sh\nn=$(cat '${dir}/calls' 2>/dev/null || echo 0); echo $((n + 1)) > '${dir}/calls'\n` +
+                `f='${dir}/answer.'$n; [ -f "$f" ] || f='${dir}/answer.${answers.length - 1}'\n[ -s "$f" ] || exit 1\ntr ' ' '\\n' < "$f"\n`,
+            { mode: 0o755 },
+        );
+        fs.writeFileSync(path.join(dir, "r.conf"), "port 6379\nreplicaof 10.10.1.11 6379\n");
+        const target = path.join(dir, "redis.conf");
+        if (previous !== undefined) fs.writeFileSync(target, previous);
+        const [sh, flag, script] = renderRedisLauncher({ topology: T, node: "node2", template: path.join(dir, "r.conf"), target, exec: ["cat", "{config}"] });
+        const r = spawnSync(sh!, [flag!, script!], { encoding: "utf8", env: { ...process.env, PATH: `${bin}:${process.env.PATH}`, SENTINEL_AUTH: "s" } });
+        assert.equal(r.status, 0, r.stderr);
+        return { conf: fs.readFileSync(target, "utf8"), log: r.stdout };
+    };
+
+    it("a Redis the sentinels still see as a master that is down waits for their verdict instead of starting as a second master", function () {
+        this.timeout(20_000);
+        const downSelf = "ip 10.10.1.12 port 6379 flags master,s_down,o_down,failover_in_progress config-epoch 3";
+        const promotedOther = "ip 10.10.1.11 port 6379 flags master config-epoch 4";
+        // Three sentinels answer per round: the first round still names this node, the second the promoted one.
+        const { conf, log } = launchRedis([downSelf, downSelf, downSelf, promotedOther], undefined);
+        assert.match(log, /waiting for their verdict/);
+        assert.match(log, /sentinels report master 10\.10\.1\.11 6379/);
+        assert.match(conf, /^replicaof 10\.10\.1\.11 6379$/m);
+        // A master that restarted before anyone noticed is still the master.
+        const quick = launchRedis(["ip 10.10.1.12 port 6379 flags master config-epoch 4"], undefined);
+        assert.doesNotMatch(quick.conf, /^replicaof/m);
+        assert.doesNotMatch(quick.log, /waiting/);
+    });
+
+    it("with no sentinel answering, a Redis keeps the role Sentinel last wrote into its config; only a first boot takes the topology's", function () {
+        const promoted = launchRedis([""], "port 6379\n# rewritten by CONFIG REWRITE: promoted, no replicaof\n");
+        assert.doesNotMatch(promoted.conf, /^replicaof/m, "a promoted node2 stays master instead of following the template's node1");
+        fs.rmSync(path.join(dir, "redis.conf"));
+        assert.match(launchRedis([""], undefined).conf, /^replicaof 10\.10\.1\.11 6379$/m);
+    });
+
     it("leaves the rewritten state untouched when the template did not change", function () {
         launchSentinel(template, rewritten, undefined);
         const afterFirst = fs.readFileSync(path.join(dir, "sentinel.conf"), "utf8");
