@@ -63,6 +63,9 @@ export function buildRedisServerWorkload(topology: RedisTopology, node: string, 
         volumes: [{ key: "data", containerPath: "/data", stateful: true }],
         ports: [{ name: "redis", containerPort: 6379 }],
         healthcheck: { test: ping(6379) },
+        // `pulumi up` moves on to the node's next stateful container only once this one answers
+        // (RolloutSequence): a replaced master is serving again before anything else goes down.
+        waitHealthy: true,
         memoryMb: 1536,
     };
 }
@@ -88,6 +91,8 @@ export function buildSentinelWorkload(topology: RedisTopology, node: string, ima
         volumes: [{ key: "data", containerPath: "/data", stateful: true }],
         ports: [{ name: "sentinel", containerPort: 26379 }],
         healthcheck: { test: ping(26379) },
+        // The server after it asks this sentinel for the current master: it must be up first.
+        waitHealthy: true,
         memoryMb: 128,
     };
 }

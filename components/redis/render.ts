@@ -225,7 +225,7 @@ export interface SentinelLauncherSpec {
  *   for a removed sentinel would count forever in the failover majority).
  * - Nothing known anywhere (first boot of the platform): the template's initial master stands.
  *
- * Tools used from the image: sh, sha256sum, cut, cat, sed, grep, head, paste, timeout, mv, cp, redis-cli.
+ * Tools used from the image: sh, printenv, sha256sum, cut, cat, sed, grep, head, paste, timeout, mv, cp, redis-cli.
  * REDISCLI_AUTH holds the sentinels' current password; the previous one is kept in `<target>.auth`.
  */
 export function renderSentinelLauncher(spec: SentinelLauncherSpec): string[] {
