@@ -8,7 +8,7 @@ import { PrivateNetwork } from "../components/network";
 import { Node } from "../components/node";
 import { SecretRequest, SharedSecrets } from "../components/secrets";
 import { hostResolver, localResolver } from "../components/workload/addresses";
-import { DockerWorkload } from "../components/workload/docker";
+import { DockerWorkload, RolloutSequence } from "../components/workload/docker";
 import { ConfigError, LoadedConfig } from "./config";
 import type { DeploymentContext, ModuleOutputs, NodeContext, PlatformModule } from "./context";
 import { MODULES } from "./modules";
@@ -160,6 +160,8 @@ export function deployPlatform(config: LoadedConfig, options: ProgramOptions = {
             sharedDockerNetwork: sharedLocalNetwork,
         });
         const dropGpu = local && !settings.localGpu;
+        // One stateful container of this node replaced at a time (components/workload/docker.ts).
+        const rollout = new RolloutSequence();
         const ctx: NodeContext = {
             ...base,
             nodeName,
@@ -188,6 +190,7 @@ export function deployPlatform(config: LoadedConfig, options: ProgramOptions = {
                         buildProvider,
                         registry,
                         dependsOn: [...after, ...(opts.dependsOn ?? [])],
+                        rollout,
                     },
                     { parent: opts.parent ?? node },
                 );

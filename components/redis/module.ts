@@ -63,6 +63,9 @@ export function buildRedisServerWorkload(topology: RedisTopology, node: string, 
         volumes: [{ key: "data", containerPath: "/data", stateful: true }],
         ports: [{ name: "redis", containerPort: 6379 }],
         healthcheck: { test: ping(6379) },
+        // `pulumi up` moves on to the node's next stateful container only once this one answers
+        // (RolloutSequence): a replaced master is serving again before anything else goes down.
+        waitHealthy: true,
         memoryMb: 1536,
     };
 }
@@ -74,7 +77,7 @@ export function buildSentinelWorkload(topology: RedisTopology, node: string, ima
         service: "redis-sentinel",
         role: "sentinel",
         image,
-        command: renderSentinelLauncher(template, "/data/sentinel.conf", SENTINEL_EXEC),
+        command: renderSentinelLauncher({ topology, node, template, target: "/data/sentinel.conf", exec: SENTINEL_EXEC }),
         files: [
             {
                 path: template,
@@ -88,6 +91,8 @@ export function buildSentinelWorkload(topology: RedisTopology, node: string, ima
         volumes: [{ key: "data", containerPath: "/data", stateful: true }],
         ports: [{ name: "sentinel", containerPort: 26379 }],
         healthcheck: { test: ping(26379) },
+        // The server after it asks this sentinel for the current master: it must be up first.
+        waitHealthy: true,
         memoryMb: 128,
     };
 }
@@ -142,11 +147,13 @@ export const redisModule: PlatformModule = {
         if (role || sentinel) {
             const password = ctx.secrets.get(APP_SECRET_NAMES.redis);
             const sentinelPassword = ctx.secrets.get(APP_SECRET_NAMES.redisSentinel);
+            // The sentinel first: in a rollout (one stateful container of a node at a time) the server's
+            // launcher then finds an up-to-date local sentinel to ask for the current master.
+            if (sentinel) ctx.deploy(buildSentinelWorkload(topology, ctx.nodeName, image, password, sentinelPassword), { parent });
             if (role) {
                 ctx.deploy(buildRedisServerWorkload(topology, ctx.nodeName, image, password, sentinelPassword), { parent });
                 outputs.initialRole = role;
             }
-            if (sentinel) ctx.deploy(buildSentinelWorkload(topology, ctx.nodeName, image, password, sentinelPassword), { parent });
             outputs.sentinels = redisSentinelsFor(t, ctx.resolver).sentinels;
         }
         if (cache) {

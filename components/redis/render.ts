@@ -189,32 +189,131 @@ export function renderSentinelConf(spec: SentinelSpec, secrets: RedisSecrets): s
     ].join("\n");
 }
 
+export interface SentinelLauncherSpec {
+    readonly topology: RedisTopology;
+    /** Node this sentinel runs on (one of `topology.sentinels`). */
+    readonly node: string;
+    /** Read-only rendered sentinel.conf. */
+    readonly template: string;
+    /** Writable sentinel.conf that Sentinel rewrites (on the sentinel's data volume). */
+    readonly target: string;
+    /** Command with "{config}" where the config path goes. @default ["redis-sentinel", "{config}"] */
+    readonly exec?: readonly string[];
+}
+
 /**
- * `sh -c` command for the sentinel container: the rendered config is placed read-only at `template`
- * and copied to the writable `target` only when the rendered content changed (tracked by checksum).
- * A plain restart therefore keeps what the sentinel learned (current master after a failover, epochs),
- * while a topology change (new quorum, new sentinel) does reach it. `exec` is the final command,
- * with `{config}` standing for the writable config path.
+ * `sh -c` command for the sentinel container. The rendered config is placed read-only at `template`;
+ * Sentinel itself needs a writable file it rewrites with what it learned (current master, epochs,
+ * known replicas and sentinels): "it is mandatory to use a configuration file ... used by the system
+ * in order to save the current state", and "Sentinel state is persisted in the sentinel configuration
+ * file ... together with the configuration epoch" (redis/redis-doc@10442244:docs/management/sentinel.md,
+ * "Running Sentinel" and "Sentinel persistent state").
+ *
+ * - Same template as last start: the rewritten file is used as is (a plain restart keeps the state).
+ * - Changed template (password rotation, quorum, timeouts) or no state yet: the template is NOT copied
+ *   over the state as it was (issue 10 finding 7: that reset every sentinel to the topology's INITIAL
+ *   master after a failover, so clients got a read-only master and a restarted Redis could become a
+ *   second master). Instead the launcher picks the current master with the highest config epoch among
+ *   (a) its own rewritten state and (b) every other sentinel's `SENTINEL MASTER <name>` answer (tried
+ *   with the current password and with the previous one, so peers not yet rotated still answer). "The
+ *   greater version always wins over smaller versions" is Sentinel's own rule for configurations
+ *   (sentinel.md, "Configurations propagation"), applied here before Sentinel starts so no stale
+ *   `sentinel monitor` is ever served. The new file is the template with only the address of
+ *   `sentinel monitor` replaced, plus the learned state: `myid`, `current-epoch`, `config-epoch`,
+ *   `leader-epoch`, and the `known-sentinel`/`known-replica` entries that are still in the topology
+ *   ("Sentinels never forget already seen Sentinels", sentinel.md "Adding or removing Sentinels": an entry
+ *   for a removed sentinel would count forever in the failover majority).
+ * - Nothing known anywhere (first boot of the platform): the template's initial master stands.
+ *
+ * Tools used from the image: sh, printenv, sha256sum, cut, cat, sed, grep, head, paste, timeout, mv, cp, redis-cli.
+ * REDISCLI_AUTH holds the sentinels' current password; the previous one is kept in `<target>.auth`.
  */
-export function renderSentinelLauncher(template: string, target: string, exec: readonly string[] = ["redis-sentinel", "{config}"]): string[] {
-    const script = [
-        "set -eu",
-        `t=${shQuote(template)}; c=${shQuote(target)}; sum="$c.rendered.sha256"`,
-        'new=$(sha256sum "$t" | cut -d" " -f1)',
-        'if [ ! -f "$c" ] || [ "$(cat "$sum" 2>/dev/null)" != "$new" ]; then cp "$t" "$c"; echo "$new" >"$sum"; fi',
-        `exec ${exec.map((a) => (a === "{config}" ? '"$c"' : shQuote(a))).join(" ")}`,
-    ].join("\n");
+export function renderSentinelLauncher(spec: SentinelLauncherSpec): string[] {
+    const t = spec.topology;
+    const s = redisSettings(t);
+    const self = findNode(t.sentinels, spec.node, "sentinel");
+    const m = s.masterName;
+    // masterName is validated to [A-Za-z0-9._-]; only '.' needs escaping in a sed/grep pattern.
+    const re = m.replace(/\./g, "\\.");
+    const exec = spec.exec ?? ["redis-sentinel", "{config}"];
+    const peers = t.sentinels.filter((n) => n.name !== self.name).map((n) => shQuote(`${redisHost(n)} ${s.sentinelPort}`)).join(" ");
+    const servers = [t.master, ...t.replicas].map((n) => shQuote(`${redisHost(n)} ${s.port}`)).join(" ");
+    const final = exec.map((a) => (a === "{config}" ? '"$c"' : shQuote(a))).join(" ");
+    // String.raw keeps every backslash for sed; no shell "${...}" is used, so JS interpolation is unambiguous.
+    const script = String.raw`set -eu
+t=${shQuote(spec.template)}; c=${shQuote(spec.target)}; sum="$c.rendered.sha256"; auth="$c.auth"
+now=$(printenv REDISCLI_AUTH || true)
+new=$(sha256sum "$t" | cut -d" " -f1)
+if [ ! -f "$c" ] || [ "$(cat "$sum" 2>/dev/null)" != "$new" ]; then
+  best=""; epoch=-1; current=0
+  if [ -f "$c" ]; then
+    best=$(sed -n 's/^sentinel monitor ${re} \([^ ]*\) \([0-9]*\) .*/\1 \2/p' "$c" | head -n 1)
+    epoch=$(sed -n 's/^sentinel config-epoch ${re} \([0-9]*\)$/\1/p' "$c" | head -n 1)
+    current=$(sed -n 's/^sentinel current-epoch \([0-9]*\)$/\1/p' "$c" | head -n 1)
+    [ -n "$epoch" ] || epoch=0
+    [ -n "$current" ] || current=0
+    if [ -z "$best" ]; then epoch=-1; else echo "daarion: own state: master $best, config-epoch $epoch"; fi
+  fi
+  old=$(cat "$auth" 2>/dev/null || true)
+  for p in ${peers}; do
+    h=$(echo "$p" | cut -d" " -f1); n=$(echo "$p" | cut -d" " -f2)
+    for pw in "$now" "$old"; do
+      out=$(REDISCLI_AUTH="$pw" timeout 3 redis-cli --no-auth-warning -h "$h" -p "$n" SENTINEL MASTER '${m}' 2>/dev/null | paste -d" " - -) || out=""
+      ip=$(printf '%s\n' "$out" | sed -n 's/^ip //p' | head -n 1)
+      port=$(printf '%s\n' "$out" | sed -n 's/^port //p' | head -n 1)
+      e=$(printf '%s\n' "$out" | sed -n 's/^config-epoch //p' | head -n 1)
+      if printf '%s %s %s\n' "$ip" "$port" "$e" | grep -Eq '^[A-Za-z0-9._:-]+ [0-9]+ [0-9]+$'; then
+        echo "daarion: sentinel $p reports master $ip $port, config-epoch $e"
+        if [ "$e" -gt "$epoch" ]; then best="$ip $port"; epoch=$e; fi
+        break
+      fi
+    done
+  done
+  tmp="$c.tmp"
+  if [ -n "$best" ]; then
+    sed "s/^sentinel monitor ${re} [^ ]* [0-9]* /sentinel monitor ${m} $best /" "$t" > "$tmp"
+  else
+    cp "$t" "$tmp"
+  fi
+  if [ -f "$c" ]; then
+    grep '^sentinel myid ' "$c" >> "$tmp" || true
+    grep '^sentinel leader-epoch ${re} ' "$c" >> "$tmp" || true
+    for a in ${peers}; do grep "^sentinel known-sentinel ${re} $a " "$c" >> "$tmp" || true; done
+    for a in ${servers}; do if [ "$a" != "$best" ]; then grep -x "sentinel known-replica ${re} $a" "$c" >> "$tmp" || true; fi; done
+  fi
+  if [ "$epoch" -gt 0 ]; then
+    echo "sentinel config-epoch ${m} $epoch" >> "$tmp"
+    if [ "$epoch" -gt "$current" ]; then current=$epoch; fi
+  fi
+  echo "sentinel current-epoch $current" >> "$tmp"
+  mv "$tmp" "$c"
+  echo "$new" > "$sum"
+  echo "daarion: sentinel template applied, monitoring: $best (config-epoch $epoch; -1 = initial master of the template)"
+fi
+if [ -n "$now" ]; then (umask 077; printf '%s' "$now" > "$auth"); fi
+exec ${final}`;
     return ["sh", "-c", script];
 }
 
 /**
  * Start command of a Redis server that follows the Sentinels, not the topology. The rendered
- * config names the INITIAL master; after a failover the Sentinels know better. Every start copies
- * the template to the writable config and, when a Sentinel answers, replaces `replicaof` with the
- * master it reports (none when that master is this node). Without this, recreating the container
- * of a promoted node2 (image bump, config change) would write back `replicaof node1` and throw away
- * every write made since the failover. With no Sentinel reachable (first boot of the platform) the
- * topology's initial role stands.
+ * config names the INITIAL master; after a failover the Sentinels know better. Every start writes
+ * the template to the writable config with `replicaof` taken, in this order, from:
+ * 1. a Sentinel's `SENTINEL get-master-addr-by-name` (none when that master is this node), asked with
+ *    the Sentinels' current password (SENTINEL_AUTH) and with the previous one (kept in
+ *    `<target>.sentinel-auth`), so a rotated password still reaches sentinels not yet restarted;
+ * 2. else this server's own last config, which Sentinel rewrote on every role change (Sentinel sends
+ *    `CONFIG REWRITE` after `REPLICAOF`: the ACL it needs lists `+config|rewrite`,
+ *    redis/redis-doc@10442244:docs/management/sentinel.md "Redis access control list authentication");
+ * 3. else (first boot of the platform) the topology's initial role.
+ * When the Sentinels name THIS node as master but flag it `s_down`/`o_down`/`failover_in_progress`, it
+ * was down long enough to be noticed and a failover may be under way: the launcher waits for their
+ * verdict (see `verdictS`) instead of starting as a master that Sentinel would only convert seconds
+ * later (measured here: 10.9 s with two masters before this wait existed).
+ * Tools used from the image: sh, cat, cut, grep, head, sed, paste, tr, timeout, date, sleep, mv, redis-cli.
+ * Without this, recreating the container of a promoted node2 (image bump, config change) would write
+ * back `replicaof node1` and throw away every write made since the failover, and a demoted node1
+ * restarted while no sentinel answers would come back as a second master (issue 10 finding 7).
  */
 export function renderRedisLauncher(spec: {
     readonly topology: RedisTopology;
@@ -228,24 +327,64 @@ export function renderRedisLauncher(spec: {
     const s = redisSettings(t);
     const self = findNode([t.master, ...t.replicas], spec.node, "Redis server");
     const exec = spec.exec ?? ["redis-server", "{config}"];
-    const script = [
-        "set -eu",
-        `t=${shQuote(spec.template)}; c=${shQuote(spec.target)}; self=${shQuote(`${redisHost(self)} ${s.port}`)}`,
-        'cp "$t" "$c"',
-        'master=""',
-        `for s in ${sentinelAddresses(t).map(shQuote).join(" ")}; do`,
-        // SENTINEL_AUTH holds the Sentinels' password (they require their own).
-        `  out=$(REDISCLI_AUTH="$\{SENTINEL_AUTH:-}" timeout 3 redis-cli --no-auth-warning -h "$\{s%:*}" -p "$\{s##*:}" SENTINEL get-master-addr-by-name ${shQuote(s.masterName)} 2>/dev/null | tr '\\n' ' ' | sed 's/ *$//') || out=""`,
-        // Only a well-formed "host port" answer counts; an error reply (NOAUTH ...) does not.
-        `  if printf '%s\\n' "$out" | grep -Eq '^[A-Za-z0-9._-]+ [0-9]+$'; then master="$out"; break; fi`,
-        "done",
-        'if [ -n "$master" ]; then',
-        '  grep -v "^replicaof " "$c" > "$c.tmp" && mv "$c.tmp" "$c"',
-        '  if [ "$master" != "$self" ]; then echo "replicaof $master" >> "$c"; fi',
-        '  echo "daarion: sentinels report master $master"',
-        "fi",
-        `exec ${exec.map((a) => (a === "{config}" ? '"$c"' : shQuote(a))).join(" ")}`,
-    ].join("\n");
+    const sentinels = t.sentinels.map((n) => shQuote(`${redisHost(n)} ${s.sentinelPort}`)).join(" ");
+    // While the sentinels still flag this master down, a failover may be under way: starting now as
+    // master would make two masters until Sentinel converts it, seconds later. Wait for their verdict,
+    // bounded by down-after + failover-timeout; a lone s_down that never reaches quorum is waited out
+    // for two down-after periods only.
+    const verdictS = Math.ceil((s.downAfterMs + s.failoverTimeoutMs) / 1000);
+    const quorumGraceS = Math.ceil((2 * s.downAfterMs) / 1000) + 2;
+    const final = exec.map((a) => (a === "{config}" ? '"$c"' : shQuote(a))).join(" ");
+    // String.raw keeps every backslash; no shell "${...}" is used, so JS interpolation is unambiguous.
+    const script = String.raw`set -eu
+t=${shQuote(spec.template)}; c=${shQuote(spec.target)}; self=${shQuote(`${redisHost(self)} ${s.port}`)}; auth="$c.sentinel-auth"
+now=$(printenv SENTINEL_AUTH || true)
+old=$(cat "$auth" 2>/dev/null || true)
+ask() {
+  master=""; flags=""
+  for p in ${sentinels}; do
+    h=$(echo "$p" | cut -d" " -f1); n=$(echo "$p" | cut -d" " -f2)
+    for pw in "$now" "$old"; do
+      out=$(REDISCLI_AUTH="$pw" timeout 3 redis-cli --no-auth-warning -h "$h" -p "$n" SENTINEL MASTER ${shQuote(s.masterName)} 2>/dev/null | paste -d" " - -) || out=""
+      a=$(printf '%s\n' "$out" | sed -n 's/^ip //p' | head -n 1) b=$(printf '%s\n' "$out" | sed -n 's/^port //p' | head -n 1)
+      if printf '%s %s\n' "$a" "$b" | grep -Eq '^[A-Za-z0-9._:-]+ [0-9]+$'; then
+        if [ -z "$master" ]; then master="$a $b"; fi
+        if [ "$master" = "$a $b" ]; then flags="$flags $(printf '%s\n' "$out" | sed -n 's/^flags //p' | head -n 1)"; fi
+        break
+      fi
+    done
+  done
+}
+ask
+if [ "$master" = "$self" ]; then
+  start=$(date +%s)
+  while :; do
+    case "$flags" in
+      *o_down*|*failover_in_progress*) ;;
+      *s_down*) if [ "$(date +%s)" -ge $((start + ${quorumGraceS})) ]; then break; fi ;;
+      *) break ;;
+    esac
+    if [ "$(date +%s)" -ge $((start + ${verdictS})) ]; then echo "daarion: no verdict after ${verdictS} s; starting as master"; break; fi
+    echo "daarion: the sentinels see this master as down ($flags); waiting for their verdict"
+    sleep 1
+    ask
+    if [ "$master" != "$self" ]; then break; fi
+  done
+fi
+grep -v '^replicaof ' "$t" > "$c.tmp"
+if [ -n "$master" ]; then
+  echo "daarion: sentinels report master $master"
+  if [ "$master" != "$self" ]; then echo "replicaof $master" >> "$c.tmp"; fi
+elif [ -f "$c" ]; then
+  echo "daarion: no sentinel answered; keeping the role Sentinel last wrote into $c"
+  grep '^replicaof ' "$c" | head -n 1 >> "$c.tmp" || true
+else
+  echo "daarion: no sentinel answered and no earlier config: the topology's initial role"
+  grep '^replicaof ' "$t" >> "$c.tmp" || true
+fi
+mv "$c.tmp" "$c"
+if [ -n "$now" ]; then (umask 077; printf '%s' "$now" > "$auth"); fi
+exec ${final}`;
     return ["sh", "-c", script];
 }
 

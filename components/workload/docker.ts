@@ -58,6 +58,53 @@ export function publishedPorts(ports: readonly WorkloadPort[], privateBindIp: st
     return bindings;
 }
 
+/** A workload whose volumes hold data that must survive (see WorkloadVolume.stateful). */
+export function isStateful(spec: WorkloadSpec): boolean {
+    return (spec.volumes ?? []).some((v) => v.stateful);
+}
+
+/**
+ * The replacement order of one node's stateful containers (issue 10 finding 9).
+ *
+ * Nearly every input of a docker container forces a new container: `upload` (and each of its fields),
+ * `env`, `command`, `labels`, `image`, `volumes`, `ports` are `ForceNew` in the upstream schema
+ * (kreuzwerker/terraform-provider-docker@v4.5.0:internal/provider/resource_docker_container.go, the
+ * upstream of pulumi/pulumi-docker@v5.1.0, submodule `upstream`); only resources such as `memory`,
+ * `cpu_shares`, `restart` and `healthcheck` update in place. And a container is deleted before its
+ * replacement is created (`deleteBeforeReplace`, see DockerWorkload). So one `pulumi up` that changes the
+ * files or env of several stateful containers would, with no ordering between them, delete them all at
+ * once: the engine runs independent steps in parallel.
+ *
+ * The sequence makes each stateful container of a node depend on the one declared before it. The
+ * Node SDK registers a resource only after the URNs of its `dependsOn` resources resolve, i.e. after
+ * their RegisterResource (create, update or the whole delete+create of a replacement) has finished
+ * (@pulumi/pulumi@3.248.0:runtime/dependsOn.js, getAllTransitivelyReferencedResourceURNs awaits
+ * `r.urn.promise()`). A plain `dependsOn` edge does not make the engine delete the dependent early on a
+ * delete-before-replace: only dependents whose INPUT properties depend on the replaced resource are
+ * (pulumi/pulumi:pkg/resource/deploy/step_generator.go, calculateDependentReplacements: "the edge from B
+ * to A may be a simple `dependsOn` edge ... neither B nor D would need to be deleted before A"). So each
+ * changed stateful container is replaced only after the previous one is back (healthy, for workloads
+ * created with `waitHealthy`), and an unchanged one is not touched at all.
+ *
+ * The order is the declaration order (the module list; within Redis the sentinel before the server).
+ * Across nodes the order is the order of the stacks' `pulumi up`: replicas' stacks first when a change
+ * must reach replicas before primaries. Cost: on a first deployment a node's stateful containers are
+ * created one after the other instead of in parallel.
+ */
+export class RolloutSequence {
+    private last: docker.Container | undefined;
+
+    /** What the next stateful container must wait for. */
+    previous(): docker.Container[] {
+        return this.last ? [this.last] : [];
+    }
+
+    /** Record a stateful container as the one the next must wait for. */
+    record(container: docker.Container): void {
+        this.last = container;
+    }
+}
+
 export interface DockerWorkloadArgs {
     /** Node the workload runs on (names the container `<node>-<workload>`). */
     readonly node: string;
@@ -78,6 +125,11 @@ export interface DockerWorkloadArgs {
     readonly registry?: { server: string; username: pulumi.Input<string>; password: pulumi.Input<string> };
     /** Containers of the same node this one depends on. */
     readonly dependsOn?: pulumi.Resource[];
+    /**
+     * The node's rollout sequence: a stateful workload is replaced only after the node's previous
+     * stateful container. One sequence per node. @default none (no ordering)
+     */
+    readonly rollout?: RolloutSequence;
 }
 
 export class DockerWorkload extends pulumi.ComponentResource {
@@ -131,6 +183,8 @@ export class DockerWorkload extends pulumi.ComponentResource {
         }
 
         const hc = spec.healthcheck;
+        const stateful = isStateful(spec);
+        const sequenced = stateful && args.rollout ? args.rollout.previous() : [];
         this.container = new docker.Container(
             name,
             {
@@ -176,12 +230,16 @@ export class DockerWorkload extends pulumi.ComponentResource {
             },
             {
                 ...child,
-                dependsOn: [...this.volumes, ...(args.dependsOn ?? [])],
-                // A named container cannot be created while the old one holds the name
-                // (pulumi-docker#1356): delete first, then create.
+                dependsOn: [...this.volumes, ...(args.dependsOn ?? []), ...sequenced],
+                // Delete first, then create: a named container cannot be created while the old one holds
+                // the name (pulumi-docker#1356), nor bind the same host ports; and above all two
+                // containers must never run at once on one stateful volume (two postgres or redis
+                // processes on one data directory). The price, a short outage per replaced container,
+                // is bounded by RolloutSequence: one stateful container of a node at a time.
                 deleteBeforeReplace: true,
             },
         );
+        if (stateful) args.rollout?.record(this.container);
         this.registerOutputs({ container: this.container.id, image: this.image });
     }
 

@@ -167,7 +167,7 @@ describe("redis renderers", function () {
     });
 
     it("renders a shellcheck-clean sentinel launcher that hands the writable path to the final command", function () {
-        const [sh, flag, script] = renderSentinelLauncher("/etc/daarion/redis/sentinel.conf", "/data/sentinel.conf", ["docker-entrypoint.sh", "redis-server", "{config}", "--sentinel"]);
+        const [sh, flag, script] = renderSentinelLauncher({ topology: REDIS, node: "node3", template: "/etc/daarion/redis/sentinel.conf", target: "/data/sentinel.conf", exec: ["docker-entrypoint.sh", "redis-server", "{config}", "--sentinel"] });
         assert.deepEqual([sh, flag], ["sh", "-c"]);
         assert.match(script, /^exec 'docker-entrypoint\.sh' 'redis-server' "\$c" '--sentinel'$/m);
         const dir = makeTempDir("sentinel-launcher");
