@@ -4,12 +4,17 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import { ConfigError, loadConfig, readPulumiConfig, readStackSecretKeys, readStackSecrets } from "./stacks/config";
+import { localDockerEndpoint, readDockerCliConfig } from "./components/node/local-endpoint";
 import { deployPlatform } from "./stacks/program";
 
 export = async (): Promise<Record<string, unknown>> => {
     try {
         const config = loadConfig(pulumi.getStack(), readPulumiConfig());
-        return deployPlatform(config, { stackSecrets: readStackSecrets(), stackSecretKeys: readStackSecretKeys() });
+        return deployPlatform(config, {
+            stackSecrets: readStackSecrets(),
+            stackSecretKeys: readStackSecretKeys(),
+            localDocker: localDockerEndpoint(undefined, process.env, readDockerCliConfig(process.env)),
+        });
     } catch (err) {
         // RunError prints its message without a stack trace: the message already names file and key.
         if (err instanceof ConfigError) throw new pulumi.RunError(err.message);
