@@ -22,15 +22,19 @@ export function hostKeyParts(hostKey: string): { type: string; blob: string } {
     return { type: type!, blob: blob! };
 }
 
-/** ssh options that connect to `address` only if it presents `hostKey`. */
-export function pinnedSshOpts(address: string, hostKey: string): string[] {
+/**
+ * ssh options under which the connection succeeds only if the server presents `hostKey`. They
+ * belong to one node's provider, so the one key they know is that node's.
+ */
+export function pinnedSshOpts(hostKey: string): string[] {
     const { type, blob } = hostKeyParts(hostKey);
     return [
         "-o", "StrictHostKeyChecking=yes",
         "-o", "UserKnownHostsFile=/dev/null",
         "-o", "GlobalKnownHostsFile=/dev/null",
-        // ssh splits this into argv itself (no shell); echo prints one known_hosts line.
-        "-o", `KnownHostsCommand=/bin/echo ${address} ${type} ${blob}`,
+        // ssh runs this itself (argv split, no shell); echo prints one known_hosts line. %H is the
+        // name ssh looks up (`address`, or `[address]:port` off port 22), ssh_config(5) TOKENS.
+        "-o", `KnownHostsCommand=/bin/echo %H ${type} ${blob}`,
         // Offer only the pinned key's algorithm, so a server with other key types cannot pick one.
         "-o", `HostKeyAlgorithms=${type}`,
         // Keep SSH sessions alive through long image pulls.

@@ -212,7 +212,7 @@ export class Node extends pulumi.ComponentResource {
         this.dockerProvider = new docker.Provider(
             `${name}-docker`,
             remote
-                ? { host: host!, sshOpts: pulumi.all([this.publicIp, this.hostKey!]).apply(([address, key]) => pinnedSshOpts(address!, key)), registryAuth }
+                ? { host: host!, sshOpts: this.hostKey!.apply((key) => pinnedSshOpts(key)), registryAuth }
                 : // Unset host and context leave the choice to the provider: DOCKER_HOST, DOCKER_CONTEXT, then
                   // the default socket and Docker Desktop's per-user sockets (pulumi/pulumi-docker
                   // provider/image.go configureDockerClient; schema.json config `host` defaultInfo DOCKER_HOST).

@@ -22,7 +22,7 @@ import { evaluateUnderMocks, Evaluation, isSecretValue, readStackConfig, Recorde
 import { loadConfig, rawConfigOf } from "../../stacks/config";
 import { deployPlatform } from "../../stacks/program";
 import type { NodeSpec } from "../../stacks/schema";
-import { requireBinary } from "../support/process";
+import { makeTempDir, requireBinary, startProcess, stopAllProcesses, waitForTcp } from "../support/process";
 
 const HOST_KEY = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAINrT1Mf9othGpcqdqVk6sASCuSkzBYZqUu3Z11mwyh+O";
 
@@ -100,7 +100,7 @@ describe("node readiness before the Docker provider (mocks)", () => {
         const provider = find(ev, "pulumi:providers:docker", "node2-docker");
         assert.equal(provider.inputs.host, `ssh://root@${address}`);
         const opts = JSON.parse(String(provider.inputs.sshOpts)) as string[];
-        assert.deepEqual(opts, pinnedSshOpts(address, publicKey));
+        assert.deepEqual(opts, pinnedSshOpts(publicKey));
         assert.ok(!opts.some((o) => /StrictHostKeyChecking=(no|accept-new|off)/.test(o)), "never accepts a key blindly");
     });
 
@@ -140,27 +140,14 @@ describe("node readiness before the Docker provider (mocks)", () => {
         assert.equal(ev.resources.some((r) => r.name === "node3-ready"), false, "the local engine needs no readiness check");
     });
 
-    it("the OpenSSH client accepts the pinning options, and the known-hosts line matches the host", () => {
-        const opts = pinnedSshOpts("203.0.113.10", HOST_KEY);
-        const eff = sshEffective(opts, "root@203.0.113.10");
+    it("the OpenSSH client parses the pinning options as meant", () => {
+        const eff = sshEffective(pinnedSshOpts(HOST_KEY), "root@203.0.113.10");
         assert.equal(eff.get("stricthostkeychecking"), "true");
         assert.equal(eff.get("userknownhostsfile"), "/dev/null");
         assert.equal(eff.get("globalknownhostsfile"), "/dev/null");
         assert.equal(eff.get("hostkeyalgorithms"), "ssh-ed25519");
-        assert.equal(eff.get("knownhostscommand"), `/bin/echo 203.0.113.10 ${HOST_KEY}`);
-        // What the command prints is a known_hosts line that ssh-keygen finds for that host.
-        const dir = fs.mkdtempSync(path.join(os.tmpdir(), "daarion-kh-"));
-        try {
-            const file = path.join(dir, "known_hosts");
-            fs.writeFileSync(file, spawnSync("/bin/echo", ["203.0.113.10", ...HOST_KEY.split(" ")], { encoding: "utf8" }).stdout);
-            const found = spawnSync(requireBinary("ssh-keygen"), ["-F", "203.0.113.10", "-f", file], { encoding: "utf8" });
-            assert.equal(found.status, 0);
-            assert.match(found.stdout, /203\.0\.113\.10 ssh-ed25519 AAAAC3/);
-            assert.equal(spawnSync(requireBinary("ssh-keygen"), ["-F", "203.0.113.11", "-f", file]).status, 1, "another address is not matched");
-        } finally {
-            fs.rmSync(dir, { recursive: true, force: true });
-        }
-        assert.throws(() => pinnedSshOpts("203.0.113.10", "not a key"), /not an SSH public host key/);
+        assert.equal(eff.get("knownhostscommand"), `/bin/echo %H ${HOST_KEY}`);
+        assert.throws(() => pinnedSshOpts("not a key"), /not an SSH public host key/);
     });
 
     it("cloud-init keeps Docker down without its data volume and sets the daemon's MTU", () => {
@@ -175,6 +162,27 @@ describe("node readiness before the Docker provider (mocks)", () => {
         // daemon-reload comes before docker is (re)started, so the drop-in is in force.
         const runcmd = doc.runcmd.map((c: string[]) => c.join(" "));
         assert.ok(runcmd.indexOf("systemctl daemon-reload") < runcmd.indexOf("systemctl restart docker"));
+    });
+});
+
+describe("node1's public firewall ruleset", () => {
+    it("is accepted by the real nft (check mode, nothing is loaded), and a broken one is not", () => {
+        const nft = requireBinary("nft");
+        const dir = makeTempDir("nft");
+        try {
+            const file = path.join(dir, "daarion-public.nft");
+            const text = renderPublicFirewall("enp0s31f6", firewallRules(["198.51.100.0/28", "2001:db8::/48"], true));
+            fs.writeFileSync(file, text);
+            const ok = spawnSync(nft, ["-c", "-f", file], { encoding: "utf8" });
+            assert.equal(ok.status, 0, ok.stderr);
+            assert.match(text, /ip saddr \{ 198\.51\.100\.0\/28 \} tcp dport 22 accept/);
+            assert.match(text, /ip6 saddr \{ 2001:db8::\/48 \} tcp dport 22 accept/);
+            assert.match(text, /iifname != "enp0s31f6" accept/, "only the public uplink is filtered; the vSwitch VLAN is another interface");
+            fs.writeFileSync(file, text.replace("tcp dport 22", "tcp dport twentytwo"));
+            assert.notEqual(spawnSync(nft, ["-c", "-f", file]).status, 0);
+        } finally {
+            fs.rmSync(dir, { recursive: true, force: true });
+        }
     });
 });
 
@@ -242,5 +250,65 @@ describe("local engine endpoint", () => {
         assert.deepEqual(localDockerEndpoint(undefined, {}, JSON.stringify({ currentContext: "default" })), {});
         assert.deepEqual(localDockerEndpoint(undefined, {}, undefined), {});
         assert.deepEqual(localDockerEndpoint(undefined, {}, "{not json"), {});
+    });
+});
+
+describe("host-key pinning against a real sshd on 127.0.0.1", function () {
+    this.timeout(60_000);
+    const PORT = 42_000 + (process.pid % 1000);
+    let dir: string;
+    let hostKey: string;
+    let otherKey: string;
+    before(async () => {
+        dir = makeTempDir("sshd");
+        const keygen = requireBinary("ssh-keygen");
+        for (const k of ["host", "other", "client"]) spawnSync(keygen, ["-q", "-t", "ed25519", "-N", "", "-C", "", "-f", path.join(dir, k)]);
+        const pub = (k: string) => fs.readFileSync(path.join(dir, `${k}.pub`), "utf8").trim();
+        hostKey = pub("host");
+        otherKey = pub("other");
+        fs.writeFileSync(path.join(dir, "authorized_keys"), `${pub("client")}\n`);
+        fs.writeFileSync(
+            path.join(dir, "sshd_config"),
+            [
+                "ListenAddress 127.0.0.1",
+                `Port ${PORT}`,
+                `HostKey ${path.join(dir, "host")}`,
+                `AuthorizedKeysFile ${path.join(dir, "authorized_keys")}`,
+                "StrictModes no",
+                "PasswordAuthentication no",
+                "KbdInteractiveAuthentication no",
+                "PermitRootLogin prohibit-password",
+                "UsePAM no",
+                "PidFile none",
+                "",
+            ].join("\n"),
+        );
+        // sshd refuses to start without its privilege-separation directory (Debian: /run/sshd).
+        fs.mkdirSync("/run/sshd", { recursive: true });
+        startProcess("sshd", requireBinary("sshd"), ["-D", "-e", "-f", path.join(dir, "sshd_config")]);
+        await waitForTcp("127.0.0.1", PORT);
+    });
+    after(async () => {
+        await stopAllProcesses();
+        fs.rmSync(dir, { recursive: true, force: true });
+    });
+
+    const connect = (pinned: string) =>
+        spawnSync(requireBinary("ssh"), ["-F", "/dev/null", "-p", String(PORT), "-i", path.join(dir, "client"), "-o", "BatchMode=yes", ...pinnedSshOpts(pinned), `${os.userInfo().username}@127.0.0.1`, "echo", "pinned-ok"], {
+            encoding: "utf8",
+            timeout: 20_000,
+        });
+
+    it("connects when the server presents the pinned key", () => {
+        const r = connect(hostKey);
+        assert.equal(r.status, 0, r.stderr);
+        assert.equal(r.stdout.trim(), "pinned-ok");
+    });
+
+    it("refuses a server with any other key, and records nothing", () => {
+        const r = connect(otherKey);
+        assert.equal(r.status, 255);
+        assert.match(r.stderr, /Host key verification failed/);
+        assert.doesNotMatch(r.stdout, /pinned-ok/);
     });
 });
