@@ -6,6 +6,7 @@ import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import { PrivateNetwork } from "../components/network";
 import { LocalDockerEndpoint, Node, RegistryAuth } from "../components/node";
+import { withLocalHostPorts } from "../components/node/local-ports";
 import { privateRegistryInUse, REGISTRY_SECRET_KEYS, undeclaredRegistries } from "../components/node/registry";
 import { SecretRequest, SharedSecrets } from "../components/secrets";
 import { hostResolver, localResolver } from "../components/workload/addresses";
@@ -201,7 +202,8 @@ export function deployPlatform(config: LoadedConfig, options: ProgramOptions = {
                     `${nodeName}-${workload.name}`,
                     {
                         node: nodeName,
-                        spec: workload,
+                        // On a laptop, ports below 1024 move to 18000 + port (components/node/local-ports.ts).
+                        spec: local ? withLocalHostPorts(workload) : workload,
                         provider: node.dockerProvider,
                         networkName: node.networkName,
                         privateBindIp: local ? undefined : spec.privateIp,

@@ -6,6 +6,7 @@ import * as assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { DeclaredContainer, footprint } from "../../components/node/footprint";
+import { localHostPort } from "../../components/node/local-ports";
 import { renderStack, RenderResult, reveal } from "../../offline/render";
 
 describe("local stack footprint", function () {
@@ -29,6 +30,14 @@ describe("local stack footprint", function () {
         assert.ok(ports, "README lists the published ports");
         assert.deepEqual([...ports[1]!.matchAll(/`([\d.]+:\d+)`/g)].map((m) => m[1]), f.published);
         assert.ok(f.published.every((p) => p.startsWith("127.0.0.1:")), "nothing is published beyond loopback");
+    });
+
+    it("moves published ports below 1024 to 18000 + port, and nothing else", () => {
+        assert.deepEqual(localHostPort({ name: "http", containerPort: 80, ingress: true }), { name: "http", containerPort: 80, ingress: true, hostPort: 18080 });
+        assert.deepEqual(localHostPort({ name: "pg", containerPort: 5432, hostPort: 15432, ingress: true }), { name: "pg", containerPort: 5432, hostPort: 15432, ingress: true });
+        assert.deepEqual(localHostPort({ name: "dns", containerPort: 53, internal: true }), { name: "dns", containerPort: 53, internal: true });
+        const haproxy = containers.find((c) => c.name === "node1-haproxy")!;
+        assert.deepEqual(haproxy.ports.map((p) => p.external), [18080, 18443]);
     });
 
     it("Neo4j runs with 0.5 GB heap and 0.25 GB page cache locally (not 2 + 2 GB)", () => {
