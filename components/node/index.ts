@@ -244,8 +244,10 @@ export class Node extends pulumi.ComponentResource {
      * (pulumi/pulumi-command@v1.2.1:provider/pkg/provider/remote/connection.go, added by
      * pulumi/pulumi-command#794); without it the connection would ignore the key. Dial errors are
      * retried while the new server boots (`dialErrorLimit`). The script is fed to `bash -s` (it uses
-     * bash features whatever the login shell is); it runs at creation and again whenever it changes
-     * (`triggers` replaces the command), not on every `up`.
+     * bash features whatever the login shell is); its NOT READY lines reach the `up` output because
+     * `logging` defaults to stdout and stderr. It runs at creation and again whenever the script
+     * changes (`triggers`; with no `update` command the create command runs again, @pulumi/command
+     * 1.2.1 remote/command.d.ts), not on every `up`.
      */
     private checkReadiness(
         name: string,
