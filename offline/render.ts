@@ -5,6 +5,7 @@
  * Config comes from Pulumi.yaml and Pulumi.<stack>.yaml exactly as the CLI would read it;
  * `secure:` values and generated passwords become placeholders, so nothing real is ever rendered.
  */
+import { createHash, createPrivateKey, createPublicKey } from "node:crypto";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
@@ -164,6 +165,24 @@ function fakeDigest(seed: string): string {
     return "sha256:" + h.toString(16).padStart(8, "0").repeat(8);
 }
 
+/**
+ * A real ED25519 public key derived from the resource name (so ssh accepts it in tests), and a
+ * secret placeholder for its private half.
+ */
+function fakeEd25519(name: string): Record<string, unknown> {
+    const seed = createHash("sha256").update(`daarion-offline-host-key:${name}`).digest();
+    const pkcs8 = Buffer.concat([Buffer.from("302e020100300506032b657004220420", "hex"), seed]);
+    const jwk = createPublicKey(createPrivateKey({ key: pkcs8, format: "der", type: "pkcs8" })).export({ format: "jwk" });
+    const field = (b: Buffer) => {
+        const length = Buffer.alloc(4);
+        length.writeUInt32BE(b.length);
+        return Buffer.concat([length, b]);
+    };
+    const blob = Buffer.concat([field(Buffer.from("ssh-ed25519")), field(Buffer.from(String(jwk.x), "base64url"))]);
+    const publicKeyOpenssh = `ssh-ed25519 ${blob.toString("base64")}\n`;
+    return { algorithm: "ED25519", publicKeyOpenssh, privateKeyOpenssh: pulumi.secret(placeholderFor(name)) };
+}
+
 /** Outputs a provider would compute, made deterministic for review and tests. */
 function fakeState(type: string, name: string, inputs: Record<string, unknown>, stackOutputs: Record<string, unknown>): Record<string, unknown> {
     switch (type) {
@@ -178,6 +197,8 @@ function fakeState(type: string, name: string, inputs: Record<string, unknown>, 
             return { ...inputs, imageId: fakeDigest(String(inputs.name)), repoDigest: String(inputs.name) };
         case "docker:index/image:Image":
             return { ...inputs, repoDigest: `${String(inputs.imageName)}@${fakeDigest(String(inputs.imageName))}` };
+        case "tls:index/privateKey:PrivateKey":
+            return { ...inputs, ...fakeEd25519(name) };
         case "pulumi:pulumi:StackReference":
             // The owner exports its shared secrets as a secret output, the rest in plain text.
             return { ...inputs, outputs: stackOutputs, secretOutputNames: ["sharedSecrets"] };

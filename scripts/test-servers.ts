@@ -38,6 +38,9 @@ export const REQUIREMENTS: readonly Requirement[] = [
     { pkg: "shellcheck", provides: ["shellcheck"], why: "lint of rendered shell scripts (test/data, test/policy)" },
     { pkg: "gcc", provides: ["cc"], why: "builds the LD_PRELOAD shim that binds psql to a 127.x source address (test/data)" },
     { pkg: "libc6-dev", provides: ["/usr/include/stdio.h"], why: "headers for that shim (test/data)" },
+    { pkg: "openssh-client", provides: ["ssh", "ssh-keygen"], why: "ssh -G parses the Docker provider's host-key pinning options (test/node)" },
+    { pkg: "openssh-server", provides: ["sshd"], why: "a real sshd on 127.0.0.1 accepts the pinned host key and refuses another (test/node)" },
+    { pkg: "nftables", provides: ["nft"], why: "nft -c checks node1's rendered host firewall (test/node)" },
     { pkg: "wget", provides: ["wget"], why: "container healthcheck probes run for real (test/apps)" },
     { pkg: "python3", provides: ["python3"], why: "container healthcheck probes run for real (test/apps)" },
 ];

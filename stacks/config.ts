@@ -23,6 +23,11 @@ export const overridesSchema = z.strictObject({
             }),
         )
         .default({}),
+    /**
+     * Neo4j memory of this stack. The `local` stack sets it: heap + page cache are committed up
+     * front (same initial and max heap), and 2 + 2 GB does not fit a laptop's Docker Desktop VM.
+     */
+    neo4j: z.strictObject({ heapGb: z.number().positive(), pageCacheGb: z.number().positive() }).optional(),
 });
 
 export interface RawConfig {
@@ -77,7 +82,8 @@ function applyOverrides(topology: Topology, overrides: z.infer<typeof overridesS
         }
         services[name] = { ...base, image: o.image ?? base.image, memoryMb: o.memoryMb ?? base.memoryMb, env: { ...base.env, ...(o.env ?? {}) } };
     }
-    return { ...topology, services };
+    const neo4j = overrides.neo4j ? { ...topology.replication.neo4j, ...overrides.neo4j } : topology.replication.neo4j;
+    return { ...topology, services, replication: { ...topology.replication, neo4j } };
 }
 
 /** Keys of `daarion:` that are not plain settings (they have their own schema or reader). */

@@ -5,7 +5,9 @@
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import { PrivateNetwork } from "../components/network";
-import { Node } from "../components/node";
+import { LocalDockerEndpoint, Node, RegistryAuth } from "../components/node";
+import { withLocalHostPorts } from "../components/node/local-ports";
+import { privateRegistryInUse, REGISTRY_SECRET_KEYS, undeclaredRegistries } from "../components/node/registry";
 import { SecretRequest, SharedSecrets } from "../components/secrets";
 import { hostResolver, localResolver } from "../components/workload/addresses";
 import { DockerWorkload, RolloutSequence } from "../components/workload/docker";
@@ -25,6 +27,11 @@ export interface ProgramOptions {
     readonly stackSecretKeys?: ReadonlySet<string>;
     /** True during a preview. @default pulumi.runtime.isDryRun() */
     readonly preview?: boolean;
+    /**
+     * Engine of the `local` stack when `daarion:localDockerHost` is unset (index.ts resolves it from
+     * DOCKER_HOST / DOCKER_CONTEXT / the CLI's current context). @default the provider's own default
+     */
+    readonly localDocker?: LocalDockerEndpoint;
 }
 
 /**
@@ -39,6 +46,11 @@ function ownerOutput(ref: pulumi.StackReference, ownerStack: string, name: strin
         if (preview) return pulumi.output(pulumi.unknown);
         throw new Error(`output '${name}' is missing from stack '${ownerStack}': run \`pulumi up --stack ${ownerStack}\` first, then this stack`);
     });
+}
+
+/** Nodes on which a GPU service is placed (their readiness checks the NVIDIA stack). */
+export function gpuNodes(topology: Topology): Set<string> {
+    return new Set(Object.values(topology.services).flatMap((s) => (s.gpu ? Object.keys(s.placement) : [])));
 }
 
 /** The shared-secret catalogue: the same in every stack, because it depends on the topology only. */
@@ -74,7 +86,18 @@ export function deployPlatform(config: LoadedConfig, options: ProgramOptions = {
 
     // Stack secrets a module needs must exist before anything is declared.
     const present = options.stackSecretKeys ?? new Set<string>();
-    const missing = [...new Set(modules.flatMap((m) => nodeNames.flatMap((n) => m.requiredStackSecrets?.(t, n) ?? [])))].filter((k) => !present.has(k));
+    // Images from a registry that is neither public nor declared would be pulled without credentials.
+    const undeclared = undeclaredRegistries(t);
+    if (undeclared.length > 0) {
+        throw new ConfigError(
+            stack,
+            undeclared.map((f) => ({ severity: "error" as const, path: f.path, location: `Pulumi.yaml: daarion:topology.${f.path}`, message: f.message })),
+        );
+    }
+    const privateRegistry = privateRegistryInUse(t);
+    const missing = [
+        ...new Set([...modules.flatMap((m) => nodeNames.flatMap((n) => m.requiredStackSecrets?.(t, n) ?? [])), ...(privateRegistry ? REGISTRY_SECRET_KEYS : [])]),
+    ].filter((k) => !present.has(k));
     if (missing.length > 0) {
         throw new ConfigError(
             stack,
@@ -110,17 +133,29 @@ export function deployPlatform(config: LoadedConfig, options: ProgramOptions = {
         }
     }
 
+    const stackSecrets = options.stackSecrets ?? pulumi.secret<Record<string, string>>({});
+    // Every engine pulls the private images with the registry's credentials (finding 6 of issue 10).
+    const registryAuth: RegistryAuth[] = privateRegistry
+        ? [
+              {
+                  address: privateRegistry,
+                  username: stackSecrets.apply((s) => s.registryUsername ?? ""),
+                  password: pulumi.secret(stackSecrets.apply((s) => s.registryPassword ?? "")),
+              },
+          ]
+        : [];
+    const localDocker: LocalDockerEndpoint = settings.localDockerHost ? { host: settings.localDockerHost } : (options.localDocker ?? {});
+
     // On the local engine every node's containers share one network so they find each other by name.
     let sharedLocalNetwork: docker.Network | undefined;
     if (local) {
-        const localProvider = new docker.Provider("local-docker", { host: settings.localDockerHost });
+        const localProvider = new docker.Provider("local-docker", { host: localDocker.host, context: localDocker.context, registryAuth });
         sharedLocalNetwork = new docker.Network("local-network", { name: "daarion", driver: "bridge", attachable: true }, { provider: localProvider });
     }
 
     // Images with a build context are built on the engine running Pulumi and pushed, then every
     // node pulls exactly the pushed digest.
     const buildProvider = Object.values(t.services).some((s) => "build" in s.image) ? new docker.Provider("build-docker", {}) : undefined;
-    const stackSecrets = options.stackSecrets ?? pulumi.secret<Record<string, string>>({});
     const registry = t.registry
         ? {
               server: t.registry.server,
@@ -156,7 +191,9 @@ export function deployPlatform(config: LoadedConfig, options: ProgramOptions = {
             ingress: ingressNodes(t).has(nodeName),
             network,
             vswitch: t.network.vswitch ? { vlan: t.network.vswitch.vlan, subnet: t.network.vswitch.subnet, networkCidr: t.network.ipRange } : undefined,
-            localDockerHost: settings.localDockerHost,
+            localDocker,
+            gpuServices: gpuNodes(t).has(nodeName),
+            registryAuth,
             sharedDockerNetwork: sharedLocalNetwork,
         });
         const dropGpu = local && !settings.localGpu;
@@ -171,6 +208,11 @@ export function deployPlatform(config: LoadedConfig, options: ProgramOptions = {
             deploy(workload, opts = {}) {
                 const key = `${nodeName}/${workload.name}`;
                 if (workloads.has(key)) throw new Error(`workload '${workload.name}' is declared twice on ${nodeName}`);
+                // A GPU container on a host whose readiness did not check the NVIDIA stack would fail at
+                // create with "could not select device driver": refuse it before declaring it.
+                if (workload.gpu && node.readinessSpec && !node.readinessSpec.gpu) {
+                    throw new Error(`workload '${workload.name}' on ${nodeName} requests a GPU, but no GPU service of daarion:topology.services is placed there, so the host's GPU runtime is not checked`);
+                }
                 if (workload.gpu && dropGpu) warn(`${nodeName}/${workload.name}: GPU request dropped on the local engine (set daarion:localGpu: true if it has an NVIDIA GPU)`);
                 const after = (workload.dependsOn ?? []).map((name) => {
                     const dep = workloads.get(`${nodeName}/${name}`);
@@ -181,7 +223,8 @@ export function deployPlatform(config: LoadedConfig, options: ProgramOptions = {
                     `${nodeName}-${workload.name}`,
                     {
                         node: nodeName,
-                        spec: workload,
+                        // On a laptop, ports below 1024 move to 18000 + port (components/node/local-ports.ts).
+                        spec: local ? withLocalHostPorts(workload) : workload,
                         provider: node.dockerProvider,
                         networkName: node.networkName,
                         privateBindIp: local ? undefined : spec.privateIp,

@@ -6,6 +6,7 @@
  * so this file reads as the config reference.
  */
 import { z } from "zod";
+import { HOST_KEY } from "../components/node/host-key";
 
 const NAME = /^[a-z][a-z0-9-]{0,30}$/;
 const IPV4 = /^(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}$/;
@@ -67,6 +68,19 @@ const dedicatedProvisioner = z.strictObject({
     /** Public address the program reaches the server at over SSH. */
     address: ipv4,
     sshUser: z.string().min(1).default("root"),
+    /**
+     * The server's SSH host public key (`ssh-ed25519 AAAA...`, from /etc/ssh/ssh_host_ed25519_key.pub
+     * read on the Robot console or rescue system). Every SSH connection pins it; nothing is accepted blindly.
+     */
+    hostKey: z.string().regex(HOST_KEY, "must be an SSH public host key like 'ssh-ed25519 AAAA...' (cat /etc/ssh/ssh_host_ed25519_key.pub on the server)"),
+    /** Physical interface that carries the public address and the vSwitch VLAN (`ip -br link`), e.g. enp0s31f6. */
+    uplink: z.string().regex(/^[a-zA-Z][a-zA-Z0-9._-]{0,14}$/, "must be a Linux interface name (at most 15 characters) like enp0s31f6"),
+    /**
+     * Mount point of a dedicated data filesystem holding Docker's data-root (`<dataMount>/docker`).
+     * Set it when Docker's data lives on its own disk: readiness then proves it is mounted and that
+     * docker.service requires it. @default unset: data-root on the root filesystem, nothing to check
+     */
+    dataMount: z.string().regex(/^\/[A-Za-z0-9._/-]*[^/]$/, "must be an absolute path like /mnt/data").optional(),
 });
 
 const localProvisioner = z.strictObject({
@@ -345,8 +359,11 @@ export const stackSettingsSchema = z.strictObject({
      * e.g. `acme/daarion/node1`. Unset in the owning stack itself.
      */
     sharedStack: z.string().min(1).optional(),
-    /** Docker engine for `node: all`. @default unix:///var/run/docker.sock */
-    localDockerHost: z.string().default("unix:///var/run/docker.sock"),
+    /**
+     * Docker engine for `node: all`, e.g. unix:///var/run/docker.sock. @default unset: DOCKER_HOST,
+     * then the current Docker context, then the provider's default sockets (Engine and Desktop).
+     */
+    localDockerHost: z.string().regex(/^(unix|tcp|ssh|npipe):\/\/\S+$/, "must be a Docker endpoint like unix:///var/run/docker.sock").optional(),
     /** The local engine has an NVIDIA GPU: keep GPU device requests in the local stack. */
     localGpu: z.boolean().default(false),
 });

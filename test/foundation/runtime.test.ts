@@ -132,6 +132,8 @@ describe("docker runtime", () => {
     });
 });
 
+const HOST_KEY = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAINrT1Mf9othGpcqdqVk6sASCuSkzBYZqUu3Z11mwyh+O";
+
 const NODE2 = {
     role: "replica" as const,
     privateIp: "10.10.1.12",
@@ -146,6 +148,7 @@ describe("node component", () => {
             new Node("node2", { nodeName: "node2", spec: NODE2, adminCidrs: ["198.51.100.0/28"], sshKeys: ["ops"], network: { networkId: 7, placementGroupId: 9 } });
         });
         assert.deepEqual(ev.resources.map((r) => `${r.type}::${r.name}`).sort(), [
+            "command:remote:Command::node2-ready",
             "daarion:node:Node::node2",
             "docker:index/network:Network::node2-network",
             "hcloud:index/firewall:Firewall::node2-firewall",
@@ -154,6 +157,7 @@ describe("node component", () => {
             "hcloud:index/volume:Volume::node2-data",
             "hcloud:index/volumeAttachment:VolumeAttachment::node2-data-attachment",
             "pulumi:providers:docker::node2-docker",
+            "tls:index/privateKey:PrivateKey::node2-host-key",
         ]);
         const server = find(ev, "hcloud:index/server:Server", "node2-server");
         assert.equal(server.inputs.deleteProtection, true);
@@ -161,7 +165,9 @@ describe("node component", () => {
         assert.equal(server.inputs.placementGroupId, 9);
         assert.deepEqual(server.options.ignoreChanges, ["userData", "image", "sshKeys"]);
         assert.equal(server.inputs.serverType, "ccx33");
-        const cloudInit = parse(String(server.inputs.userData).replace(/^#cloud-config\n/, ""));
+        // userData carries the host's private key: it is secret.
+        assert.equal(isSecretValue(server.inputs.userData), true);
+        const cloudInit = parse(String(reveal(server.inputs.userData)).replace(/^#cloud-config\n/, ""));
         assert.ok(cloudInit.packages.includes("docker.io"));
         assert.match(JSON.stringify(cloudInit.write_files), /data-root/);
 
@@ -181,14 +187,14 @@ describe("node component", () => {
         const ev = await evaluateUnderMocks({ project: "daarion", stack: "node1" }, () => {
             node = new Node("node1", {
                 nodeName: "node1",
-                spec: { ...NODE2, role: "primary", privateIp: "10.10.2.11", provisioner: { kind: "dedicated", product: "GEX44", address: "203.0.113.10", sshUser: "root" } },
+                spec: { ...NODE2, role: "primary", privateIp: "10.10.2.11", provisioner: { kind: "dedicated", product: "GEX44", address: "203.0.113.10", sshUser: "root", hostKey: HOST_KEY, uplink: "enp0s31f6" } },
                 adminCidrs: ["198.51.100.0/28"],
                 vswitch: { vlan: 4000, subnet: "10.10.2.0/24", networkCidr: "10.10.0.0/16" },
             });
         });
         assert.equal(ev.resources.filter((r) => r.type.startsWith("hcloud:")).length, 0);
         assert.equal(find(ev, "pulumi:providers:docker", "node1-docker").inputs.host, "ssh://root@203.0.113.10");
-        const netplan = parse(node!.hostFiles[0]!.content);
+        const netplan = parse(node!.hostFiles.find((f) => f.path === "/etc/netplan/60-daarion-vswitch.yaml")!.content);
         assert.deepEqual(netplan.network.vlans.vlan4000.addresses, ["10.10.2.11/24"]);
         assert.deepEqual(netplan.network.vlans.vlan4000.routes, [{ to: "10.10.0.0/16", via: "10.10.2.1" }]);
         assert.equal(netplan.network.vlans.vlan4000.mtu, 1400);
@@ -202,11 +208,11 @@ describe("node component", () => {
     });
 
     it("cloud-init mounts the volume before Docker starts", () => {
-        const text = renderCloudInit({ volumeId: "42", privateIp: "10.10.1.12", nodeName: "node2" });
+        const text = renderCloudInit({ volumeId: "42", privateIp: "10.10.1.12", nodeName: "node2", hostKey: { privateKeyOpenssh: "PRIVATE", publicKeyOpenssh: HOST_KEY } });
         assert.match(text, /^#cloud-config\n/);
         const doc = parse(text.slice("#cloud-config\n".length));
         assert.match(JSON.stringify(doc.bootcmd), /scsi-0HC_Volume_42/);
-        assert.deepEqual(doc.runcmd, [["sysctl", "--system"], ["systemctl", "enable", "--now", "docker"]]);
+        assert.deepEqual(doc.runcmd, [["sysctl", "--system"], ["systemctl", "daemon-reload"], ["systemctl", "enable", "--now", "docker"], ["systemctl", "restart", "docker"]]);
         assert.match(JSON.stringify(doc.write_files), /ip_nonlocal_bind = 1/);
     });
 });

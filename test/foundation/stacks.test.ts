@@ -2,6 +2,7 @@
  * Every committed stack, rendered offline exactly as `npm run render` does: the shape of each
  * node's slice, the shared state owned by node1, and no secret leaking into a plain input.
  */
+import { localDockerEndpoint, readDockerCliConfig } from "../../components/node/local-endpoint";
 import * as assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
@@ -73,7 +74,13 @@ describe("committed stacks (offline render)", function () {
         assert.deepEqual(r.resources.filter((x) => x.type.startsWith("hcloud:")), []);
         assert.deepEqual(names(r, "daarion:node:Node"), ["node1", "node2", "node3"]);
         assert.deepEqual(names(r, "docker:index/network:Network"), ["local-network"]);
-        for (const p of ofType(r, "pulumi:providers:docker")) assert.equal(p.inputs.host, "unix:///var/run/docker.sock", p.name);
+        // No hard-wired socket: DOCKER_HOST / DOCKER_CONTEXT are left to the provider, the CLI's current
+        // context is passed on (components/node/local-endpoint.ts).
+        const expected = localDockerEndpoint(undefined, process.env, readDockerCliConfig(process.env));
+        for (const p of ofType(r, "pulumi:providers:docker")) {
+            assert.equal(p.inputs.host, undefined, p.name);
+            assert.equal(p.inputs.context, expected.context, p.name);
+        }
     });
 
     for (const stack of STACKS) {
