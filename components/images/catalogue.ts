@@ -46,6 +46,8 @@ const DEBIAN_ESSENTIAL: Record<string, string> = {
     stat: "/usr/bin/stat",
     env: "/usr/bin/env",
     sha256sum: "/usr/bin/sha256sum",
+    printenv: "/usr/bin/printenv",
+    paste: "/usr/bin/paste",
     timeout: "/usr/bin/timeout",
     find: "/usr/bin/find",
     xargs: "/usr/bin/xargs",

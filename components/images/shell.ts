@@ -72,6 +72,19 @@ export function tokenize(script: string): Token[] {
             inWord = true;
             continue;
         }
+        // `$((...))` is arithmetic, part of a word: no command runs inside it.
+        if (c === "$" && script.startsWith("((", i + 1)) {
+            let depth = 0;
+            let j = i + 1;
+            for (; j < script.length; j++) {
+                if (script[j] === "(") depth++;
+                else if (script[j] === ")" && --depth === 0) break;
+            }
+            word += script.slice(i, j + 1);
+            inWord = true;
+            i = j;
+            continue;
+        }
         // `${...}` is part of a word; `$(` opens a command substitution.
         if (c === "$" && script[i + 1] === "{") {
             const end = script.indexOf("}", i);
@@ -116,7 +129,17 @@ export function simpleCommands(script: string): SimpleCommand[] {
         current = [];
         skipUntilOp = false;
     };
-    for (const t of tokenize(script)) {
+    // `name() { ...; }` defines a function: calls to it run no program of the image.
+    const functions = new Set<string>();
+    const nested: SimpleCommand[] = [];
+    const tokens = tokenize(script);
+    for (let i = 0; i < tokens.length; i++) {
+        const t = tokens[i]!;
+        if (t.kind === "word" && !t.quoted && current.length === 0 && !skipUntilOp && !expectPattern && tokens[i + 1]?.text === "(" && tokens[i + 2]?.text === ")") {
+            functions.add(t.text);
+            i += 2;
+            continue;
+        }
         if (t.kind === "op") {
             if (t.text === ")" && expectPattern) {
                 current = [];
@@ -128,6 +151,8 @@ export function simpleCommands(script: string): SimpleCommand[] {
             continue;
         }
         const w = t.text;
+        // Inside double quotes the tokenizer keeps `$(...)` in the word; its commands still run.
+        if (t.quoted) for (const body of commandSubstitutions(w)) nested.push(...simpleCommands(body));
         if (skipUntilOp) {
             if (inCase > 0 && w === "in" && !t.quoted) {
                 expectPattern = true;
@@ -164,7 +189,26 @@ export function simpleCommands(script: string): SimpleCommand[] {
         current.push(w);
     }
     end();
-    return out.map(unwrapCommand).filter((c): c is string[] => c !== null && c.length > 0);
+    return [...out, ...nested.map((c) => [...c])]
+        .map(unwrapCommand)
+        .filter((c): c is string[] => c !== null && c.length > 0 && !functions.has(c[0]!));
+}
+
+/** The bodies of the `$(...)` command substitutions in a word (not `$((...))`, which is arithmetic). */
+function commandSubstitutions(word: string): string[] {
+    const bodies: string[] = [];
+    for (let i = word.indexOf("$("); i >= 0; i = word.indexOf("$(", i + 1)) {
+        if (word[i + 2] === "(") continue;
+        let depth = 0;
+        let j = i + 1;
+        for (; j < word.length; j++) {
+            if (word[j] === "(") depth++;
+            else if (word[j] === ")" && --depth === 0) break;
+        }
+        bodies.push(word.slice(i + 2, j));
+        i = j;
+    }
+    return bodies;
 }
 
 /** `exec X`, `timeout 3 X`, `command X`, `env A=b X`, `nice X`: the program that really runs is X. */
