@@ -15,7 +15,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { LocalWorkspace, PulumiCommand, Stack } from "@pulumi/pulumi/automation";
 import { specialSecretSig, specialSigKey } from "@pulumi/pulumi/runtime/rpc";
 import * as random from "@pulumi/random";
-import { engineBin, engineEnv } from "./support";
+import { engineBin, engineEnv, STANDIN_BIN } from "./support";
 
 const PROJECT = "engine-smoke";
 const STACK = "smoke";
@@ -35,6 +35,7 @@ describe("real engine: stand-in random provider on a file backend", function () 
     let tmp: string;
     let env: Record<string, string>;
     let stack: Stack;
+    let workspaceOpts: Parameters<typeof LocalWorkspace.createStack>[1] & object;
     /** Values the program's apply callbacks saw, per run: none while `result` is unknown. */
     let seen: string[] = [];
 
@@ -55,15 +56,13 @@ describe("real engine: stand-in random provider on a file backend", function () 
         assert.match(login, new RegExp(`Logged in to .* \\(${backend.replace(/[/.]/g, "\\$&")}\\)`));
         const work = path.join(tmp, "project");
         fs.mkdirSync(work);
-        stack = await LocalWorkspace.createStack(
-            { projectName: PROJECT, stackName: STACK, program },
-            {
-                workDir: work,
-                envVars: env,
-                pulumiCommand: await PulumiCommand.get({ root: path.dirname(bin) }),
-                projectSettings: { name: PROJECT, runtime: "nodejs" },
-            },
-        );
+        workspaceOpts = {
+            workDir: work,
+            envVars: env,
+            pulumiCommand: await PulumiCommand.get({ root: path.dirname(bin) }),
+            projectSettings: { name: PROJECT, runtime: "nodejs" },
+        };
+        stack = await LocalWorkspace.createStack({ projectName: PROJECT, stackName: STACK, program }, workspaceOpts);
     });
 
     after(() => {
@@ -75,6 +74,8 @@ describe("real engine: stand-in random provider on a file backend", function () 
         const res = await stack.preview();
         assert.deepEqual(res.changeSummary, { create: 3 });
         assert.match(res.stdout, /\+\s+random:index:RandomPassword\s+a\s+create/);
+        // The engine says where an ambient plugin came from (sdk/go/common/workspace/plugins.go).
+        assert.ok(res.stdout.includes(`using pulumi-resource-random from $PATH at ${STANDIN_BIN}/pulumi-resource-random`), res.stdout);
         assert.deepEqual(seen, [], "an apply on `result` ran during preview: the value was known");
     });
 
@@ -116,5 +117,14 @@ describe("real engine: stand-in random provider on a file backend", function () 
             assert.equal(r.outputs.result[specialSigKey], specialSecretSig);
             assert.match(r.outputs.result.ciphertext, /^v1:/);
         }
+    });
+
+    it("with ambient plugins ignored, the engine finds no random plugin and downloads none", async () => {
+        const ignoring = await LocalWorkspace.createStack(
+            { projectName: PROJECT, stackName: "ignored", program },
+            { ...workspaceOpts, envVars: { ...env, PULUMI_IGNORE_AMBIENT_PLUGINS: "true" } },
+        );
+        await assert.rejects(ignoring.preview(), /no resource plugin 'pulumi-resource-random' found in the workspace at version v4\.21\.2/);
+        assert.ok(!fs.existsSync(path.join(env.PULUMI_HOME, "plugins")), "the engine installed plugins into PULUMI_HOME");
     });
 });

@@ -34,8 +34,12 @@ cd "$here"
 # The version string is a link-time variable; without it `pulumi version` is empty and the
 # automation API refuses the CLI. Source: pulumi/pulumi@v3.248.0:sdk/go/common/version/version.go
 # (`var Version string`) and the -X flag in pulumi/pulumi@v3.248.0:.goreleaser.yml.
-nice -n 19 go mod download github.com/pulumi/pulumi/pkg/v3
-nice -n 19 go build -o "$bin/pulumi" \
+nice -n 19 go mod download
+fetched=$(date +%s)
+nice -n 19 go build -o "$bin/pulumi.tmp" \
     -ldflags "-X github.com/pulumi/pulumi/sdk/v3/go/common/version.Version=$version" \
     github.com/pulumi/pulumi/pkg/v3/cmd/pulumi
-echo "engine: built pulumi $version into $bin in $(( $(date +%s) - start )) s"
+# Renamed only when complete, so an interrupted build never looks warm.
+mv "$bin/pulumi.tmp" "$bin/pulumi"
+end=$(date +%s)
+echo "engine: built pulumi $version into $bin in $(( end - start )) s (modules $(( fetched - start )) s, compile $(( end - fetched )) s)"
