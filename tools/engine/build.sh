@@ -17,6 +17,8 @@ cache=${DAARION_ENGINE_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/daarion-engine}
 bin=$cache/$version/bin
 
 if [ "${1:-}" = "--print-bin" ]; then echo "$bin"; exit 0; fi
+# The official Go tarball installs to /usr/local/go/bin, often not on a non-login PATH.
+command -v go >/dev/null || export PATH="/usr/local/go/bin:$PATH"
 
 # A warm cache: the binary is there and reports the pinned version.
 if [ -x "$bin/pulumi" ] && [ "$("$bin/pulumi" version 2>/dev/null)" = "$version" ]; then
@@ -26,8 +28,11 @@ fi
 
 # Modules and build objects stay in the same cache, so a rebuild after a version bump reuses them.
 export GOMODCACHE=$cache/go/mod GOCACHE=$cache/go/build GOTOOLCHAIN=local
-# One package at a time, at the lowest priority: CI and developers share 2 cores.
-export GOFLAGS="-buildvcs=false -mod=readonly -p=1"
+# At the lowest priority; on a developer's shared machine one package at a time, in CI (nothing
+# else running yet) as many as there are cores.
+jobs=1
+if [ "${CI:-}" = "true" ]; then jobs=$(nproc); fi
+export GOFLAGS="-buildvcs=false -mod=readonly -p=${DAARION_ENGINE_JOBS:-$jobs}"
 mkdir -p "$bin"
 start=$(date +%s)
 cd "$here"
