@@ -30,6 +30,21 @@ export interface RecordedResource {
     readonly inputs: Record<string, unknown>;
     /** Resource options that matter for review: protect, retainOnDelete, ignoreChanges, deleteBeforeReplace. */
     readonly options: Record<string, unknown>;
+    /** The URN the mock monitor gave this resource (the engine's format, parent type included). */
+    readonly urn: string;
+    /**
+     * URNs of the resources this one waits for, exactly as the engine receives them: the
+     * `dependencies` of its RegisterResourceRequest, sorted. @pulumi/pulumi@3.248.0
+     * runtime/resource.js `prepareResource` (l. 699-711) fills it with the explicit `dependsOn`
+     * resources plus every resource whose Output flows into an input (the union of
+     * `propertyDependencies`), a component standing for its custom children; resource.js l. 371
+     * sends it with `req.setDependenciesList`. The mock's `newResource` does not receive it
+     * (runtime/mocks.js l. 90-99 passes type, name, inputs, provider, custom, id), so the render
+     * reads it from the request itself (see `recordRequests`).
+     */
+    readonly dependencies: string[];
+    /** URN of the provider resource serving this one (the part before `::<id>` of the request's provider reference), if any. */
+    readonly provider: string | null;
 }
 
 export interface RenderResult {
@@ -237,6 +252,37 @@ export interface MockSettings {
     readonly stackReferenceOutputs?: Record<string, unknown>;
 }
 
+interface RegisterResourceRequest {
+    getType(): string;
+    getName(): string;
+    getParent(): string;
+    getDependenciesList(): string[];
+}
+type Monitor = { registerResource(req: RegisterResourceRequest, callback: (err: unknown, resp?: { getUrn(): string }) => void): unknown };
+
+/**
+ * Record, per `type::name`, the URN and the `dependencies` of every RegisterResourceRequest that
+ * reaches the mock monitor set up by `setMocks` (@pulumi/pulumi@3.248.0 runtime/mocks.js l. 162
+ * `setMockOptions(new MockMonitor(mocks), ...)`), before the monitor calls `newResource`.
+ */
+function recordRequests(into: Map<string, { urn: string; dependencies: string[] }>): void {
+    const settings = require("@pulumi/pulumi/runtime/settings") as { getMonitor(): Monitor | undefined };
+    const monitor = settings.getMonitor();
+    if (!monitor) throw new Error("offline render: setMocks installed no monitor");
+    const register = monitor.registerResource.bind(monitor);
+    monitor.registerResource = (req, callback) => {
+        // The URN the mock will answer with (runtime/mocks.js `newUrn`): known before newResource runs.
+        const parent = req.getParent();
+        const type = parent ? `${parent.split("::")[2]!.split("$").pop()}$${req.getType()}` : req.getType();
+        const urn = `urn:pulumi:${pulumi.getStack()}::${pulumi.getProject()}::${type}::${req.getName()}`;
+        into.set(`${req.getType()}::${req.getName()}`, { urn, dependencies: [...new Set(req.getDependenciesList())].sort() });
+        return register(req, (err, resp) => {
+            if (resp && resp.getUrn() !== urn) return callback(new Error(`offline render: mock URN ${resp.getUrn()} differs from the recorded ${urn}`));
+            return callback(err, resp);
+        });
+    };
+}
+
 /**
  * Run `program` as a Pulumi program under mocks, recording every resource with its parent and
  * options. Unit tests use it directly to evaluate one component; renderStack uses it for index.ts.
@@ -250,12 +296,14 @@ export async function evaluateUnderMocks(settings: MockSettings, program: () => 
     const warnings: string[] = [];
     counter = 0;
 
+    const requests = new Map<string, { urn: string; dependencies: string[] }>();
     await pulumi.runtime.setMocks(
         {
             newResource(args: pulumi.runtime.MockResourceArgs) {
                 const meta = parents.get(`${args.type}::${args.name}`) ?? { parent: null, options: {} };
+                const request = requests.get(`${args.type}::${args.name}`) ?? { urn: "", dependencies: [] };
                 const id = fakeId(args.type, args.name);
-                const record: RecordedResource = { id, type: args.type, name: args.name, parent: meta.parent, custom: args.custom ?? true, inputs: args.inputs, options: meta.options };
+                const record: RecordedResource = { id, type: args.type, name: args.name, parent: meta.parent, custom: args.custom ?? true, inputs: args.inputs, options: meta.options, ...request, provider: args.provider ? args.provider.slice(0, args.provider.lastIndexOf("::")) : null };
                 resources.push(record);
                 return { id, state: fakeState(args.type, args.name, args.inputs, ownerOutputs) };
             },
@@ -267,6 +315,7 @@ export async function evaluateUnderMocks(settings: MockSettings, program: () => 
         stack,
         false,
     );
+    recordRequests(requests);
     pulumi.runtime.setAllConfig(settings.config ?? {}, settings.secretKeys ?? []);
     const stackModule = require("@pulumi/pulumi/runtime/stack") as { runInPulumiStack(init: () => Promise<unknown>): Promise<unknown> };
     const runtimeSettings = require("@pulumi/pulumi/runtime/settings") as { waitForRPCs(): Promise<void> };
@@ -276,6 +325,13 @@ export async function evaluateUnderMocks(settings: MockSettings, program: () => 
         warnings.push(msg);
     };
     let outputs: Record<string, unknown> = {};
+    // Pulumi records `new Error().stack` on every promise it creates (@pulumi/pulumi@3.248.0:
+    // runtime/debuggable.js:79, `_debugStackTrace`, read only by its leak report), several per
+    // resource: with --cpu-prof that was a quarter of the evaluation. The render reports program
+    // errors by message (RenderError), never by stack, so no frames are captured while it runs.
+    // Resource.callsites (resource.js:324) raises the limit itself for its source positions.
+    const stackTraceLimit = Error.stackTraceLimit;
+    Error.stackTraceLimit = 0;
     try {
         let raw: unknown;
         await stackModule.runInPulumiStack(async () => {
@@ -299,6 +355,7 @@ export async function evaluateUnderMocks(settings: MockSettings, program: () => 
         const message = err instanceof Error ? err.message : String(err);
         throw new RenderError(message.replace(/^Running program .* failed with an unhandled exception:\s*/s, ""));
     } finally {
+        Error.stackTraceLimit = stackTraceLimit;
         (pulumi.log as { warn: typeof originalWarn }).warn = originalWarn;
     }
     return { resources: resources.filter((r) => r.type !== "pulumi:pulumi:Stack"), outputs, warnings };
