@@ -35,15 +35,20 @@ function timeProcess(argv: string[]): number {
     return ms;
 }
 
-async function inProcessMs(reps: number, fn: () => Promise<unknown>): Promise<number> {
+/** Medians of wall-clock and CPU (user + system) milliseconds of `fn` run in this process. */
+async function inProcess(reps: number, fn: () => Promise<unknown>): Promise<{ wall: number; cpu: number }> {
     await fn(); // warm-up: module loading and the dynamic providers' closure serialization
-    const times: number[] = [];
+    const wall: number[] = [];
+    const cpu: number[] = [];
     for (let i = 0; i < reps; i++) {
         const start = process.hrtime.bigint();
+        const startCpu = process.cpuUsage();
         await fn();
-        times.push(Number(process.hrtime.bigint() - start) / 1e6);
+        const used = process.cpuUsage(startCpu);
+        wall.push(Number(process.hrtime.bigint() - start) / 1e6);
+        cpu.push((used.user + used.system) / 1000);
     }
-    return median(times);
+    return { wall: median(wall), cpu: median(cpu) };
 }
 
 /** The committed topology grown to `count` nodes: node1 stays the primary, the rest join as edge nodes. */
@@ -119,20 +124,21 @@ async function criticalPaths(): Promise<void> {
 
 async function linearity(reps: number, nodes: number): Promise<void> {
     const base = readStackConfig(ROOT, "local").config["daarion:topology"] as Record<string, unknown>;
-    const big = syntheticTopology(base, nodes);
+    const bigTopology = syntheticTopology(base, nodes);
     const withTopology = (topology: Record<string, unknown>) => () => renderStack("local", { editConfig: (c) => (c["daarion:topology"] = topology) });
     const count = async (topology: Record<string, unknown>) => (await withTopology(topology)()).resources.length;
-    const [smallCount, bigCount] = [await count(base), await count(big)];
-    const smallMs = await inProcessMs(reps, withTopology(base));
-    const bigMs = await inProcessMs(reps, withTopology(big));
-    const perSmall = smallMs / smallCount;
-    const perBig = bigMs / bigCount;
-    console.log(`render time per resource (in process, stack local, medians of ${reps}):`);
-    console.log(`  3 nodes: ${smallCount} resources in ${smallMs.toFixed(0)} ms = ${perSmall.toFixed(2)} ms/resource`);
-    console.log(`  ${nodes} nodes: ${bigCount} resources in ${bigMs.toFixed(0)} ms = ${perBig.toFixed(2)} ms/resource (${(perBig / perSmall).toFixed(2)}x the 3-node cost per resource; linear = 1.00)`);
-    // The fixed part (config parsing, Pulumi runtime set-up, one closure serialization per dynamic
-    // provider) is paid once per render; the marginal cost is what each added resource costs.
-    console.log(`  marginal: ${((bigMs - smallMs) / (bigCount - smallCount)).toFixed(2)} ms per added resource`);
+    const [smallCount, bigCount] = [await count(base), await count(bigTopology)];
+    const small = await inProcess(reps, withTopology(base));
+    const big = await inProcess(reps, withTopology(bigTopology));
+    // CPU time is the robust figure on a shared machine (other processes stretch wall time, not CPU).
+    console.log(`render cost per resource (in process, stack local, medians of ${reps}; CPU = user + system):`);
+    const line = (label: string, count: number, t: { wall: number; cpu: number }) =>
+        console.log(`  ${label}: ${count} resources, CPU ${t.cpu.toFixed(0)} ms = ${(t.cpu / count).toFixed(2)} ms/resource (wall ${t.wall.toFixed(0)} ms = ${(t.wall / count).toFixed(2)} ms/resource)`);
+    line("3 nodes", smallCount, small);
+    line(`${nodes} nodes`, bigCount, big);
+    console.log(`  ${nodes}-node / 3-node CPU cost per resource: ${(big.cpu / bigCount / (small.cpu / smallCount)).toFixed(2)}x (linear = 1.00 or below: the fixed part is spread over more resources)`);
+    // The fixed part (config parsing, runtime set-up) is paid once per render; the marginal cost is what each added resource costs.
+    console.log(`  marginal CPU: ${((big.cpu - small.cpu) / (bigCount - smallCount)).toFixed(2)} ms per added resource`);
 }
 
 async function main(): Promise<void> {
