@@ -32,10 +32,10 @@ const ROOT = path.resolve(__dirname, "..");
 const CACHE = path.join(ROOT, ".cache", "ts");
 const esbuildVersion = require("esbuild/package.json").version;
 let esbuild; // loaded on the first cache miss only: a warm run never starts esbuild's service
-let tsconfigRaw;
+// tsx hands esbuild the project's tsconfig (strictness, class-field semantics); so does this hook.
+const tsconfigText = fs.readFileSync(path.join(ROOT, "tsconfig.json"), "utf8");
 
 function options(filename) {
-    if (tsconfigRaw === undefined) tsconfigRaw = JSON.parse(fs.readFileSync(path.join(ROOT, "tsconfig.json"), "utf8"));
     return {
         // tsx@4.23.15 `tr` + its CommonJS transform: keep in step, or `__provider` texts change.
         target: `node${process.versions.node}`,
@@ -49,12 +49,11 @@ function options(filename) {
         sourcemap: "inline",
         sourcesContent: false,
         sourcefile: filename,
-        tsconfigRaw,
+        tsconfigRaw: JSON.parse(tsconfigText),
     };
 }
 
 function compile(source, filename) {
-    const tsconfigText = fs.readFileSync(path.join(ROOT, "tsconfig.json"), "utf8");
     const key = crypto.createHash("sha256").update([source, filename, tsconfigText, esbuildVersion, process.versions.node, "v1"].join("\0")).digest("hex");
     const file = path.join(CACHE, `${key}.js`);
     try {
