@@ -30,6 +30,27 @@ export interface RecordedResource {
     readonly inputs: Record<string, unknown>;
     /** Resource options that matter for review: protect, retainOnDelete, ignoreChanges, deleteBeforeReplace. */
     readonly options: Record<string, unknown>;
+    /** This resource's URN in the engine's form (`urn:pulumi:<stack>::<project>::<parent types, $-joined>$<type>::<name>`, see `recordRequests`). */
+    readonly urn: string;
+    /**
+     * URNs of the resources this one waits for, exactly as the engine receives them: the
+     * `dependencies` of its RegisterResourceRequest, sorted. @pulumi/pulumi@3.248.0
+     * runtime/resource.js `prepareResource` (l. 699-711) fills it with the explicit `dependsOn`
+     * resources plus every resource whose Output flows into an input (the union of
+     * `propertyDependencies`), a component standing for its custom children; resource.js l. 371
+     * sends it with `req.setDependenciesList`. The mock's `newResource` does not receive it
+     * (runtime/mocks.js l. 90-99 passes type, name, inputs, provider, custom, id), so the render
+     * reads it from the request itself (see `recordRequests`).
+     */
+    readonly dependencies: string[];
+    /**
+     * The subset of `dependencies` that carries data: URNs in the request's `propertyDependencies`
+     * (resources whose Outputs flow into an input, resource.js l. 705-711 and l. 453-458). The
+     * rest came from `dependsOn` alone.
+     */
+    readonly dataDependencies: string[];
+    /** URN of the provider resource serving this one (the part before `::<id>` of the request's provider reference), if any. */
+    readonly provider: string | null;
 }
 
 export interface RenderResult {
@@ -258,6 +279,67 @@ export interface MockSettings {
     readonly stackReferenceOutputs?: Record<string, unknown>;
 }
 
+type RequestRecord = Pick<RecordedResource, "urn" | "dependencies" | "dataDependencies" | "provider">;
+
+interface RegisterResourceRequest {
+    getType(): string;
+    getName(): string;
+    getParent(): string;
+    getDependenciesList(): string[];
+    getProvider(): string;
+    /** Absent on a ReadResourceRequest. */
+    getPropertydependenciesMap?(): { forEach(fn: (deps: { getUrnsList(): string[] }, key: string) => void): void };
+}
+type Callback = (err: unknown, resp?: { getUrn(): string }) => void;
+type Monitor = { registerResource(req: RegisterResourceRequest, callback: Callback): unknown; readResource(req: RegisterResourceRequest, callback: Callback): unknown };
+
+/**
+ * Record, per `type::name`, the URN and the `dependencies` of every RegisterResourceRequest that
+ * reaches the mock monitor set up by `setMocks` (@pulumi/pulumi@3.248.0 runtime/mocks.js l. 162
+ * `setMockOptions(new MockMonitor(mocks), ...)`), before the monitor calls `newResource`.
+ */
+function recordRequests(into: Map<string, RequestRecord>): void {
+    const settings = require("@pulumi/pulumi/runtime/settings") as { getMonitor(): Monitor | undefined };
+    const monitor = settings.getMonitor();
+    if (!monitor) throw new Error("offline render: setMocks installed no monitor");
+    const register = monitor.registerResource.bind(monitor);
+    const read = monitor.readResource.bind(monitor);
+    // The mock's URNs (runtime/mocks.js `newUrn`) carry only the immediate parent's type, the root
+    // stack's included (`...::pulumi:pulumi:Stack$random:...::a`). The engine qualifies a type with
+    // the whole chain of parent types and leaves the root stack out (the SDK's own `createUrn`,
+    // @pulumi/pulumi@3.248.0 resource.js l. 36-60: "Don't prefix the stack type as a parent type").
+    // Parents register before their children, so each mock URN maps to the engine's form here and
+    // the recorded URNs match what `pulumi stack export` would show.
+    const engineUrns = new Map<string, string>();
+    const engineUrn = (mockUrn: string) => engineUrns.get(mockUrn) ?? mockUrn;
+    const record = (req: RegisterResourceRequest): string => {
+        // The URN the mock will answer with (runtime/mocks.js `newUrn`): known before newResource runs.
+        const parent = req.getParent();
+        const type = parent ? `${parent.split("::")[2]!.split("$").pop()}$${req.getType()}` : req.getType();
+        const prefix = `urn:pulumi:${pulumi.getStack()}::${pulumi.getProject()}::`;
+        const urn = `${prefix}${type}::${req.getName()}`;
+        const parentEngine = parent ? engineUrn(parent) : "";
+        const parentType = parentEngine.slice(prefix.length, parentEngine.lastIndexOf("::"));
+        const qualified = parent && parentType !== "pulumi:pulumi:Stack" ? `${parentType}$${req.getType()}` : req.getType();
+        engineUrns.set(urn, `${prefix}${qualified}::${req.getName()}`);
+        const data = new Set<string>();
+        req.getPropertydependenciesMap?.().forEach((deps) => deps.getUrnsList().forEach((u) => data.add(engineUrn(u))));
+        const dependencies = [...new Set(req.getDependenciesList().map(engineUrn))].sort();
+        const providerRef = req.getProvider(); // "<provider urn>::<provider id>", or ""
+        const provider = providerRef ? engineUrn(providerRef.slice(0, providerRef.lastIndexOf("::"))) : null;
+        into.set(`${req.getType()}::${req.getName()}`, { urn: engineUrn(urn), dependencies, dataDependencies: [...data].sort(), provider });
+        return urn;
+    };
+    const checked = (urn: string, callback: Callback): Callback => (err, resp) => {
+        if (resp && resp.getUrn() !== urn) return callback(new Error(`offline render: mock URN ${resp.getUrn()} differs from the recorded ${urn}`));
+        return callback(err, resp);
+    };
+    monitor.registerResource = (req, callback) => register(req, checked(record(req), callback));
+    // Reads (StackReference) go through readResource (runtime/mocks.js l. 69); their request has
+    // `dependencies` but no `propertyDependencies`.
+    monitor.readResource = (req, callback) => read(req, checked(record(req), callback));
+}
+
 /**
  * Run `program` as a Pulumi program under mocks, recording every resource with its parent and
  * options. Unit tests use it directly to evaluate one component; renderStack uses it for index.ts.
@@ -271,12 +353,14 @@ export async function evaluateUnderMocks(settings: MockSettings, program: () => 
     const warnings: string[] = [];
     counter = 0;
 
+    const requests = new Map<string, RequestRecord>();
     await pulumi.runtime.setMocks(
         {
             newResource(args: pulumi.runtime.MockResourceArgs) {
                 const meta = parents.get(`${args.type}::${args.name}`) ?? { parent: null, options: {} };
+                const request = requests.get(`${args.type}::${args.name}`) ?? { urn: "", dependencies: [], dataDependencies: [], provider: null };
                 const id = fakeId(args.type, args.name);
-                const record: RecordedResource = { id, type: args.type, name: args.name, parent: meta.parent, custom: args.custom ?? true, inputs: args.inputs, options: meta.options };
+                const record: RecordedResource = { id, type: args.type, name: args.name, parent: meta.parent, custom: args.custom ?? true, inputs: args.inputs, options: meta.options, ...request };
                 resources.push(record);
                 return { id, state: fakeState(args.type, args.name, args.inputs, ownerOutputs) };
             },
@@ -288,6 +372,7 @@ export async function evaluateUnderMocks(settings: MockSettings, program: () => 
         stack,
         false,
     );
+    recordRequests(requests);
     pulumi.runtime.setAllConfig(settings.config ?? {}, settings.secretKeys ?? []);
     const stackModule = require("@pulumi/pulumi/runtime/stack") as { runInPulumiStack(init: () => Promise<unknown>): Promise<unknown> };
     const runtimeSettings = require("@pulumi/pulumi/runtime/settings") as { waitForRPCs(): Promise<void> };
@@ -297,6 +382,13 @@ export async function evaluateUnderMocks(settings: MockSettings, program: () => 
         warnings.push(msg);
     };
     let outputs: Record<string, unknown> = {};
+    // Pulumi records `new Error().stack` on every promise it creates (@pulumi/pulumi@3.248.0:
+    // runtime/debuggable.js:79, `_debugStackTrace`, read only by its leak report), several per
+    // resource: with --cpu-prof that was a quarter of the evaluation. The render reports program
+    // errors by message (RenderError), never by stack, so no frames are captured while it runs.
+    // Resource.callsites (resource.js:324) raises the limit itself for its source positions.
+    const stackTraceLimit = Error.stackTraceLimit;
+    Error.stackTraceLimit = 0;
     try {
         let raw: unknown;
         await stackModule.runInPulumiStack(async () => {
@@ -322,6 +414,7 @@ export async function evaluateUnderMocks(settings: MockSettings, program: () => 
         const message = err instanceof Error ? err.message : String(err);
         throw new RenderError(message.replace(/^Running program .* failed with an unhandled exception:\s*/s, ""));
     } finally {
+        Error.stackTraceLimit = stackTraceLimit;
         (pulumi.log as { warn: typeof originalWarn }).warn = originalWarn;
     }
     return { resources: resources.filter((r) => r.type !== "pulumi:pulumi:Stack"), outputs, warnings };

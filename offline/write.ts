@@ -73,7 +73,8 @@ export function summarize(result: RenderResult): Summary {
 export function writeRender(result: RenderResult, outDir: string, topologyValue: unknown): Summary {
     fs.rmSync(outDir, { recursive: true, force: true });
     fs.mkdirSync(outDir, { recursive: true });
-    const resources = result.resources.map((r) => ({ type: r.type, name: r.name, parent: r.parent, inputs: sanitize(r.inputs), options: r.options }));
+    // `dependencies`: URNs in the engine's form (urn:pulumi:<stack>::<project>::<parent types, $-joined>$<type>::<name>), see RecordedResource.
+    const resources = result.resources.map((r) => ({ type: r.type, name: r.name, parent: r.parent, inputs: sanitize(r.inputs), options: r.options, dependencies: r.dependencies }));
     fs.writeFileSync(path.join(outDir, "resources.json"), JSON.stringify(resources, null, 2) + "\n");
     fs.writeFileSync(path.join(outDir, "outputs.json"), JSON.stringify(sanitize(result.outputs), null, 2) + "\n");
     for (const f of placedFiles(result)) {

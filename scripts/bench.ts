@@ -1,24 +1,54 @@
 /**
- * npm run bench: render cost as ratios measured in ONE run, so machine noise cancels out.
- * - each stack's render time / an empty Pulumi program evaluated the same way (mock runtime);
- * - a synthetic 100-node topology's render time / the committed 3-node topology's.
- * Each measurement is the median of several repetitions after a warm-up.
+ * npm run bench: render cost and deployment critical paths, measured in ONE run so machine noise
+ * hits both sides of every ratio alike.
+ * 1. Each stack's `npm run render` command (a fresh process, as a user runs it) against a bare
+ *    `node -e "require('@pulumi/pulumi')"`: medians of --reps runs, interleaved.
+ * 2. Per stack, the `pulumi up` critical path under the cost model of offline/critical-path.ts,
+ *    next to the physical minimum (data edges only), and the order-only (`dependsOn`) edges on the
+ *    critical path: each one is a candidate serial chain.
+ * 3. Render time per resource, in process, for the committed 3-node topology and a synthetic
+ *    --nodes topology (stack local): linear growth keeps the two close.
  */
+import { spawnSync } from "node:child_process";
+import * as fs from "node:fs";
+import * as os from "node:os";
 import * as path from "node:path";
 import { Command } from "commander";
-import { evaluateUnderMocks, readStackConfig, renderStack } from "../offline/render";
+import { readStackConfig, RenderResult, renderStack } from "../offline/render";
+import { allEdges, COST, dataEdges, GraphResource, longestPath, orderOnlyEdges, shortName } from "../offline/critical-path";
 
 const ROOT = path.resolve(__dirname, "..");
+const STACKS = ["node1", "node2", "node3", "local"];
 
-async function median(reps: number, fn: () => Promise<unknown>): Promise<number> {
-    const times: number[] = [];
+function median(values: number[]): number {
+    const sorted = [...values].sort((a, b) => a - b);
+    const mid = Math.floor(sorted.length / 2);
+    return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+}
+
+/** Wall-clock milliseconds of one process run; a failing run aborts the bench. */
+function timeProcess(argv: string[]): number {
+    const start = process.hrtime.bigint();
+    const r = spawnSync(argv[0]!, argv.slice(1), { cwd: ROOT, stdio: ["ignore", "ignore", "pipe"], encoding: "utf8" });
+    const ms = Number(process.hrtime.bigint() - start) / 1e6;
+    if (r.status !== 0) throw new Error(`${argv.join(" ")} exited with ${r.status}: ${r.stderr}`);
+    return ms;
+}
+
+/** Medians of wall-clock and CPU (user + system) milliseconds of `fn` run in this process. */
+async function inProcess(reps: number, fn: () => Promise<unknown>): Promise<{ wall: number; cpu: number }> {
+    await fn(); // warm-up: module loading and the dynamic providers' closure serialization
+    const wall: number[] = [];
+    const cpu: number[] = [];
     for (let i = 0; i < reps; i++) {
         const start = process.hrtime.bigint();
+        const startCpu = process.cpuUsage();
         await fn();
-        times.push(Number(process.hrtime.bigint() - start) / 1e6);
+        const used = process.cpuUsage(startCpu);
+        wall.push(Number(process.hrtime.bigint() - start) / 1e6);
+        cpu.push((used.user + used.system) / 1000);
     }
-    times.sort((a, b) => a - b);
-    return times[Math.floor(times.length / 2)]!;
+    return { wall: median(wall), cpu: median(cpu) };
 }
 
 /** The committed topology grown to `count` nodes: node1 stays the primary, the rest join as edge nodes. */
@@ -41,40 +71,100 @@ export function syntheticTopology(base: Record<string, unknown>, count: number):
     return t;
 }
 
-async function main(): Promise<void> {
-    const program = new Command().option("-r, --reps <n>", "repetitions per measurement", "5").option("-n, --nodes <n>", "size of the synthetic topology", "100");
-    program.parse();
-    const reps = Number(program.opts().reps);
-    const nodes = Number(program.opts().nodes);
-    const quiet = { warn: console.warn };
-    console.warn = () => undefined;
+function graphOf(result: RenderResult): GraphResource[] {
+    return result.resources;
+}
+
+function measureRatios(reps: number): void {
+    const out = fs.mkdtempSync(path.join(os.tmpdir(), "daarion-bench-"));
     try {
-        const empty = () => evaluateUnderMocks({ project: "daarion", stack: "bench" }, () => ({}));
-        await empty();
-        const emptyMs = await median(reps, empty);
-        console.log(`empty program: ${emptyMs.toFixed(1)} ms (baseline)`);
-        console.log("stack    resources  ratio to empty program");
-        for (const stack of ["node1", "node2", "node3", "local"]) {
-            let count = 0;
-            await renderStack(stack);
-            const ms = await median(reps, async () => {
-                count = (await renderStack(stack)).resources.length;
-            });
-            console.log(`${stack.padEnd(8)} ${String(count).padStart(9)}  ${(ms / emptyMs).toFixed(2)}x`);
+        const bare = [process.execPath, "-e", "require('@pulumi/pulumi')"];
+        // The command `npm run render` runs (package.json "render"), without npm's own start-up.
+        const render = (stack: string) => [process.execPath, path.join(ROOT, "offline/run.cjs"), "scripts/render.ts", stack, "--out", path.join(out, stack)];
+        const npm = ["npm", "run", "-s", "render", "--", "node1", "--out", path.join(out, "npm")];
+        const samples = new Map<string, number[]>();
+        const add = (k: string, ms: number) => samples.set(k, [...(samples.get(k) ?? []), ms]);
+        timeProcess(render("node1")); // fills the compile cache (.cache/ts) if the sources changed
+        for (let i = 0; i < reps; i++) {
+            add("bare", timeProcess(bare));
+            for (const s of STACKS) add(s, timeProcess(render(s)));
+            add("npm", timeProcess(npm));
         }
-        const base = readStackConfig(ROOT, "local").config["daarion:topology"] as Record<string, unknown>;
-        const big = syntheticTopology(base, nodes);
-        const render = (topology: Record<string, unknown>) => () => renderStack("local", { editConfig: (c) => (c["daarion:topology"] = topology) });
-        await render(big)();
-        const threeMs = await median(reps, render(base));
-        const bigMs = await median(reps, render(big));
-        console.log(`synthetic ${nodes}-node topology / 3-node topology (stack local): ${(bigMs / threeMs).toFixed(2)}x (${(bigMs / threeMs / (nodes / 3)).toFixed(2)}x per node added, linear = 1.00)`);
+        const bareMs = median(samples.get("bare")!);
+        console.log(`render cost, medians of ${reps} interleaved runs (wall clock):`);
+        console.log(`  bare node -e "require('@pulumi/pulumi')"   ${bareMs.toFixed(0).padStart(5)} ms  1.00x`);
+        for (const s of STACKS) {
+            const ms = median(samples.get(s)!);
+            console.log(`  render ${s.padEnd(36)} ${ms.toFixed(0).padStart(5)} ms  ${(ms / bareMs).toFixed(2)}x`);
+        }
+        const npmMs = median(samples.get("npm")!);
+        console.log(`  npm run render -- node1 (npm start-up included) ${npmMs.toFixed(0).padStart(5)} ms  ${(npmMs / bareMs).toFixed(2)}x`);
     } finally {
-        console.warn = quiet.warn;
+        fs.rmSync(out, { recursive: true, force: true });
     }
 }
 
-main().catch((err) => {
-    console.error(err instanceof Error ? err.message : err);
-    process.exit(1);
-});
+async function criticalPaths(): Promise<void> {
+    console.log(
+        `critical path of a first \`pulumi up\` (cost model, offline/critical-path.ts: image pull ${COST.imagePull} s, container create ${COST.containerCreate} s` +
+            ` + healthy wait when \`wait: true\`, provider configure ${COST.providerConfigure} s, provider call ${COST.providerCall} s, hcloud server ${COST.serverBoot} s):`,
+    );
+    for (const stack of STACKS) {
+        const graph = graphOf(await renderStack(stack));
+        const critical = longestPath(graph, allEdges);
+        const minimum = longestPath(graph, dataEdges);
+        console.log(`${stack}: critical path ${critical.seconds} s (minimum ${minimum.seconds} s): ${critical.chain.map(shortName).join(" -> ")}`);
+        const onPath = new Set(critical.chain.map((r) => r.urn));
+        const byUrn = new Map(graph.map((r) => [r.urn, r]));
+        for (const r of critical.chain) {
+            for (const urn of orderOnlyEdges(r).filter((u) => onPath.has(u))) console.log(`    order-only edge on the path: ${shortName(byUrn.get(urn)!)} -> ${shortName(r)}`);
+        }
+    }
+}
+
+async function linearity(reps: number, nodes: number): Promise<void> {
+    const base = readStackConfig(ROOT, "local").config["daarion:topology"] as Record<string, unknown>;
+    const bigTopology = syntheticTopology(base, nodes);
+    const withTopology = (topology: Record<string, unknown>) => () => renderStack("local", { editConfig: (c) => (c["daarion:topology"] = topology) });
+    const count = async (topology: Record<string, unknown>) => (await withTopology(topology)()).resources.length;
+    const [smallCount, bigCount] = [await count(base), await count(bigTopology)];
+    const small = await inProcess(reps, withTopology(base));
+    const big = await inProcess(reps, withTopology(bigTopology));
+    // CPU time is the robust figure on a shared machine (other processes stretch wall time, not CPU).
+    console.log(`render cost per resource (in process, stack local, medians of ${reps}; CPU = user + system):`);
+    const line = (label: string, count: number, t: { wall: number; cpu: number }) =>
+        console.log(`  ${label}: ${count} resources, CPU ${t.cpu.toFixed(0)} ms = ${(t.cpu / count).toFixed(2)} ms/resource (wall ${t.wall.toFixed(0)} ms = ${(t.wall / count).toFixed(2)} ms/resource)`);
+    line("3 nodes", smallCount, small);
+    line(`${nodes} nodes`, bigCount, big);
+    console.log(`  ${nodes}-node / 3-node CPU cost per resource: ${(big.cpu / bigCount / (small.cpu / smallCount)).toFixed(2)}x (linear = 1.00 or below: the fixed part is spread over more resources)`);
+    // The fixed part (config parsing, runtime set-up) is paid once per render; the marginal cost is what each added resource costs.
+    console.log(`  marginal CPU: ${((big.cpu - small.cpu) / (bigCount - smallCount)).toFixed(2)} ms per added resource`);
+}
+
+async function main(): Promise<void> {
+    const program = new Command()
+        .option("-r, --reps <n>", "repetitions per measurement", "5")
+        .option("-n, --nodes <n>", "size of the synthetic topology", "100")
+        .option("--skip-ratios", "skip the process-level render timings");
+    program.parse();
+    const reps = Number(program.opts().reps);
+    const nodes = Number(program.opts().nodes);
+    console.log(`machine: ${os.cpus().length} CPU(s), load average ${os.loadavg().map((l) => l.toFixed(2)).join(" ")}`);
+    if (!program.opts().skipRatios) measureRatios(reps);
+    const quiet = console.warn;
+    console.warn = () => undefined;
+    try {
+        await criticalPaths();
+        await linearity(reps, nodes);
+    } finally {
+        console.warn = quiet;
+    }
+}
+
+main().then(
+    () => process.exit(0),
+    (err) => {
+        console.error(err instanceof Error ? err.message : err);
+        process.exit(1);
+    },
+);
