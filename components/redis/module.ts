@@ -45,6 +45,9 @@ export function buildRedisServerWorkload(topology: RedisTopology, node: string, 
     return {
         name: REDIS_WORKLOADS.server,
         service: "redis",
+        // One rollout group with the sentinel (declared first): the server is replaced only after
+        // its sentinel is back, so its launcher asks an up-to-date sentinel for the master.
+        rolloutGroup: "redis",
         role,
         image,
         // The template is copied to the writable /data/redis.conf on every start, with `replicaof`
@@ -75,6 +78,7 @@ export function buildSentinelWorkload(topology: RedisTopology, node: string, ima
     return {
         name: REDIS_WORKLOADS.sentinel,
         service: "redis-sentinel",
+        rolloutGroup: "redis",
         role: "sentinel",
         image,
         command: renderSentinelLauncher({ topology, node, template, target: "/data/sentinel.conf", exec: SENTINEL_EXEC }),

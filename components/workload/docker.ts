@@ -75,33 +75,36 @@ export function isStateful(spec: WorkloadSpec): boolean {
  * files or env of several stateful containers would, with no ordering between them, delete them all at
  * once: the engine runs independent steps in parallel.
  *
- * The sequence makes each stateful container of a node depend on the one declared before it. The
- * Node SDK registers a resource only after the URNs of its `dependsOn` resources resolve, i.e. after
- * their RegisterResource (create, update or the whole delete+create of a replacement) has finished
- * (@pulumi/pulumi@3.248.0:runtime/dependsOn.js, getAllTransitivelyReferencedResourceURNs awaits
- * `r.urn.promise()`). A plain `dependsOn` edge does not make the engine delete the dependent early on a
- * delete-before-replace: only dependents whose INPUT properties depend on the replaced resource are
- * (pulumi/pulumi:pkg/resource/deploy/step_generator.go, calculateDependentReplacements: "the edge from B
- * to A may be a simple `dependsOn` edge ... neither B nor D would need to be deleted before A"). So each
- * changed stateful container is replaced only after the previous one is back (healthy, for workloads
- * created with `waitHealthy`), and an unchanged one is not touched at all.
+ * The sequence makes each stateful container of a node depend on the one of the same ROLLOUT GROUP
+ * declared before it (`WorkloadSpec.rolloutGroup`, by default its service: Redis puts its server and
+ * its sentinel into one group). The Node SDK registers a resource only after the URNs of its
+ * `dependsOn` resources resolve, i.e. after their RegisterResource (create, update or the whole
+ * delete+create of a replacement) has finished (@pulumi/pulumi@3.248.0:runtime/dependsOn.js,
+ * getAllTransitivelyReferencedResourceURNs awaits `r.urn.promise()`). A plain `dependsOn` edge does not
+ * make the engine delete the dependent early on a delete-before-replace: only dependents whose INPUT
+ * properties depend on the replaced resource are (pulumi/pulumi:pkg/resource/deploy/step_generator.go,
+ * calculateDependentReplacements: "the edge from B to A may be a simple `dependsOn` edge ... neither B
+ * nor D would need to be deleted before A"). So each changed stateful container of a group is replaced
+ * only after the previous one is back (healthy, for workloads created with `waitHealthy`), and an
+ * unchanged one is not touched at all.
  *
- * The order is the declaration order (the module list; within Redis the sentinel before the server).
- * Across nodes the order is the order of the stacks' `pulumi up`: replicas' stacks first when a change
- * must reach replicas before primaries. Cost: on a first deployment a node's stateful containers are
- * created one after the other instead of in parallel.
+ * Groups, not one chain per node: independent services (PostgreSQL, Qdrant, NATS, ...) each stay
+ * available on the other nodes while one of them is replaced here, and a chain between them would only
+ * serialize their creation on a first deployment (issue 14: no serial chain between independent
+ * services). Across nodes the order is the order of the stacks' `pulumi up`.
  */
 export class RolloutSequence {
-    private last: docker.Container | undefined;
+    private readonly last = new Map<string, docker.Container>();
 
-    /** What the next stateful container must wait for. */
-    previous(): docker.Container[] {
-        return this.last ? [this.last] : [];
+    /** What the next stateful container of `group` must wait for. */
+    previous(group: string): docker.Container[] {
+        const last = this.last.get(group);
+        return last ? [last] : [];
     }
 
-    /** Record a stateful container as the one the next must wait for. */
-    record(container: docker.Container): void {
-        this.last = container;
+    /** Record a stateful container as the one the next of its group must wait for. */
+    record(group: string, container: docker.Container): void {
+        this.last.set(group, container);
     }
 }
 
@@ -126,8 +129,8 @@ export interface DockerWorkloadArgs {
     /** Containers of the same node this one depends on. */
     readonly dependsOn?: pulumi.Resource[];
     /**
-     * The node's rollout sequence: a stateful workload is replaced only after the node's previous
-     * stateful container. One sequence per node. @default none (no ordering)
+     * The node's rollout sequence: a stateful workload is replaced only after the previous one of its
+     * rollout group on the node. One sequence per node. @default none (no ordering)
      */
     readonly rollout?: RolloutSequence;
 }
@@ -184,7 +187,8 @@ export class DockerWorkload extends pulumi.ComponentResource {
 
         const hc = spec.healthcheck;
         const stateful = isStateful(spec);
-        const sequenced = stateful && args.rollout ? args.rollout.previous() : [];
+        const rolloutGroup = spec.rolloutGroup ?? spec.service;
+        const sequenced = stateful && args.rollout ? args.rollout.previous(rolloutGroup) : [];
         this.container = new docker.Container(
             name,
             {
@@ -235,11 +239,11 @@ export class DockerWorkload extends pulumi.ComponentResource {
                 // the name (pulumi-docker#1356), nor bind the same host ports; and above all two
                 // containers must never run at once on one stateful volume (two postgres or redis
                 // processes on one data directory). The price, a short outage per replaced container,
-                // is bounded by RolloutSequence: one stateful container of a node at a time.
+                // is bounded by RolloutSequence: one stateful container of a rollout group at a time.
                 deleteBeforeReplace: true,
             },
         );
-        if (stateful) args.rollout?.record(this.container);
+        if (stateful) args.rollout?.record(rolloutGroup, this.container);
         this.registerOutputs({ container: this.container.id, image: this.image });
     }
 

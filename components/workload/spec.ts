@@ -135,6 +135,11 @@ export interface WorkloadSpec {
      * (databases through the postgresql provider, Qdrant collections). @default false
      */
     readonly waitHealthy?: boolean;
+    /**
+     * Stateful workloads of one node in the same group are replaced one after another, in
+     * declaration order (RolloutSequence in ./docker.ts). @default the workload's `service`
+     */
+    readonly rolloutGroup?: string;
     /** Other workloads (by `name`) on the same node that must be created first. */
     readonly dependsOn?: string[];
 }
