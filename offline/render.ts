@@ -190,7 +190,7 @@ function fakeDigest(seed: string): string {
  * A real ED25519 public key derived from the resource name (so ssh accepts it in tests), and a
  * secret placeholder for its private half.
  */
-function fakeEd25519(name: string): Record<string, unknown> {
+function fakeEd25519(name: string, placeholder: (key: string) => string): Record<string, unknown> {
     const seed = createHash("sha256").update(`daarion-offline-host-key:${name}`).digest();
     const pkcs8 = Buffer.concat([Buffer.from("302e020100300506032b657004220420", "hex"), seed]);
     const jwk = createPublicKey(createPrivateKey({ key: pkcs8, format: "der", type: "pkcs8" })).export({ format: "jwk" });
@@ -201,14 +201,23 @@ function fakeEd25519(name: string): Record<string, unknown> {
     };
     const blob = Buffer.concat([field(Buffer.from("ssh-ed25519")), field(Buffer.from(String(jwk.x), "base64url"))]);
     const publicKeyOpenssh = `ssh-ed25519 ${blob.toString("base64")}\n`;
-    return { algorithm: "ED25519", publicKeyOpenssh, privateKeyOpenssh: pulumi.secret(placeholderFor(name)) };
+    return { algorithm: "ED25519", publicKeyOpenssh, privateKeyOpenssh: pulumi.secret(placeholder(name)) };
 }
 
-/** Outputs a provider would compute, made deterministic for review and tests. */
-function fakeState(type: string, name: string, inputs: Record<string, unknown>, stackOutputs: Record<string, unknown>): Record<string, unknown> {
+/**
+ * Outputs a provider would compute, made deterministic for review and tests. `placeholder` names
+ * the value a generated secret holds (the rehearsals use their own, findable in inputs).
+ */
+export function fakeState(
+    type: string,
+    name: string,
+    inputs: Record<string, unknown>,
+    stackOutputs: Record<string, unknown>,
+    placeholder: (key: string) => string = placeholderFor,
+): Record<string, unknown> {
     switch (type) {
         case "random:index/randomPassword:RandomPassword":
-            return { ...inputs, result: pulumi.secret(placeholderFor(name)) } as Record<string, unknown>;
+            return { ...inputs, result: pulumi.secret(placeholder(name)) } as Record<string, unknown>;
         case "hcloud:index/server:Server": {
             const n = 10 + (Array.from(name).reduce((a, c) => a + c.charCodeAt(0), 0) % 200);
             // Documentation range (RFC 5737): never a real host.
@@ -219,7 +228,7 @@ function fakeState(type: string, name: string, inputs: Record<string, unknown>, 
         case "docker:index/image:Image":
             return { ...inputs, repoDigest: `${String(inputs.imageName)}@${fakeDigest(String(inputs.imageName))}` };
         case "tls:index/privateKey:PrivateKey":
-            return { ...inputs, ...fakeEd25519(name) };
+            return { ...inputs, ...fakeEd25519(name, placeholder) };
         case "pulumi:pulumi:StackReference":
             // The owner exports its shared secrets as a secret output, the rest in plain text.
             return { ...inputs, outputs: stackOutputs, secretOutputNames: ["sharedSecrets"] };

@@ -381,7 +381,7 @@ describe("render CLI: distinct exit codes for internal errors and policy violati
 
     it("exits 3 when a mandatory policy fails on a valid config", () => {
         const r = render(
-            `import * as docker from "@pulumi/docker";\nexport = async () => { new docker.Container("rogue", { image: "docker.io/library/redis:7", privileged: true }); return {}; };\n`,
+            `import * as docker from "@pulumi/docker";\nexport = async () => { new docker.Container("rogue", { image: "docker.io/library/redis:7.2.6-bookworm", privileged: true }); return {}; };\n`,
         );
         assert.equal(r.status, 3, r.stderr);
         assert.match(r.stderr, /policy mandatory: \[docker-no-privileged\]/);

@@ -24,6 +24,7 @@ import { parse } from "yaml";
 import { loadConfig, rawConfigOf } from "../../stacks/config";
 import { MODULES } from "../../stacks/modules";
 import { secretCatalogue } from "../../stacks/program";
+import { fakeState } from "../../offline/render";
 import { UNKNOWN } from "./dynamic-host";
 
 const ROOT = path.resolve(__dirname, "../..");
@@ -111,20 +112,9 @@ export function deployedOwnerOutputs(stack: string): Record<string, unknown> {
     };
 }
 
-/** Computed outputs of an existing resource (what its state holds beyond its inputs). */
+/** Computed outputs of an existing resource (what its state holds beyond its inputs): the render's. */
 function existingState(type: string, name: string, inputs: Record<string, unknown>): Record<string, unknown> {
-    switch (type) {
-        case "random:index/randomPassword:RandomPassword":
-            return { ...inputs, result: pulumi.secret(secretValue(name)) } as Record<string, unknown>;
-        case "hcloud:index/server:Server":
-            return { ...inputs, ipv4Address: "203.0.113.20", ipv6Address: "2001:db8::20", status: "running" };
-        case "docker:index/remoteImage:RemoteImage":
-            return { ...inputs, imageId: `sha256:${"a".repeat(64)}`, repoDigest: String(inputs.name) };
-        case "docker:index/image:Image":
-            return { ...inputs, repoDigest: `${String(inputs.imageName)}@sha256:${"b".repeat(64)}` };
-        default:
-            return { ...inputs };
-    }
+    return fakeState(type, name, inputs, {}, secretValue);
 }
 
 export function isSecretWrapper(v: unknown): v is { value: unknown } {
