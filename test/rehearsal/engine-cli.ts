@@ -17,6 +17,7 @@ import { Platform, reveal } from "./engine";
  */
 export const DATA_IN_VOLUME: Readonly<Record<string, string>> = {
     "postgresql:index/database:Database": "-postgres-data",
+    "postgresql:index/role:Role": "-postgres-data",
     "minio:index/s3Bucket:S3Bucket": "-minio-data",
     "pulumi-nodejs:dynamic/nats:Stream": "-nats-jetstream",
     "pulumi-nodejs:dynamic/nats:KeyValue": "-nats-jetstream",

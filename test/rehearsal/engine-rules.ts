@@ -52,6 +52,8 @@ export const SERVER_NAME: Readonly<Record<string, { key: string; adopts: boolean
     "docker:index/container:Container": { key: "name", adopts: false, source: "Engine API 409, pulumi-docker#1356" },
     // PostgreSQL 15 docs, CREATE DATABASE: "ERROR: database ... already exists"; no IF NOT EXISTS.
     "postgresql:index/database:Database": { key: "name", adopts: false, source: "postgresql.org/docs/15/sql-createdatabase.html" },
+    // PostgreSQL 15 docs, CREATE ROLE: "ERROR: role ... already exists"; no IF NOT EXISTS.
+    "postgresql:index/role:Role": { key: "name", adopts: false, source: "postgresql.org/docs/15/sql-createrole.html" },
     // Hetzner Cloud API POST /servers: `name` "must be unique per Project" (uniqueness_error).
     "hcloud:index/server:Server": { key: "name", adopts: false, source: "docs.hetzner.cloud #servers-create-a-server" },
 };

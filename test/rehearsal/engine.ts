@@ -268,31 +268,41 @@ export class Platform {
         const stackModule = require("@pulumi/pulumi/runtime/stack") as { runInPulumiStack(init: () => Promise<unknown>): Promise<unknown> };
         const settings = require("@pulumi/pulumi/runtime/settings") as { waitForRPCs(): Promise<void> };
         const warn = pulumi.log.warn;
+        const logError = pulumi.log.error;
         (pulumi.log as { warn: unknown }).warn = async () => undefined;
+        // An error logged by the program fails the step, as the engine fails an update with errors.
+        (pulumi.log as { error: unknown }).error = async (msg: string) => stopProgram(new Error(msg));
         try {
             let raw: unknown;
+            let outputs: { values: Record<string, unknown>; secret: string[] } | undefined;
             // The nodejs language host ends the program on an unhandled rejection and reports it
             // (@pulumi/pulumi cmd/run/run.ts): a failed apply (e.g. requireOutput) fails the step.
             const rejected = new Promise<never>((_, reject) => (stopProgram = reject));
             const onRejection = (reason: unknown) => stopProgram(reason);
             process.on("unhandledRejection", onRejection);
+            // Watchdog: a program whose Outputs never settle (a rejected apply nothing awaits) would
+            // hang; the real language host exits with the error instead.
+            const watchdog = setTimeout(() => stopProgram(new Error("the program did not finish within 60s (an Output never settled)")), 60_000);
             try {
                 await Promise.race([
                     rejected,
-                    stackModule.runInPulumiStack(async () => {
-                        pulumi.runtime.registerStackTransformation((a) => { options.set(keyOf(a.type, a.name), a.opts as pulumi.CustomResourceOptions); return undefined; });
-                        // eslint-disable-next-line @typescript-eslint/no-require-imports
-                        raw = await (require(path.join(projectDir, "index.ts")) as () => Promise<unknown>)();
-                        return raw;
-                    }),
+                    (async () => {
+                        await stackModule.runInPulumiStack(async () => {
+                            pulumi.runtime.registerStackTransformation((a) => { options.set(keyOf(a.type, a.name), a.opts as pulumi.CustomResourceOptions); return undefined; });
+                            // eslint-disable-next-line @typescript-eslint/no-require-imports
+                            raw = await (require(path.join(projectDir, "index.ts")) as () => Promise<unknown>)();
+                            return raw;
+                        });
+                        outputs = dryRun ? undefined : await resolveOutputs(raw as Record<string, unknown>);
+                        await settings.waitForRPCs();
+                    })(),
                 ]);
             } finally {
+                clearTimeout(watchdog);
                 // Rejections of this program that arrive late belong to this step, not the next one.
                 await new Promise((r) => setTimeout(r, 50));
                 process.off("unhandledRejection", onRejection);
             }
-            const outputs = dryRun ? undefined : await resolveOutputs(raw as Record<string, unknown>);
-            await settings.waitForRPCs();
             if (failures.length > 0) throw new Error(failures.join("; "));
             // Resources in state the program no longer declares are deleted, last created first.
             for (const [key, s] of [...old.resources].reverse()) {
@@ -310,6 +320,7 @@ export class Platform {
             return { stack, mode, ok: false, plan, error: message.replace(/^Running program .* failed with an unhandled exception:\s*/s, "") };
         } finally {
             (pulumi.log as { warn: unknown }).warn = warn;
+            (pulumi.log as { error: unknown }).error = logError;
         }
     }
 }

@@ -39,13 +39,13 @@ describe("rehearsal 3: local — up, reset, up again", function () {
         assert.ok(plan.volumes.includes("node1-postgres-data") && plan.volumes.includes("node1-neo4j-data") && plan.volumes.includes("node1-grafana-data"));
     });
 
-    it("without removing the retained volumes, the next up collides (CREATE DATABASE does not adopt)", async () => {
+    it("without removing the retained volumes, the next up collides (CREATE ROLE / CREATE DATABASE do not adopt)", async () => {
         const q = newPlatform();
         assertOk(await q.up("local"));
         await reset(q, (c) => c[0] === "docker" && c[1] === "volume");
         const r = await q.up("local");
         assert.equal(r.ok, false);
-        assert.match(r.error!, /postgresql:index\/database:Database '.+' already exists/);
+        assert.match(r.error!, /postgresql:index\/(role:Role|database:Database) '.+' already exists/);
     });
 
     it("after the reset nothing of the stack is left, and up succeeds again, from fresh volumes", async () => {
