@@ -80,6 +80,7 @@ async function main(): Promise<void> {
         .option("--yes", "do not ask")
         .parse();
     const opts = program.opts<{ stack: string; dryRun?: boolean; yes?: boolean }>();
+    planLocalReset(opts.stack, []); // refuse a non-local stack before touching anything
     const exported = JSON.parse(run(["pulumi", "stack", "export", "--stack", opts.stack], true)) as { deployment?: { resources?: ExportedResource[] } };
     const plan = planLocalReset(opts.stack, exported.deployment?.resources ?? []);
     console.log(`stack ${opts.stack}: ${plan.protectedCount} protected resources; removes ${plan.containers.length} containers, ${plan.volumes.length} volumes (every database, bucket, stream and collection in them), ${plan.networks.length} networks`);
