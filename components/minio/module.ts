@@ -94,8 +94,10 @@ export class MinioTenants extends pulumi.ComponentResource {
         for (const bucket of args.buckets) {
             buckets.set(
                 bucket,
-                // Buckets hold user data: never destroyed by a config change or a `pulumi destroy`.
-                new minio.S3Bucket(`${name}-bucket-${bucket}`, { bucket, acl: "private", forceDestroy: false }, { parent: this, provider, protect: true, retainOnDelete: true }),
+                // Buckets hold user data: never destroyed (retainOnDelete, forceDestroy off). Not
+                // protected, so retiring a service removes its bucket from the stack and keeps it
+                // on the server (issue 11 finding 5; the MinIO data volume stays protected).
+                new minio.S3Bucket(`${name}-bucket-${bucket}`, { bucket, acl: "private", forceDestroy: false }, { parent: this, provider, retainOnDelete: true }),
             );
         }
         for (const c of args.consumers) {

@@ -6,6 +6,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import type { DeploymentContext, ModuleOutputs, NodeContext, PlatformModule } from "../../stacks/context";
 import type { Topology } from "../../stacks/schema";
+import { completingMember } from "../../stacks/quorum";
 import type { SecretRequest } from "../secrets";
 import type { ImageSource } from "../workload/spec";
 import { NatsKeyValue, NatsStream } from "./jetstream-provider";
@@ -142,7 +143,11 @@ export const natsModule: PlatformModule = {
         });
         ctx.deploy(server.workload, { parent: server });
         const cluster = findServer(layout, server.serverName).cluster;
+        const routing = natsSubjectRouting(layout);
+        const core = fullClusters(layout).find((c) => c.name === routing.coreCluster)!;
+        const completesCore = completingMember(ctx.topology, core.servers.map((s) => s.node)) === ctx.nodeName;
         return {
+            ...(completesCore ? { jetstream: declareJetStreamAssets(ctx) } : {}),
             server: server.serverName,
             cluster: server.clusterName,
             jetstreamDomain: cluster.jetstream?.domain ?? null,
@@ -155,46 +160,6 @@ export const natsModule: PlatformModule = {
     deployShared(ctx: DeploymentContext): ModuleOutputs | void {
         const layout = layoutOf(ctx);
         const routing = natsSubjectRouting(layout);
-        const core = fullClusters(layout).find((c) => c.name === routing.coreCluster)!;
-        const ports = natsPorts(layout);
-        const local = ctx.resolver.kind === "local";
-        const servers = ctx.topology.replication.nats.adminServers ?? (local ? [`nats://127.0.0.1:${ports.client}`] : core.servers.map((s) => `nats://${s.host}:${ports.client}`));
-        const connection = pulumi.secret({
-            servers,
-            user: NATS_ADMIN_USER,
-            password: ctx.secrets.get(NATS_SECRET_NAMES.user(NATS_ADMIN_USER)),
-            domain: routing.coreDomain,
-        });
-        // The core servers deployed by this stack must run before JetStream can be asked anything.
-        const dependsOn = core.servers.map((s) => ctx.workloads.get(`${s.node}/nats`)).filter((w): w is NonNullable<typeof w> => w !== undefined);
-        // Streams and buckets hold messages and leases: protected like every stateful resource.
-        const opts = { dependsOn, protect: true };
-        for (const s of routing.streams) {
-            new NatsStream(`nats-stream-${s.name}`, {
-                connection,
-                name: s.name,
-                subjects: [...s.subjects],
-                description: s.description,
-                storage: s.storage,
-                retention: s.retention,
-                replicas: s.replicas,
-                maxAgeSeconds: s.maxAgeSeconds,
-                maxBytes: s.maxBytes,
-                duplicateWindowSeconds: s.duplicateWindowSeconds,
-            }, opts);
-        }
-        for (const kv of routing.keyValues) {
-            new NatsKeyValue(`nats-kv-${kv.bucket}`, {
-                connection,
-                bucket: kv.bucket,
-                description: kv.description,
-                history: kv.history,
-                ttlSeconds: kv.ttlSeconds,
-                replicas: kv.replicas,
-                storage: kv.storage,
-                maxBytes: kv.maxBytes,
-            }, opts);
-        }
         const users = natsServiceUsers(ctx.topology.services).filter((u) => u !== NATS_ADMIN_USER);
         return {
             coreCluster: routing.coreCluster,
@@ -206,6 +171,57 @@ export const natsModule: PlatformModule = {
         };
     },
 };
+
+/**
+ * Streams and KV buckets of the core cluster. Declared by the stack that completes the core
+ * (stacks/quorum.ts, issue 11 finding 2): on node1's first `up` node2's server does not run, the
+ * 2-server meta group has no quorum and every stream/KV create fails.
+ */
+function declareJetStreamAssets(ctx: DeploymentContext): ModuleOutputs {
+    const layout = layoutOf(ctx);
+    const routing = natsSubjectRouting(layout);
+    const core = fullClusters(layout).find((c) => c.name === routing.coreCluster)!;
+    const ports = natsPorts(layout);
+    const local = ctx.resolver.kind === "local";
+    const servers = ctx.topology.replication.nats.adminServers ?? (local ? [`nats://127.0.0.1:${ports.client}`] : core.servers.map((s) => `nats://${s.host}:${ports.client}`));
+    const connection = pulumi.secret({
+        servers,
+        user: NATS_ADMIN_USER,
+        password: ctx.secrets.get(NATS_SECRET_NAMES.user(NATS_ADMIN_USER)),
+        domain: routing.coreDomain,
+    });
+    // The core servers deployed by this stack must run before JetStream can be asked anything.
+    const dependsOn = core.servers.map((s) => ctx.workloads.get(`${s.node}/nats`)).filter((w): w is NonNullable<typeof w> => w !== undefined);
+    // Streams and buckets hold messages and leases: protected like every stateful resource.
+    const opts = { dependsOn, protect: true };
+    for (const s of routing.streams) {
+        new NatsStream(`nats-stream-${s.name}`, {
+            connection,
+            name: s.name,
+            subjects: [...s.subjects],
+            description: s.description,
+            storage: s.storage,
+            retention: s.retention,
+            replicas: s.replicas,
+            maxAgeSeconds: s.maxAgeSeconds,
+            maxBytes: s.maxBytes,
+            duplicateWindowSeconds: s.duplicateWindowSeconds,
+        }, opts);
+    }
+    for (const kv of routing.keyValues) {
+        new NatsKeyValue(`nats-kv-${kv.bucket}`, {
+            connection,
+            bucket: kv.bucket,
+            description: kv.description,
+            history: kv.history,
+            ttlSeconds: kv.ttlSeconds,
+            replicas: kv.replicas,
+            storage: kv.storage,
+            maxBytes: kv.maxBytes,
+        }, opts);
+    }
+    return { streams: routing.streams.map((s) => s.name), keyValues: routing.keyValues.map((k) => k.bucket) };
+}
 
 function required(secrets: Record<string, string>, key: string): string {
     const value = secrets[key];

@@ -140,8 +140,18 @@ export class Node extends pulumi.ComponentResource {
                     // cloud-init runs once, at first boot, Hetzner's image names move to new builds,
                     // and SSH keys are only read at creation (terraform-provider-hcloud#737): a
                     // change to any of them would REPLACE the server and its local state.
-                    // Re-provisioning is a deliberate `pulumi up --replace`, never a side effect.
+                    // Re-provisioning is deliberate, never a side effect (README "Replacing a cloud node").
                     ignoreChanges: ["userData", "image", "sshKeys"],
+                    // Replacement must delete first: the server name is fixed and Hetzner requires it
+                    // to be unique per project (docs.hetzner.cloud, POST /servers: "must be unique per
+                    // Project"), so create-before-delete fails with uniqueness_error. Hetzner's own
+                    // deleteProtection refuses the delete (HCLOUD_DELETE_PROTECTION in
+                    // test/rehearsal/engine.ts), so the documented path lifts it first:
+                    //   hcloud server disable-protection <node> delete rebuild
+                    //   pulumi up --stack <node> --replace <urn of this server>
+                    // The new server is created with both protections on again; the data volume is
+                    // kept (protected, retained) and re-attached.
+                    deleteBeforeReplace: true,
                 },
             );
             const serverId = this.server.id.apply(Number);

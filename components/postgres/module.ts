@@ -159,12 +159,17 @@ export class PostgresDatabases extends pulumi.ComponentResource {
         const child = { parent: this, provider, dependsOn: args.dependsOn };
         this.databases = {};
         for (const db of args.databases) {
-            const role = new postgresql.Role(`${name}-${db}`, { name: db, login: true, password: pulumi.secret(args.passwords[db]!) }, child);
+            // Retained with its database: PostgreSQL refuses DROP ROLE while the role owns a database
+            // ("role ... cannot be dropped because some objects depend on it", postgresql.org/docs/15/sql-droprole.html),
+            // so deleting it would fail the `up` that retires a service (issue 11 finding 5).
+            const role = new postgresql.Role(`${name}-${db}`, { name: db, login: true, password: pulumi.secret(args.passwords[db]!) }, { ...child, retainOnDelete: true });
             this.databases[db] = new postgresql.Database(
                 `${name}-${db}`,
                 { name: db, owner: role.name, encoding: "UTF8", template: "template0" },
-                // Application data: never dropped by a `pulumi destroy` or a replacement.
-                { ...child, protect: true, retainOnDelete: true },
+                // Application data: never dropped (retainOnDelete: no DROP DATABASE on delete or
+                // replacement). Not protected, so retiring a service removes it from the stack and
+                // keeps it on the server (issue 11 finding 5; the data volume stays protected).
+                { ...child, retainOnDelete: true },
             );
         }
         this.registerOutputs({});

@@ -4,6 +4,7 @@
  * shard and replication numbers are enforced.
  */
 import * as pulumi from "@pulumi/pulumi";
+import { completingMember } from "../../stacks/quorum";
 import type { DeploymentContext, ModuleOutputs, NodeContext, PlatformModule } from "../../stacks/context";
 import type { Topology } from "../../stacks/schema";
 import { APP_SECRET_NAMES } from "../apps/wiring";
@@ -85,6 +86,46 @@ export class QdrantCollections extends pulumi.ComponentResource {
     }
 }
 
+/**
+ * The collections (replication factor 2 over node1 and node2). Declared by the stack that completes
+ * the peers (stacks/quorum.ts, issue 11 finding 2): created while only the first peer runs, every
+ * shard would miss a replica and the collection would plan a change on every later `up`.
+ */
+function declareCollections(ctx: DeploymentContext): ModuleOutputs {
+    const t = ctx.topology;
+    const q = t.replication.qdrant;
+    const cluster = qdrantClusterFor(t);
+    const apiKey = ctx.secrets.get(APP_SECRET_NAMES.qdrantApiKey);
+    // The provider runs where Pulumi runs: the first peer's private IP (needs a route into the
+    // private network) or, on the local engine, its REST port published on loopback.
+    const adminUrl =
+        ctx.resolver.kind === "local"
+            ? qdrantUrl("127.0.0.1", LOCAL_QDRANT_ADMIN_PORT)
+            : q.adminEndpoint
+              ? `http://${q.adminEndpoint}`
+              : qdrantUrl(t.nodes[cluster.firstPeer]!.privateIp);
+    const peers = q.nodes.map((n) => ctx.workloads.get(`${n}/${QDRANT_WORKLOAD}`)).filter((w): w is NonNullable<typeof w> => w !== undefined);
+    const parent = new QdrantCollections("qdrant-collections");
+    const collections: Record<string, pulumi.Output<number>> = {};
+    for (const c of q.collections) {
+        const res = new QdrantCollection(
+            `qdrant-${c.name}`,
+            {
+                connection: { url: adminUrl, apiKey },
+                name: c.name,
+                vectorSize: c.vectorSize,
+                distance: c.distance,
+                shardNumber: c.shards ?? q.shards,
+                replicationFactor: c.replicationFactor ?? q.replicationFactor,
+            },
+            // Vectors are data: a replacement or destroy must not drop the collection silently.
+            { parent, dependsOn: peers, protect: true, retainOnDelete: true },
+        );
+        collections[c.name] = res.missingReplicas;
+    }
+    return { missingReplicas: collections };
+}
+
 export const qdrantModule: PlatformModule = {
     name: "qdrant",
 
@@ -98,45 +139,18 @@ export const qdrantModule: PlatformModule = {
         const first = qdrantClusterFor(t).firstPeer;
         const parent = new QdrantPeer(`${ctx.nodeName}-qdrant`);
         ctx.deploy(buildQdrantWorkload(t, ctx.nodeName, ctx.resolver, ctx.secrets.get(APP_SECRET_NAMES.qdrantApiKey), ctx.local && ctx.nodeName === first), { parent });
-        return { url: `http://${ctx.resolver.endpoint(ctx.nodeName, QDRANT_WORKLOAD, QDRANT_DEFAULT_PORTS.http)}` };
+        const completes = completingMember(t, t.replication.qdrant.nodes) === ctx.nodeName;
+        return {
+            url: `http://${ctx.resolver.endpoint(ctx.nodeName, QDRANT_WORKLOAD, QDRANT_DEFAULT_PORTS.http)}`,
+            ...(completes ? { collections: declareCollections(ctx) } : {}),
+        };
     },
 
     deployShared(ctx: DeploymentContext): ModuleOutputs | void {
         const t = ctx.topology;
-        const q = t.replication.qdrant;
-        const cluster = qdrantClusterFor(t);
-        const apiKey = ctx.secrets.get(APP_SECRET_NAMES.qdrantApiKey);
-        // The provider runs where Pulumi runs: the first peer's private IP (needs a route into the
-        // private network) or, on the local engine, its REST port published on loopback.
-        const adminUrl =
-            ctx.resolver.kind === "local"
-                ? qdrantUrl("127.0.0.1", LOCAL_QDRANT_ADMIN_PORT)
-                : q.adminEndpoint
-                  ? `http://${q.adminEndpoint}`
-                  : qdrantUrl(t.nodes[cluster.firstPeer]!.privateIp);
-        const peers = q.nodes.map((n) => ctx.workloads.get(`${n}/${QDRANT_WORKLOAD}`)).filter((w): w is NonNullable<typeof w> => w !== undefined);
-        const parent = new QdrantCollections("qdrant-collections");
-        const collections: Record<string, pulumi.Output<number>> = {};
-        for (const c of q.collections) {
-            const res = new QdrantCollection(
-                `qdrant-${c.name}`,
-                {
-                    connection: { url: adminUrl, apiKey },
-                    name: c.name,
-                    vectorSize: c.vectorSize,
-                    distance: c.distance,
-                    shardNumber: c.shards ?? q.shards,
-                    replicationFactor: c.replicationFactor ?? q.replicationFactor,
-                },
-                // Vectors are data: a replacement or destroy must not drop the collection silently.
-                { parent, dependsOn: peers, protect: true, retainOnDelete: true },
-            );
-            collections[c.name] = res.missingReplicas;
-        }
         return {
             url: qdrantUrlFor(t, ctx.resolver),
-            apiKey,
-            missingReplicas: collections,
+            apiKey: ctx.secrets.get(APP_SECRET_NAMES.qdrantApiKey),
         };
     },
 };

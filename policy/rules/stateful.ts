@@ -29,13 +29,22 @@ export function isStatefulResource(r: ResourceView, extraTypes: readonly string[
 }
 
 /**
- * Stateful resources carry `protect: true` (a delete needs an explicit unprotect first).
- * `retainOnDelete` is also recommended but analyzers are not told about it, so it cannot be checked.
+ * A service's own database and bucket: `retainOnDelete` without `protect`, so retiring the service
+ * removes them from the stack and leaves the data on the server (issue 11 finding 5; README
+ * "Retiring a service"). Protect would block that `up`: the engine refuses to delete a protected
+ * resource the program no longer declares. The data itself lives in the PostgreSQL/MinIO data
+ * volumes, which stay protected.
+ */
+export const RETAINED_NOT_PROTECTED: readonly string[] = [TYPES.pgDatabase, TYPES.minioBucket];
+
+/**
+ * Stateful resources carry `protect: true` (a delete needs an explicit unprotect first), except
+ * RETAINED_NOT_PROTECTED. `retainOnDelete` is not passed to analyzers, so it cannot be checked.
  */
 export function checkStatefulProtected(r: ResourceView, extraTypes: readonly string[] = DEFAULT_STATEFUL_TYPES): Violation[] {
     if (!isStatefulResource(r, extraTypes)) return [];
     const violations: Violation[] = [];
-    if (!r.protect) {
+    if (!r.protect && !RETAINED_NOT_PROTECTED.includes(r.type)) {
         violations.push({ message: `${r.type} '${r.name}' holds data but is not protected (set the protect resource option)` });
     }
     if (r.type === TYPES.hcloudVolume && r.props["deleteProtection"] !== true && !isUnknown(r.props["deleteProtection"])) {

@@ -94,7 +94,7 @@ describe("data modules: offline render of every stack", function () {
         ]);
     });
 
-    it("declares one protected database and owner role per database on the primary, and no Grant (pulumi-postgresql#233)", () => {
+    it("declares one retained (not protected: issue 11 finding 5) database and owner role per database on the primary, and no Grant (pulumi-postgresql#233)", () => {
         const { config } = readStackConfig(process.cwd(), "node1");
         const topology = loadConfig("node1", rawConfigOf(config)).topology;
         const expected = postgresDatabases(topology);
@@ -102,7 +102,7 @@ describe("data modules: offline render of every stack", function () {
         const r = results.node1!;
         const dbs = ofType(r, "postgresql:index/database:Database");
         assert.deepEqual(dbs.map((d) => reveal(d.inputs.name)).sort(), expected);
-        for (const d of dbs) assert.deepEqual([d.options.protect, d.options.retainOnDelete], [true, true]);
+        for (const d of dbs) assert.deepEqual([d.options.protect, d.options.retainOnDelete], [undefined, true]);
         assert.deepEqual(ofType(r, "postgresql:index/role:Role").map((d) => reveal(d.inputs.name)).sort(), expected);
         assert.deepEqual(ofType(r, "postgresql:index/grant:Grant"), []);
         const provider = ofType(r, "pulumi:providers:postgresql")[0]!;
@@ -110,8 +110,9 @@ describe("data modules: offline render of every stack", function () {
         for (const stack of ["node2", "node3"]) assert.deepEqual(ofType(results[stack]!, "postgresql:index/database:Database"), [], `${stack} owns no shared state`);
     });
 
-    it("declares the Qdrant collections with the seed's shards and replication factor", () => {
-        const collections = ofType(results.node1!, "pulumi-nodejs:dynamic:Resource").concat(ofType(results.node1!, "pulumi-nodejs:dynamic/qdrant:Collection"));
+    it("declares the Qdrant collections with the seed's shards and replication factor, in node2's stack (it completes the peers: stacks/quorum.ts)", () => {
+        assert.deepEqual(ofType(results.node1!, "pulumi-nodejs:dynamic/qdrant:Collection"), []);
+        const collections = ofType(results.node2!, "pulumi-nodejs:dynamic:Resource").concat(ofType(results.node2!, "pulumi-nodejs:dynamic/qdrant:Collection"));
         const shaped = collections.map((c) => [reveal(c.inputs.name), reveal(c.inputs.shardNumber), reveal(c.inputs.replicationFactor), reveal(c.inputs.vectorSize)]);
         assert.deepEqual(shaped.sort(), [
             ["agent_memory", 2, 2, 1024],

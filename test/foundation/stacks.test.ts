@@ -45,7 +45,9 @@ describe("committed stacks (offline render)", function () {
         const provider = ofType(r, "pulumi:providers:docker").find((p) => p.name === "node1-docker")!;
         assert.equal(provider.inputs.host, "ssh://root@203.0.113.10");
         assert.equal(r.outputs.sharedSecrets, "[secret]");
-        for (const p of ofType(r, "random:index/randomPassword:RandomPassword")) assert.equal(p.options.protect, true, p.name);
+        // Credentials are not protected: they can be generated again, and protection would block
+        // retiring the service that uses them (issue 11 finding 5).
+        for (const p of ofType(r, "random:index/randomPassword:RandomPassword")) assert.equal(p.options.protect, undefined, p.name);
     });
 
     for (const node of ["node2", "node3"]) {

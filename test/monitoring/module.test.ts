@@ -3,7 +3,7 @@
  *   - every deployed service has a scrape target (or a documented gap) and an alert rule group,
  *   - every workload that declares a metrics endpoint is in Prometheus' plan with the same path,
  *   - the placed prometheus.yml, rule files and alertmanager.yml pass promtool / amtool,
- *   - MinIO buckets, users and policies are declared, protected, and S3 keys reach backends only.
+ *   - MinIO buckets (retained on delete), users and policies are declared, and S3 keys reach backends only.
  */
 import { strict as assert } from "node:assert";
 import * as fs from "node:fs";
@@ -169,11 +169,11 @@ describe("monitoring + minio modules in the offline render", function () {
         assert.match(text, /auth_password_file: \/etc\/alertmanager\/secrets\/smtp-ops/);
     });
 
-    it("declares MinIO buckets, users and bucket-scoped policies, protected", () => {
+    it("declares MinIO buckets (retained, not protected: issue 11 finding 5), users and bucket-scoped policies", () => {
         const buckets = local.resources.filter((r) => r.type === "minio:index/s3Bucket:S3Bucket");
         assert.ok(buckets.some((b) => b.inputs.bucket === "daedalus"), "daedalus bucket");
         for (const b of buckets) {
-            assert.equal(b.options.protect, true, `${b.name} protected`);
+            assert.equal(b.options.protect, undefined, `${b.name} not protected: a retired service's bucket leaves the stack`);
             assert.equal(b.options.retainOnDelete, true, `${b.name} retained`);
             assert.equal(b.inputs.acl, "private");
         }

@@ -1,5 +1,5 @@
 import * as assert from "node:assert/strict";
-import { checkServerIgnoresReplacementTriggers, checkServerProtection, checkStatefulProtected } from "../../policy/rules/stateful";
+import { checkServerIgnoresReplacementTriggers, checkServerProtection, checkStatefulProtected, RETAINED_NOT_PROTECTED } from "../../policy/rules/stateful";
 import { checkServersFirewalledAndPrivate, matchesLabelSelector } from "../../policy/rules/hcloud";
 import { makeView, ResourceView, TYPES, UNKNOWN } from "../../policy/lib/resource";
 import { container, labels, server } from "./fixtures";
@@ -19,7 +19,11 @@ const stateful: [string, ResourceView][] = [
 describe("policy: stateful-resources-protected", () => {
     for (const [what, view] of stateful) {
         it(`passes a protected ${what}`, () => assert.deepEqual(checkStatefulProtected(view), []));
-        it(`fails an unprotected ${what}`, () => one(checkStatefulProtected({ ...view, protect: false }), /holds data but is not protected/));
+        if (RETAINED_NOT_PROTECTED.includes(view.type)) {
+            it(`passes an unprotected ${what}: retained on delete, so a service can be retired (issue 11 finding 5)`, () => assert.deepEqual(checkStatefulProtected({ ...view, protect: false }), []));
+        } else {
+            it(`fails an unprotected ${what}`, () => one(checkStatefulProtected({ ...view, protect: false }), /holds data but is not protected/));
+        }
     }
     it("covers the dynamic resources that hold data (JetStream streams, Qdrant collections)", () => {
         const stream = makeView({ type: "pulumi-nodejs:dynamic/nats:Stream", name: "nats-stream-MESSAGES", protect: true, props: { name: "MESSAGES" } });
