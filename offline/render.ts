@@ -11,7 +11,7 @@ import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import { ConfigError, loadConfig, rawConfigOf, readConfigFile, STACK_FILE_KEYS } from "../stacks/config";
 import { MODULES } from "../stacks/modules";
-import { secretCatalogue } from "../stacks/program";
+import { requiredStackSecretKeys, secretCatalogue } from "../stacks/program";
 
 /** Pulumi's wire marker of a secret value (runtime/rpc.ts specialSigKey / specialSecretSig). */
 const SIG_KEY = "4dabf18193072939515e22adb298388d";
@@ -251,7 +251,7 @@ function addStackSecretPlaceholders(stack: string, config: Record<string, unknow
     }
     const t = parsed.topology;
     const nodes = parsed.settings.node === "all" ? Object.keys(t.nodes) : [parsed.settings.node];
-    const needed = new Set(MODULES.flatMap((m) => nodes.flatMap((n) => m.requiredStackSecrets?.(t, n) ?? [])));
+    const needed = new Set(requiredStackSecretKeys(t, nodes, MODULES));
     const current = (config["daarion:secrets"] ?? {}) as Record<string, unknown>;
     const filled: Record<string, unknown> = { ...current };
     for (const key of needed) if (!(key in filled)) filled[key] = { secure: "offline-render-placeholder" };

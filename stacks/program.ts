@@ -53,6 +53,15 @@ export function gpuNodes(topology: Topology): Set<string> {
     return new Set(Object.values(topology.services).flatMap((s) => (s.gpu ? Object.keys(s.placement) : [])));
 }
 
+/**
+ * Keys of `daarion:secrets` a stack deploying `nodeNames` must hold: what its modules require (TLS
+ * certificates, receiver tokens) and the pull credentials of a private registry in use.
+ */
+export function requiredStackSecretKeys(topology: Topology, nodeNames: readonly string[], modules: readonly PlatformModule[] = MODULES): string[] {
+    const fromModules = modules.flatMap((m) => nodeNames.flatMap((n) => m.requiredStackSecrets?.(topology, n) ?? []));
+    return [...new Set([...fromModules, ...(privateRegistryInUse(topology) ? REGISTRY_SECRET_KEYS : [])])];
+}
+
 /** The shared-secret catalogue: the same in every stack, because it depends on the topology only. */
 export function secretCatalogue(topology: Topology, modules: readonly PlatformModule[]): SecretRequest[] {
     const byName = new Map<string, SecretRequest>();
@@ -95,9 +104,7 @@ export function deployPlatform(config: LoadedConfig, options: ProgramOptions = {
         );
     }
     const privateRegistry = privateRegistryInUse(t);
-    const missing = [
-        ...new Set([...modules.flatMap((m) => nodeNames.flatMap((n) => m.requiredStackSecrets?.(t, n) ?? [])), ...(privateRegistry ? REGISTRY_SECRET_KEYS : [])]),
-    ].filter((k) => !present.has(k));
+    const missing = requiredStackSecretKeys(t, nodeNames, modules).filter((k) => !present.has(k));
     if (missing.length > 0) {
         throw new ConfigError(
             stack,

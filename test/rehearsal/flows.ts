@@ -25,9 +25,13 @@ export function deployOrder(): string[] {
     return order;
 }
 
-/** What the README has the operator set: both certificates on every ingress stack (node1, node2, local). */
+/**
+ * What the README has the operator set: the pull credentials of registry.daarion.city on every
+ * stack, and both certificates on every ingress stack (node1, node2, local).
+ */
 export function operatorSecrets(stack: string): Record<string, string> {
-    return stack === "node3" ? {} : { "tls-gateway-daarion-city": "PEM chain+key", "tls-daedalus-ouranos-helu-ca": "PEM chain+key" };
+    const registry = { registryUsername: "ci-puller", registryPassword: "registry token" };
+    return stack === "node3" ? registry : { ...registry, "tls-gateway-daarion-city": "PEM chain+key", "tls-daedalus-ouranos-helu-ca": "PEM chain+key" };
 }
 
 export function newPlatform(extra: Partial<PlatformOptions> = {}): Platform {

@@ -26,6 +26,7 @@ import { MODULES } from "../../stacks/modules";
 import { secretCatalogue } from "../../stacks/program";
 import { fakeState } from "../../offline/render";
 import { UNKNOWN } from "./dynamic-host";
+import { operatorSecrets } from "./flows";
 
 const ROOT = path.resolve(__dirname, "../..");
 /** Pulumi's wire marker of a secret (runtime/rpc.js specialSigKey / specialSecretSig). */
@@ -79,6 +80,9 @@ export function stackConfig(stack: string, edit?: (config: Record<string, unknow
         else raw[qualify(k)] = d;
     }
     for (const [k, v] of Object.entries(doc.config ?? {})) raw[qualify(k)] = v;
+    // The stack secrets the README has the operator set, as the CLI would hand them over (secret).
+    const set = Object.fromEntries(Object.keys(operatorSecrets(stack)).map((k) => [k, { secure: "operator-set" }]));
+    raw[qualify("daarion:secrets")] = { ...set, ...((raw[qualify("daarion:secrets")] as Record<string, unknown> | undefined) ?? {}) };
     edit?.(raw);
     const secretKeys: string[] = [];
     const unsecure = (v: unknown, key: string): unknown => {

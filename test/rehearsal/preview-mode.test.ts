@@ -82,8 +82,10 @@ describe("rehearsal: preview mode (unknowns as the engine has them)", function (
                 assert.equal(c.error, undefined, `${c.name}: ${c.error}`);
                 assert.deepEqual(c.failures, [], c.name);
             }
-            if (owner) {
-                // What finding 1 is about: the connection's password is created by this very update.
+            if (dynamicResources(r).length > 0) {
+                // What finding 1 is about: the connection's password is created by this very update
+                // (local), or not yet exported by the owner (node2, which declares the streams and
+                // collections since it completes their quorum).
                 const unknownConnections = dynamicResources(r).filter((x) => unknownPaths(x.inputs).some((p) => p === "connection" || p.startsWith("connection.")));
                 assert.ok(unknownConnections.length > 0, "a first preview has unknown connections");
                 assert.equal(checks.length, dynamicResources(r).length);
@@ -109,14 +111,14 @@ describe("rehearsal: preview mode (unknowns as the engine has them)", function (
         });
     }
 
-    it("node1: moving the admin endpoints to SSH tunnels plans updates of every collection, stream and bucket, never a replacement", async () => {
+    it("node2: moving the admin endpoints to SSH tunnels plans updates of every collection, stream and bucket, never a replacement", async () => {
         // Issue 11 finding 4: `replication.qdrant.adminEndpoint` / `replication.nats.adminServers`
-        // set to the tunnels docs/ci.md recommends, on a deployed node1.
+        // set to the tunnels docs/ci.md recommends, on a deployed node2 (the stack that declares them).
         const r = await runScenario({
-            stack: "node1",
+            stack: "node2",
             preview: true,
             exists: everythingExists,
-            ownerOutputs: {},
+            ownerOutputs: ownerOf("node2"),
             editConfig: (c) => {
                 const replication = (c["daarion:topology"] as { replication: { qdrant: Record<string, unknown>; nats: Record<string, unknown> } }).replication;
                 replication.qdrant.adminEndpoint = "127.0.0.1:16333";
@@ -124,7 +126,7 @@ describe("rehearsal: preview mode (unknowns as the engine has them)", function (
             },
         });
         assert.equal(r.error, undefined, r.error);
-        const before = new Map(dynamicResources(deployed.get("node1")!).map((x) => [x.name, toHostWire(x.inputs) as Record<string, unknown>]));
+        const before = new Map(dynamicResources(deployed.get("node2")!).map((x) => [x.name, toHostWire(x.inputs) as Record<string, unknown>]));
         const after = dynamicResources(r);
         assert.deepEqual(after.map((x) => x.name).sort(), [...before.keys()].sort());
         const calls: HostCall[] = after.map((x) => ({ method: "diff", id: x.name, olds: { ...before.get(x.name)!, missingReplicas: 0 }, news: toHostWire(x.inputs) as Record<string, unknown> }));
