@@ -24,7 +24,7 @@ interface Case {
     /** Resources the program declares (the stack resource comes on top). */
     resources: number;
     /** The replace variant: type token of what replaces, and how many resources replace. */
-    replace: { type: string; count: number; why: string };
+    replace: { type: string; count: number; why: string; /** The id is derived from unchanged inputs (a name), so a replacement keeps it. */ sameId?: true };
     /** The update variant (absent when every input of the resource replaces). */
     update?: { type: string; why: string };
 }
@@ -87,7 +87,8 @@ const CASES: Case[] = [
             const db = new postgresql.Database("app", { name: "app", owner: role.name, encoding: v === "replace" ? "LATIN1" : "UTF8", template: "template0" }, { provider });
             return db.tablespaceName;
         },
-        replace: { type: "postgresql:index/database:Database", count: 1, why: "a changed encoding (ForceNew) replaces the Database" },
+        // The id is the database name (resource_postgresql_database.go:121), unchanged here.
+        replace: { type: "postgresql:index/database:Database", count: 1, why: "a changed encoding (ForceNew) replaces the Database", sameId: true },
         update: { type: "postgresql:index/role:Role", why: "a rotated password updates the Role (ALTER ROLE)" },
     },
     {
@@ -135,7 +136,8 @@ const CASES: Case[] = [
             const pw = new random.RandomPassword("pw", { length: v === "replace" ? 32 : 24, special: false, keepers: { k: v === "update" ? null! : "1" } });
             return pw.result;
         },
-        replace: { type: "random:index/randomPassword:RandomPassword", count: 1, why: "a changed length replaces the password" },
+        // RandomPassword's id is always "none".
+        replace: { type: "random:index/randomPassword:RandomPassword", count: 1, why: "a changed length replaces the password", sameId: true },
         update: { type: "random:index/randomPassword:RandomPassword", why: "keepers set to null update in place (RequiresReplaceIfValuesNotNull)" },
     },
 ];
@@ -192,8 +194,8 @@ for (const c of CASES) {
             assert.deepEqual(res.summary.resourceChanges, { replace: c.replace.count, same: total - c.replace.count });
             const after = idsOf(s, c.replace.type);
             assert.equal(after.length, before.length);
-            // random's RandomPassword id is always "none"; every other replaced resource gets a new id.
-            if (c.provider !== "random") assert.notDeepEqual(after, before, "the replaced resource kept its id");
+            if (c.replace.sameId) assert.deepEqual(after, before);
+            else assert.notDeepEqual(after, before, "the replaced resource kept its id");
             const again = await s.stack.up({ expectNoChanges: true });
             assert.deepEqual(again.summary.resourceChanges, { same: total });
         });
