@@ -3,6 +3,9 @@
 // provider's rules say REPLACES and one they say UPDATES, each checked in the preview plan, in what
 // `up` did, and in the ids the state keeps. Rules and sources: test/engine/standins/<name>.ts.
 import { strict as assert } from "node:assert";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import * as command from "@pulumi/command";
 import * as docker from "@pulumi/docker";
@@ -217,3 +220,86 @@ for (const c of CASES) {
         }
     });
 }
+
+// Drift: a test names a resource and the properties a stand-in's `read` reports changed
+// (DAARION_STANDIN_DRIFT, test/engine/standins/engine.ts driftFor); `refresh` then sees exactly that.
+describe("real engine: drift injected into a stand-in, seen by refresh", function () {
+    this.timeout(300_000);
+    let s: EngineStack;
+    let driftFile: string;
+    const FW = "hcloud:index/firewall:Firewall";
+
+    before(async () => {
+        driftFile = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "standin-drift-")), "drift.json");
+        s = await engineStack(
+            "standin-drift",
+            async () => {
+                new hcloud.Firewall("public", { name: "node1-public", labels: { owner: "daarion" } });
+                new hcloud.PlacementGroup("spread", { name: "spread", type: "spread" });
+            },
+            { DAARION_STANDIN_DRIFT: driftFile },
+        );
+        await s.stack.up();
+    });
+    after(() => {
+        s?.dispose();
+        fs.rmSync(path.dirname(driftFile), { recursive: true, force: true });
+    });
+
+    it("with no drift file, a refresh preview changes nothing", async () => {
+        const res = await s.stack.previewRefresh();
+        assert.deepEqual(res.changeSummary, { same: 3 });
+    });
+
+    it("a changed label on one resource is the only change a refresh preview reports; the state is untouched", async () => {
+        const before = fs.readFileSync(s.stateFile(), "utf8");
+        fs.writeFileSync(driftFile, JSON.stringify({ [`${FW}::public`]: { labels: { owner: "someone-else" } } }));
+        const res = await s.stack.previewRefresh();
+        assert.deepEqual(res.changeSummary, { update: 1, same: 2 });
+        assert.match(res.stdout, /~\s+hcloud:index:Firewall\s+public\s+update/);
+        assert.doesNotMatch(res.stdout, /hcloud:index:PlacementGroup\s+spread\s+update/);
+        assert.equal(fs.readFileSync(s.stateFile(), "utf8"), before, "a refresh preview wrote the state");
+    });
+
+    it("refresh stores the drifted value; the next up puts the declared value back", async () => {
+        const res = await s.stack.refresh();
+        assert.deepEqual(res.summary.resourceChanges, { update: 1, same: 2 });
+        const [fw] = stateResources(s, FW);
+        assert.deepEqual(fw!.outputs.labels, { owner: "someone-else" });
+        fs.rmSync(driftFile);
+        const up = await s.stack.up();
+        assert.deepEqual(up.summary.resourceChanges, { update: 1, same: 2 });
+        assert.deepEqual(stateResources(s, FW)[0]!.outputs.labels, { owner: "daarion" });
+    });
+});
+
+// Secret inputs and generated keys stay secret in the state: the stand-ins return secret inputs
+// still wrapped (engine.ts header) and the SDKs mark generated secrets (additionalSecretOutputs).
+describe("real engine: stand-in secrets are ciphertext in the state file", function () {
+    this.timeout(300_000);
+    let s: EngineStack;
+    const plain = "role-password-plaintext";
+
+    before(async () => {
+        s = await engineStack("standin-secrets", async () => {
+            new tls.PrivateKey("host-key", { algorithm: "ED25519" });
+            const provider = new postgresql.Provider("primary", { host: "127.0.0.1", port: 1, username: "postgres", password: pulumi.secret("x"), sslmode: "disable" });
+            new postgresql.Role("app", { name: "app", login: true, password: pulumi.secret(plain) }, { provider });
+        });
+        await s.stack.up();
+    });
+    after(() => s?.dispose());
+
+    it("the private key and the role password appear only as passphrase ciphertext", async () => {
+        const text = fs.readFileSync(s.stateFile(), "utf8");
+        assert.ok(!text.includes(plain), "the role password is in the state in clear");
+        assert.ok(!text.includes("OPENSSH PRIVATE KEY"), "the private key is in the state in clear");
+        assert.ok(!text.includes("BEGIN PRIVATE KEY"), "the PKCS#8 key is in the state in clear");
+        const [key] = stateResources(s, "tls:index/privateKey:PrivateKey");
+        for (const k of ["privateKeyOpenssh", "privateKeyPem", "privateKeyPemPkcs8"]) assert.match((key!.outputs[k] as { ciphertext: string }).ciphertext, /^v1:/, k);
+        // The public half is not secret, and is a real key.
+        assert.match(key!.outputs.publicKeyOpenssh as string, /^ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAI[A-Za-z0-9+/]{43}=?\n$/);
+        const [role] = stateResources(s, "postgresql:index/role:Role");
+        assert.match((role!.outputs.password as { ciphertext: string }).ciphertext, /^v1:/);
+    });
+});
