@@ -261,6 +261,13 @@ describe("real engine: drift injected into a stand-in, seen by refresh", functio
         assert.equal(fs.readFileSync(s.stateFile(), "utf8"), before, "a refresh preview wrote the state");
     });
 
+    it("a resource reported gone (null) is planned as a delete by a refresh preview", async () => {
+        fs.writeFileSync(driftFile, JSON.stringify({ "hcloud:index/placementGroup:PlacementGroup::spread": null }));
+        const res = await s.stack.previewRefresh();
+        assert.deepEqual(res.changeSummary, { delete: 1, same: 2 });
+        fs.writeFileSync(driftFile, JSON.stringify({ [`${FW}::public`]: { labels: { owner: "someone-else" } } }));
+    });
+
     it("refresh stores the drifted value; the next up puts the declared value back", async () => {
         const res = await s.stack.refresh();
         assert.deepEqual(res.summary.resourceChanges, { update: 1, same: 2 });

@@ -8,12 +8,12 @@
 // pulled on this machine), remote.Command does not SSH anywhere, and no Hetzner, PostgreSQL or MinIO
 // server is contacted. The state they return is what a real provider would store for the same inputs.
 //
-// Protocol facts this relies on (pulumi/pulumi@v3.248.0):
+// Protocol facts this relies on (@pulumi/pulumi@3.248.0 node_modules/@pulumi/pulumi/provider/server.js):
 // - Diff receives the old OUTPUTS (state), not the old inputs: the node provider server passes only
-//   `olds` and `news` (sdk/nodejs/provider/server.ts diff). Outputs here are inputs plus computed
+//   `olds` and `news` (Server.diff). Outputs here are inputs plus computed
 //   values, so the old inputs are the old outputs minus the computed keys.
 // - The node provider server does not implement preview for Create/Update (no `supportsPreview`
-//   in its Configure response, sdk/nodejs/provider/server.ts configure), so during `preview` the
+//   in its Configure response, Server.configure), so during `preview` the
 //   engine never calls create and the computed outputs stay unknown, as a real provider's would.
 // - Configure answers acceptSecrets: secret inputs arrive wrapped with the secret signature and are
 //   returned wrapped, so they stay secret in state.
@@ -218,7 +218,8 @@ export function standinProvider(t: ProviderTable): provider.Provider {
 
         async read(id, urn, props) {
             const drift = driftFor(urn);
-            // No id: the resource is gone (pulumi/pulumi@v3.248.0 sdk/go/common/resource/plugin/provider.go ReadResult).
+            // No id: the resource is gone; the engine then plans its delete on refresh (shown in
+            // test/engine/standin-engine.test.ts).
             if (drift === null) return { id: "", props: {} };
             return { id, props: { ...(props as Props), ...(drift ?? {}) } };
         },
