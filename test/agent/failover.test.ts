@@ -134,6 +134,10 @@ describe("node agent failover (real nats-server, postgres, iptables)", function 
             await waitFor("node2 serves while node1's router is unhealthy", async () => (await ready("node2")) === 200 && (await ready("node1")) === 503, 30_000, 250);
             healthy.node1 = true;
             await waitFor("node1 active again", async () => (await ready("node1")) === 200 && (await ready("node2")) === 503, 30_000, 250);
+            // Services with their own consensus are reported: the JetStream meta leader here.
+            const status = await c.agentJson("node2", "/cluster/status");
+            assert.equal(status.status, 200);
+            assert.match(String(status.body.services.natsMetaLeader), /^core-node[123]$/);
             c.partition("node1");
             await waitFor("both serve during the partition", async () => (await ready("node1")) === 200 && (await ready("node2")) === 200, 40_000, 250);
             c.heal();

@@ -24,6 +24,7 @@ import { jetstream } from "@nats-io/jetstream";
 import { KV, KvEntry, Kvm } from "@nats-io/kv";
 import { AgentConfig, AgentGroup, DEFAULT_MAX_LAG_BYTES, heartbeatKey, leaseKey } from "../config";
 import { ensureSlots, lsnDiff, pgState, PgState, PgTarget, promote } from "./pg";
+import { observe, Observed } from "./observe";
 import { StateFiles } from "./state-files";
 
 export interface LeaseValue {
@@ -70,6 +71,7 @@ export class Agent {
     kv?: KV;
     natsOk = false;
     serverNow?: number;
+    observed: Observed = { errors: [] };
     readonly groups = new Map<string, GroupStatus>();
     readonly peers = new Map<string, PeerStatus>();
     private stopped = false;
@@ -146,6 +148,9 @@ export class Agent {
                 withTimeout(this.tickGroup(g, this.natsOk ? kv : undefined), bound, `group ${g.name}`).catch((e) => log(`group ${g.name}: ${(e as Error).message}`)),
             ),
             withTimeout(this.probePeers(), bound, "peers").catch((e) => log((e as Error).message)),
+            withTimeout(observe(this.cfg, this.env), bound, "observe")
+                .then((o) => void (this.observed = o))
+                .catch((e) => log((e as Error).message)),
         ]);
         this.refreshLocal();
     }
