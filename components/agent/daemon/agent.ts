@@ -78,6 +78,8 @@ export class Agent {
     private readonly files = new Map<string, StateFiles>();
     /** Local wall-clock deadline of the write window per group (0 = fenced). */
     private readonly writableUntil = new Map<string, number>();
+    /** Per group: when the local server was last seen up (undefined: never since this agent started). */
+    private readonly lastUp = new Map<string, number>();
 
     constructor(readonly cfg: AgentConfig, private readonly env: NodeJS.ProcessEnv = process.env) {
         for (const g of cfg.groups) {
@@ -247,6 +249,7 @@ export class Agent {
         const target = this.pgTarget(g);
         const local: PgState = await pgState(target);
         s.local = local;
+        if (local.up) this.lastUp.set(g.name, Date.now());
         const me = this.cfg.node;
         const bound = g.maxLagBytes ?? DEFAULT_MAX_LAG_BYTES;
         try {
@@ -267,6 +270,15 @@ export class Agent {
                 return;
             }
             if (lease.holder === me) {
+                // A holder whose server stays down longer than a ttl lets the lease lapse, so a replica
+                // can take over (Patroni releases the leader key when PostgreSQL cannot run). Not at
+                // first boot: the launcher needs the lease to create the cluster at all.
+                const seen = this.lastUp.get(g.name);
+                if (!local.up && seen !== undefined && Date.now() - seen > this.cfg.timing.ttlMs) {
+                    s.note = `local PostgreSQL down since ${new Date(seen).toISOString()}: not renewing the lease`;
+                    log(`group ${g.name}: ${s.note}`);
+                    return;
+                }
                 const sentAt = Date.now();
                 const walLsn = local.up && !local.inRecovery ? local.lsn : lease.walLsn;
                 try {
