@@ -198,6 +198,10 @@ export class AgentCluster {
         await this.waitRole("node1", "primary", 90_000);
         this.startPostgres("node2");
         await this.waitRole("node2", "standby", 120_000);
+        // Both agents have seen their server in its role (node1: lease held and writable).
+        for (const n of ["node1", "node2"] as const) {
+            await waitFor(`${n}'s agent ready for postgres`, async () => (await this.agentJson(n, "/ready/postgres").catch(() => ({ status: 0 }))).status === 200, 30_000, 250);
+        }
     }
 
     // ---- SQL ---------------------------------------------------------------------------------
