@@ -264,6 +264,9 @@ export class AgentCluster {
             rules.push(["OUTPUT", "-m", "owner", "--uid-owner", String(NATS_UID[node]), "-d", IP[o], "-j", "DROP"]);
             rules.push(["OUTPUT", "-m", "owner", "--uid-owner", String(NATS_UID[o]), "-d", IP[node], "-j", "DROP"]);
         }
+        // A comment unique to this process: another suite deleting its own identical rule
+        // (`iptables -D` removes the first match) cannot remove ours, nor we theirs.
+        for (const r of rules) r.splice(r.length - 2, 0, "-m", "comment", "--comment", `daarion-agent-test-${process.pid}`);
         for (const r of rules) {
             run(requireBinary("iptables"), ["-A", ...r]);
             this.partitions.push(r);
