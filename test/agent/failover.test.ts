@@ -97,7 +97,10 @@ describe("node agent failover (real nats-server, postgres, iptables)", function 
         await c.startAll();
         await c.query("node1", "CREATE TABLE agent_writes (id bigserial PRIMARY KEY, node text, tag text, at timestamptz DEFAULT clock_timestamp())");
         c.partition("node1");
-        await sleep(1000);
+        // The lease node1 held before the partition stays valid for up to ttl - retryTimeout; the
+        // restart happens once the agent has let that window run out (fenced), as a container
+        // restarted by its runtime during a long partition would.
+        await waitFor("node1 fenced", async () => /daarion_agent_fenced\{group="postgres"\} 1/.test((await c!.agentJson("node1", "/metrics")).body as string), 30_000, 250);
         c.kill9(c.pgProcs.get("node1"));
         c.startPostgres("node1");
         const until = Date.now() + 20_000;
@@ -119,12 +122,15 @@ describe("node agent failover (real nats-server, postgres, iptables)", function 
         const [{ pid }] = await c.query("node2", "SELECT pid FROM pg_stat_wal_receiver");
         c.signal(Number(pid), "SIGSTOP");
         await c.query("node1", "INSERT INTO agent_writes(node, tag) SELECT 'node1', repeat('x', 1000) FROM generate_series(1, 20000)", [], 20_000);
-        await sleep(3 * 2000); // the primary's agent publishes its WAL position every loop
+        const lagOf = (m: string) => Number(/daarion_agent_replication_lag_bytes\{group="postgres"\} (\d+)/.exec(m)?.[1]);
+        // node1's agent publishes its WAL position with every renewal; node2's agent measures its
+        // replay position against it. The fault is injected once that lag is above the bound.
+        await waitFor("node2's agent sees the lag above the bound", async () => lagOf((await c!.agentJson("node2", "/metrics")).body as string) > 1_048_576, 30_000, 250);
         c.killNode("node1");
         await sleep(25_000); // > ttl + loops
         assert.equal(await c.role("node2"), "standby", "node2 was promoted although it lagged");
         const m = (await c.agentJson("node2", "/metrics")).body as string;
-        const lag = Number(/daarion_agent_replication_lag_bytes\{group="postgres"\} (\d+)/.exec(m)?.[1]);
+        const lag = lagOf(m);
         const bound = Number(/daarion_agent_lag_bound_bytes\{group="postgres"\} (\d+)/.exec(m)?.[1]);
         console.log(`      lag ${lag} bytes > bound ${bound} bytes: not promoted`);
         if (!(lag > bound)) console.error(c.logs());
