@@ -41,6 +41,7 @@ export const REQUIREMENTS: readonly Requirement[] = [
     { pkg: "openssh-client", provides: ["ssh", "ssh-keygen"], why: "ssh -G parses the Docker provider's host-key pinning options (test/node)" },
     { pkg: "openssh-server", provides: ["sshd"], why: "a real sshd on 127.0.0.1 accepts the pinned host key and refuses another (test/node)" },
     { pkg: "nftables", provides: ["nft"], why: "nft -c checks node1's rendered host firewall (test/node)" },
+    { pkg: "iptables", provides: ["iptables"], why: "network partitions between loopback nodes in the failover tests (test/agent)" },
     { pkg: "wget", provides: ["wget"], why: "container healthcheck probes run for real (test/apps)" },
     { pkg: "python3", provides: ["python3"], why: "container healthcheck probes run for real (test/apps)" },
 ];
