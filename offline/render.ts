@@ -242,7 +242,7 @@ export function fakeState(
  * not a ciphertext fails the CLI: issue 11 finding 8). The render stands in a placeholder for each
  * one the stack needs, as a `secure:` leaf, so reviewers see where it goes.
  */
-function addStackSecretPlaceholders(stack: string, config: Record<string, unknown>): void {
+export function addStackSecretPlaceholders(stack: string, config: Record<string, unknown>): void {
     let parsed;
     try {
         parsed = loadConfig(stack, rawConfigOf(config));

@@ -13,7 +13,7 @@
 import { strict as assert } from "node:assert";
 import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
-import { readStackConfig, reveal } from "../../offline/render";
+import { addStackSecretPlaceholders, readStackConfig, reveal } from "../../offline/render";
 
 const ROOT = path.resolve(__dirname, "../..");
 const CONTAINER = "docker:index/container:Container";
@@ -49,6 +49,8 @@ function plain(value: unknown, key: string, secret: { found: boolean }): unknown
  */
 async function evaluate(stack: string, options: { rotate?: string; edit?: (config: Record<string, unknown>) => void } = {}): Promise<Map<string, Recorded>> {
     const { project, config } = readStackConfig(ROOT, stack);
+    // The stack secrets an operator sets (certificates, registry credentials), as the render has them.
+    addStackSecretPlaceholders(stack, config);
     options.edit?.(config);
     const runtimeConfig: Record<string, string> = {};
     const secretKeys: string[] = [];

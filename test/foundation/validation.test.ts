@@ -329,12 +329,9 @@ const CLI_CASES: CliCase[] = [
     { name: "misspelled daarion:node", stack: "node2", breakIt: setLine("Pulumi.node2.yaml", "daarion:node:", "daarion:nod:"), line: /^ {2}- Pulumi\.node2\.yaml: daarion:nod: unknown key; did you mean `daarion:node`\?$/m },
     { name: "port out of range", stack: "node1", breakIt: setLine("Pulumi.yaml", "port: 9300", "port: 70000"), line: /^ {2}- Pulumi\.yaml: daarion:topology\.services\.gateway\.port: must be at most 65535 \(found 70000\)$/m },
     { name: "misspelled replicationFactor", stack: "node3", breakIt: setLine("Pulumi.yaml", "replicationFactor: 2", "replicationFactr: 2"), line: /^ {2}- Pulumi\.yaml: daarion:topology\.replication\.qdrant\.replicationFactr: unknown key; did you mean `replicationFactor`\?$/m },
-    {
-        name: "missing stack secret (found by the program, not the schema)",
-        stack: "node1",
-        breakIt: (dir) => fs.writeFileSync(path.join(dir, "Pulumi.node1.yaml"), "config:\n  daarion:node: node1\n"),
-        line: /^ {2}- Pulumi\.node1\.yaml: daarion:secrets\.tls-gateway-daarion-city: missing secret; set it with: pulumi config set --secret/m,
-    },
+    // A missing stack secret is not a render error: the stack files commit none (issue 11 finding 8)
+    // and the offline render stands in placeholders. The program's own one-line error for it is
+    // tested where `pulumi up` meets it: test/ingress/module.test.ts, test/node/node.test.ts.
     { name: "localGpu: yes", stack: "local", breakIt: setLine("Pulumi.local.yaml", "daarion:localGpu: false", "daarion:localGpu: yes"), line: /^ {2}- Pulumi\.local\.yaml: daarion:localGpu: expected true or false \(found "yes"\)$/m },
 ];
 
