@@ -95,6 +95,19 @@ export interface PostgresNodeSpec {
     readonly runAsUser?: string;
     /** pg_basebackup attempts (5 s apart) before the entrypoint exits and lets the runtime restart it. @default 60 */
     readonly basebackupAttempts?: number;
+    /**
+     * Automatic failover by the node agent (components/agent, issue 12). The role no longer comes
+     * from the topology (which then only says where PostgreSQL may run) but from the files the agent
+     * keeps in `stateDir` (AGENT_STATE_FILES in components/agent/config.ts):
+     *  - writable only while `writable-until` (epoch ms) is in the future; otherwise it waits, or
+     *    streams from the host named in `primary` (re-cloning a demoted primary, as below);
+     *  - a watchdog beside the running server shuts it down (SIGQUIT, immediate shutdown) the moment
+     *    a writable server's `writable-until` passes, even when the agent is dead;
+     *  - the launcher never exits on a fence: it loops back to the decision, so a restart of the
+     *    container during a partition also waits instead of starting writable.
+     * @default undefined (topology roles, docs/replication.md)
+     */
+    readonly failover?: { readonly stateDir: string };
 }
 
 function roleOf(spec: PostgresNodeSpec): PostgresRole {
@@ -175,7 +188,14 @@ export function renderPostgresqlConf(spec: PostgresNodeSpec): string {
         "wal_receiver_timeout = '60s'",
         "recovery_target_timeline = 'latest'",
     ];
-    if (role === "replica") {
+    if (spec.failover) {
+        lines.push(
+            "",
+            "# Failover by the node agent: the launcher writes the current upstream here before every start",
+            "# (absent while this node is the primary).",
+            `include_if_exists = ${confString(`${spec.paths.runDir}/failover.conf`)}`,
+        );
+    } else if (role === "replica") {
         lines.push(
             "",
             "# Kept here, not in postgresql.auto.conf (the entrypoint strips what pg_basebackup -R wrote there),",
@@ -299,9 +319,9 @@ set -Eeuo pipefail
 
 readonly ROLE=${shellWord(role)}
 readonly NODE=${shellWord(spec.node)}
-readonly PRIMARY_HOST=${shellWord(hostOf(t.primary))}
+PRIMARY_HOST=${shellWord(hostOf(t.primary))}
 readonly PORT=${shellWord(String(postgresPort(t)))}
-readonly SLOT=${shellWord(slot)}
+readonly SLOT=${shellWord(spec.failover ? slotName(spec.node) : slot)}
 readonly REPL_USER=${shellWord(replicationUser(t))}
 # Other data nodes of the topology, asked before this node becomes writable.
 readonly PEERS=(${peers.join(" ")})
@@ -449,10 +469,87 @@ start_replica() {
     if ! has_cluster; then clone_from_primary; fi
 }
 
-if [ "$ROLE" = primary ]; then start_primary; else start_replica; fi
+${spec.failover ? renderFailoverLoop(spec) : `if [ "$ROLE" = primary ]; then start_primary; else start_replica; fi
 log "starting postgres"
-exec postgres -D "$DATA" -c config_file="$CONF_FILE" "$@"
+exec postgres -D "$DATA" -c config_file="$CONF_FILE" "$@"`}
 `;
+}
+
+/**
+ * The launcher's decision loop under the node agent (spec.failover). Sources for the server's side:
+ * SIGQUIT is "Immediate Shutdown" (https://www.postgresql.org/docs/15/server-shutdown.html); a
+ * standby starts when standby.signal exists and follows primary_conninfo, which may come from an
+ * included file (https://www.postgresql.org/docs/15/warm-standby.html#STANDBY-SERVER-SETUP,
+ * https://www.postgresql.org/docs/15/config-setting.html#CONFIG-INCLUDES); pg_promote() removes
+ * standby.signal when promotion completes (https://www.postgresql.org/docs/15/functions-admin.html).
+ */
+function renderFailoverLoop(spec: PostgresNodeSpec): string {
+    const self = nodeOf(spec.topology, spec.node);
+    const dir = spec.failover!.stateDir;
+    return `readonly SELF_HOST=${shellWord(self.privateIp)}
+readonly WRITABLE_UNTIL_FILE=${shellWord(`${dir}/writable-until`)}
+readonly PRIMARY_FILE=${shellWord(`${dir}/primary`)}
+readonly UPSTREAM_CONF="$RUN/failover.conf"
+
+now_ms() { date +%s%3N; }
+# The agent renews this only while it holds the lease; a missing or garbled file means "not writable".
+lease_held() {
+    local v
+    v=$(cat "$WRITABLE_UNTIL_FILE" 2>/dev/null) || return 1
+    [[ "$v" =~ ^[0-9]+$ ]] || return 1
+    [ "$v" -gt "$(now_ms)" ]
+}
+# "<host> <port>" of the primary the agent last saw in the lease, when it is not this node.
+other_primary() {
+    local h p
+    read -r h p <"$PRIMARY_FILE" 2>/dev/null || return 1
+    [ -n "$h" ] && [ -n "$p" ] && [ "$h" != "$SELF_HOST" ] || return 1
+    printf '%s %s\n' "$h" "$p"
+}
+write_upstream() {
+    printf "primary_conninfo = 'host=%s port=%s user=%s passfile=%s application_name=%s connect_timeout=10'\nprimary_slot_name = '%s'\n" \
+        "$1" "$2" "$REPL_USER" "$RUN/${POSTGRES_FILES.pgpass}" "$NODE" "$SLOT" >"$UPSTREAM_CONF.tmp"
+    mv "$UPSTREAM_CONF.tmp" "$UPSTREAM_CONF"
+}
+
+PG_PID=
+trap '[ -n "$PG_PID" ] && kill -TERM "$PG_PID" 2>/dev/null; [ -n "$PG_PID" ] && wait "$PG_PID"; exit 0' TERM INT
+
+while true; do
+    upstream=
+    if lease_held && ! { has_cluster && [ -f "$DATA/standby.signal" ]; }; then
+        rm -f "$UPSTREAM_CONF"
+        start_primary
+        log "starting postgres as primary (this node holds the lease)"
+    elif upstream=$(other_primary); then
+        read -r PRIMARY_HOST _ <<<"$upstream"
+        start_replica
+        write_upstream $upstream
+        log "starting postgres as a standby of $upstream"
+    elif has_cluster && [ -f "$DATA/standby.signal" ]; then
+        # A standby never accepts writes; the agent promotes it when it wins the lease.
+        log "starting postgres as a standby (no primary known yet)"
+    else
+        log "waiting: no lease for this node and no primary to follow"
+        sleep 1
+        continue
+    fi
+    postgres -D "$DATA" -c config_file="$CONF_FILE" "$@" &
+    PG_PID=$!
+    # Fence: a writable server (no standby.signal) whose lease window ran out is shut down at once.
+    while kill -0 "$PG_PID" 2>/dev/null; do
+        if [ ! -f "$DATA/standby.signal" ] && ! lease_held; then
+            log "FENCED: writable without a valid lease (writable-until passed); immediate shutdown"
+            kill -QUIT "$PG_PID" 2>/dev/null || true
+            break
+        fi
+        sleep 0.2
+    done
+    wait "$PG_PID" || true
+    PG_PID=
+    log "postgres stopped; deciding again"
+    sleep 1
+done`;
 }
 
 /** Everything a node needs, keyed by file name (config files first, then secret files). */

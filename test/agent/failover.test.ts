@@ -1,0 +1,138 @@
+/**
+ * Issue 12: automated PostgreSQL failover and the SplitBrainAllowed router, on real servers
+ * (test/agent/harness.ts). Each test builds a fresh 3-node cluster and removes every process and
+ * iptables rule it made in its `after`/`afterEach` hooks.
+ */
+import { strict as assert } from "node:assert";
+import * as http from "node:http";
+import { AgentCluster, IP, measureKillRto, tryWrite } from "./harness";
+import { sleep, waitFor } from "../support/process";
+
+describe("node agent failover (real nats-server, postgres, iptables)", function () {
+    this.timeout(240_000);
+    let c: AgentCluster | undefined;
+
+    afterEach(async function () {
+        if (c && this.currentTest?.state === "failed") console.error(c.logs());
+        await c?.cleanup();
+        c = undefined;
+    });
+
+    it("kill -9 of node1 (postgres, agent, nats): node2 is promoted, writes continue, RTO <= 15 s, 0 rows lost", async function () {
+        const { rtoMs, lostRows } = await measureKillRto();
+        console.log(`      RTO (kill -9 -> first committed write on node2): ${(rtoMs / 1000).toFixed(1)} s; rows lost: ${lostRows}`);
+        assert.equal(lostRows, 0);
+        assert.ok(rtoMs <= 15_000, `RTO ${rtoMs} ms > 15 s`);
+    });
+
+    /** A writer that tries to commit to both nodes every 100 ms and records each acknowledged commit. */
+    function startWriter(cluster: AgentCluster) {
+        const acks: Record<"node1" | "node2", Array<{ start: number; ack: number }>> = { node1: [], node2: [] };
+        let running = true;
+        const done = (async () => {
+            let i = 0;
+            while (running) {
+                i++;
+                const [a, b] = await Promise.all([tryWrite(cluster, "node1", `w${i}`), tryWrite(cluster, "node2", `w${i}`)]);
+                if (a) acks.node1.push(a);
+                if (b) acks.node2.push(b);
+                await sleep(100);
+            }
+        })();
+        return { acks, stop: async () => ((running = false), await done) };
+    }
+
+    it("partition (iptables) of node1 from node2+node3: never both writable, 0 split-brain writes, node1 rejoins as a replica by itself", async function () {
+        c = new AgentCluster();
+        await c.startAll();
+        await c.query("node1", "CREATE TABLE agent_writes (id bigserial PRIMARY KEY, node text, tag text, at timestamptz DEFAULT clock_timestamp())");
+        const w = startWriter(c);
+        await sleep(2000);
+        const partitionedAt = Date.now();
+        c.partition("node1");
+        await c.waitRole("node2", "primary", 60_000);
+        await waitFor("a committed write on node2", () => w.acks.node2.length > 0, 20_000);
+        await sleep(3000);
+        await w.stop();
+        const lastOn1 = Math.max(...w.acks.node1.map((a) => a.ack));
+        const firstOn2 = Math.min(...w.acks.node2.map((a) => a.start));
+        const splitBrain = w.acks.node1.filter((a) => a.ack >= firstOn2).length;
+        console.log(`      node1 accepted its last write ${((lastOn1 - partitionedAt) / 1000).toFixed(1)} s after the partition; node2 its first ${((Math.min(...w.acks.node2.map((a) => a.ack)) - partitionedAt) / 1000).toFixed(1)} s after; split-brain writes: ${splitBrain}`);
+        assert.ok(w.acks.node1.length > 0, "node1 accepted writes before the partition");
+        assert.ok(lastOn1 < firstOn2, `node1 acknowledged a write at ${lastOn1} after node2's first attempt at ${firstOn2}`);
+        assert.equal(splitBrain, 0);
+        const fenced = await c.agentJson("node1", "/metrics");
+        assert.match(fenced.body as string, /daarion_agent_fenced\{group="postgres"\} 1/);
+
+        c.heal();
+        await c.waitRole("node1", "standby", 120_000);
+        await waitFor("node1 streams from node2", async () => (await c!.query("node1", "SELECT status FROM pg_stat_wal_receiver"))[0]?.status === "streaming", 60_000);
+        assert.ok(await tryWrite(c, "node2", "after-heal"));
+        await waitFor("node1 replays node2's write", async () => (await c!.query("node1", "SELECT count(*)::int AS n FROM agent_writes WHERE tag = 'after-heal'"))[0].n === 1, 20_000);
+        const m = await c.agentJson("node2", "/metrics");
+        assert.match(m.body as string, /daarion_agent_primary\{group="postgres",node="node2"\} 1/);
+        assert.match(m.body as string, /daarion_agent_failovers_total\{group="postgres"\} 1/);
+    });
+
+    it("partition (iptables), then restart node1's postgres launcher during the partition: it does not come back writable", async function () {
+        c = new AgentCluster();
+        await c.startAll();
+        await c.query("node1", "CREATE TABLE agent_writes (id bigserial PRIMARY KEY, node text, tag text, at timestamptz DEFAULT clock_timestamp())");
+        c.partition("node1");
+        await sleep(1000);
+        c.kill9(c.pgProcs.get("node1"));
+        c.startPostgres("node1");
+        const until = Date.now() + 20_000;
+        let accepted = 0;
+        while (Date.now() < until) {
+            if (await tryWrite(c, "node1", "during-partition")) accepted++;
+            await sleep(200);
+        }
+        assert.equal(accepted, 0, "node1 accepted writes after its restart during the partition");
+        assert.equal(await c.role("node2"), "primary");
+        assert.match(c.pgProcs.get("node1")!.output(), /waiting: no lease for this node and no primary to follow|standby of/);
+    });
+
+    it("replica lag above the bound (walreceiver SIGSTOP) when the primary dies (kill -9): no promotion, the lag metric shows it", async function () {
+        c = new AgentCluster({ maxLagBytes: 1_048_576 });
+        await c.startAll();
+        await c.query("node1", "CREATE TABLE agent_writes (id bigserial PRIMARY KEY, node text, tag text, at timestamptz DEFAULT clock_timestamp())");
+        const [{ pid }] = await c.query("node2", "SELECT pid FROM pg_stat_wal_receiver");
+        c.signal(Number(pid), "SIGSTOP");
+        await c.query("node1", "INSERT INTO agent_writes(node, tag) SELECT 'node1', repeat('x', 1000) FROM generate_series(1, 20000)", [], 20_000);
+        await sleep(3 * 2000); // the primary's agent publishes its WAL position every loop
+        c.killNode("node1");
+        await sleep(25_000); // > ttl + loops
+        assert.equal(await c.role("node2"), "standby", "node2 was promoted although it lagged");
+        const m = (await c.agentJson("node2", "/metrics")).body as string;
+        const lag = Number(/daarion_agent_replication_lag_bytes\{group="postgres"\} (\d+)/.exec(m)?.[1]);
+        const bound = Number(/daarion_agent_lag_bound_bytes\{group="postgres"\} (\d+)/.exec(m)?.[1]);
+        console.log(`      lag ${lag} bytes > bound ${bound} bytes: not promoted`);
+        assert.ok(lag > bound, m);
+        assert.match(m, /daarion_agent_failovers_total\{group="postgres"\} 0/);
+    });
+
+    it("SplitBrainAllowed router, partition (iptables): the standby serves during the partition, both run after healing", async function () {
+        const healthy = { node1: true, node2: true };
+        const servers = (["node1", "node2"] as const).map((n) =>
+            http.createServer((_q, r) => r.writeHead(healthy[n] ? 200 : 503).end()).listen(18080, IP[n]),
+        );
+        try {
+            c = new AgentCluster({ postgres: false, router: { healthUrls: { node1: `http://${IP.node1}:18080/`, node2: `http://${IP.node2}:18080/` } } });
+            await c.startAll();
+            const ready = async (n: "node1" | "node2") => (await c!.agentJson(n, "/ready/router").catch(() => ({ status: 0 }))).status;
+            await waitFor("node1 active, node2 standby", async () => (await ready("node1")) === 200 && (await ready("node2")) === 503, 30_000, 250);
+            healthy.node1 = false; // node1's router unhealthy: the standby takes the traffic
+            await waitFor("node2 serves while node1's router is unhealthy", async () => (await ready("node2")) === 200 && (await ready("node1")) === 503, 30_000, 250);
+            healthy.node1 = true;
+            await waitFor("node1 active again", async () => (await ready("node1")) === 200 && (await ready("node2")) === 503, 30_000, 250);
+            c.partition("node1");
+            await waitFor("both serve during the partition", async () => (await ready("node1")) === 200 && (await ready("node2")) === 200, 40_000, 250);
+            c.heal();
+            await waitFor("node1 active, node2 standby after healing", async () => (await ready("node1")) === 200 && (await ready("node2")) === 503, 60_000, 250);
+            for (const n of ["node1", "node2"] as const) assert.equal(c.agentProcs.get(n)!.child.exitCode, null, `${n}'s agent still runs`);
+        } finally {
+            for (const s of servers) s.close();
+        }
+    });
+});

@@ -1,0 +1,333 @@
+/**
+ * Three "nodes" on 127.0.1.11/.12/.13, each with real processes: a member of a 3-server JetStream
+ * cluster (Debian's nats-server, config rendered by components/nats/render.ts), PostgreSQL 15 on
+ * node1 (primary) and node2 (replica) started by the RENDERED launcher in failover mode (only paths
+ * substituted), and the node agent (components/agent/daemon/main.ts under tsx).
+ *
+ * Faults are real: kill -9 of a node's process groups, SIGSTOP, and iptables partitions. Routes
+ * between nats-servers are dialled by Go without a chosen source address (the kernel picks
+ * 127.0.0.1), so each node's nats-server runs under its own uid and the partition also drops its
+ * packets with `-m owner --uid-owner` (iptables-extensions(8), "owner"); everything else (agents,
+ * PostgreSQL) binds its node address through the LD_PRELOAD shim of test/data/support.
+ */
+import { strict as assert } from "node:assert";
+import { spawnSync } from "node:child_process";
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { Client } from "pg";
+import { connect } from "@nats-io/transport-node";
+import { jetstream } from "@nats-io/jetstream";
+import { Kvm } from "@nats-io/kv";
+import { AgentConfigInput } from "../../components/agent/config";
+import { natsServerName } from "../../components/nats/types";
+import { PostgresPaths, PostgresSecrets, POSTGRES_FILES, renderPostgresNodeFiles } from "../../components/postgres/render";
+import { PostgresTopology } from "../../components/postgres/topology";
+import { loopbackTopology, NODE_IPS, PASSWORDS } from "../nats/fixtures";
+import { NatsTopologyHarness } from "../nats/harness";
+import { getJson, makeTempDir, postgresBinDir, requireBinary, run, RunningProcess, sleep, startProcess, waitFor } from "../support/process";
+import { nodeEnv } from "../data/support/bind-source";
+
+export const NODES = ["node1", "node2", "node3"] as const;
+export type NodeName = (typeof NODES)[number];
+export const IP: Record<NodeName, string> = { node1: NODE_IPS.node1, node2: NODE_IPS.node2, node3: NODE_IPS.node3 };
+export const PG_PORT = 5432;
+export const AGENT_PORT = 9700;
+const AGENT_PASSWORD = "agent-pass-0008";
+const NATS_UID: Record<NodeName, number> = { node1: 64011, node2: 64012, node3: 64013 };
+export const SECRETS: PostgresSecrets = { superuserPassword: "su-pass-agent", replicationPassword: "repl-pass-agent" };
+const TOPOLOGY: PostgresTopology = {
+    primary: { name: "node1", privateIp: IP.node1 },
+    replicas: [{ name: "node2", privateIp: IP.node2 }],
+    clientCidrs: ["127.0.0.0/8"],
+};
+const ROOT = path.resolve(__dirname, "../..");
+
+export interface ClusterOptions {
+    postgres?: boolean;
+    maxLagBytes?: number;
+    router?: { healthUrls: Record<"node1" | "node2", string> };
+}
+
+export class AgentCluster {
+    readonly base = makeTempDir("agent");
+    readonly nats = new NatsTopologyHarness(
+        (() => {
+            const spec = loopbackTopology(["node1", "node2", "node3"], []);
+            return { ...spec, auth: { ...spec.auth, services: [...spec.auth.services, { service: "agent", password: AGENT_PASSWORD }] } };
+        })(),
+        "agent-nats",
+    );
+    readonly natsProcs = new Map<NodeName, RunningProcess>();
+    readonly pgProcs = new Map<NodeName, RunningProcess>();
+    readonly agentProcs = new Map<NodeName, RunningProcess>();
+    private readonly partitions: string[][] = [];
+    private readonly stopped = new Set<number>();
+
+    constructor(readonly opts: ClusterOptions = {}) {
+        fs.chmodSync(this.base, 0o755);
+        fs.chmodSync(this.nats.dir, 0o755);
+    }
+
+    // ---- NATS --------------------------------------------------------------------------------
+    startNats(node: NodeName): void {
+        const name = natsServerName("core", node);
+        const conf = this.nats.render(name);
+        fs.chmodSync(conf, 0o644);
+        const uid = String(NATS_UID[node]);
+        run("chown", ["-R", `${uid}:${uid}`, path.join(this.nats.dir, name)]);
+        const proc = startProcess(`nats-${node}`, "setpriv", ["--reuid", uid, "--regid", uid, "--clear-groups", requireBinary("nats-server"), "-c", conf], { detached: true });
+        this.natsProcs.set(node, proc);
+    }
+
+    async startAllNats(): Promise<void> {
+        for (const n of NODES) this.startNats(n);
+        for (const n of NODES) {
+            await waitFor(`nats ${n}`, async () => (await getJson<{ server_name: string }>(`http://${IP[n]}:8222/varz`).catch(() => undefined))?.server_name === natsServerName("core", n), 30_000);
+        }
+        for (const n of NODES) {
+            // the harness looks servers up by name for its monitor helpers
+            this.nats.servers.set(natsServerName("core", n), { name: natsServerName("core", n), host: IP[n], confPath: "", monitorUrl: `http://${IP[n]}:8222`, proc: this.natsProcs.get(n)! });
+        }
+        await this.nats.waitForMetaPeers(NODES.map((n) => natsServerName("core", n)), 40_000);
+        const nc = await connect({ servers: NODES.map((n) => `nats://${IP[n]}:4222`), user: "agent", pass: AGENT_PASSWORD });
+        try {
+            // The Pulumi program creates this bucket (agent-deploy); here the test does, with the same
+            // shape: R3, history 1, no max_age (leases are judged by their timestamps).
+            await waitFor("KV bucket failover (R3)", async () => {
+                try {
+                    await new Kvm(jetstream(nc)).create("failover", { replicas: 3, history: 1 });
+                    return true;
+                } catch (e) {
+                    return /no suitable peers|insufficient resources/i.test((e as Error).message) ? false : Promise.reject(e);
+                }
+            }, 30_000, 500);
+        } finally {
+            await nc.close();
+        }
+    }
+
+    // ---- PostgreSQL --------------------------------------------------------------------------
+    paths(node: NodeName): PostgresPaths {
+        const root = path.join(this.base, node);
+        return {
+            dataDir: path.join(root, "volume", "pgdata"),
+            configDir: path.join(root, "config"),
+            secretsDir: path.join(root, "secrets"),
+            runDir: path.join(root, "run"),
+            socketDir: path.join(root, "socket"),
+            binDir: postgresBinDir(),
+        };
+    }
+
+    stateDir(node: NodeName): string {
+        return path.join(this.base, node, "state");
+    }
+
+    startPostgres(node: "node1" | "node2"): RunningProcess {
+        const p = this.paths(node);
+        const files = renderPostgresNodeFiles({ topology: TOPOLOGY, node, paths: p, basebackupAttempts: 60, failover: { stateDir: this.stateDir(node) } }, SECRETS);
+        for (const dir of [p.configDir, p.socketDir, path.dirname(p.dataDir), this.stateDir(node)]) fs.mkdirSync(dir, { recursive: true, mode: 0o755 });
+        fs.mkdirSync(p.secretsDir, { recursive: true, mode: 0o700 });
+        fs.writeFileSync(path.join(p.configDir, POSTGRES_FILES.conf), files[POSTGRES_FILES.conf], { mode: 0o644 });
+        fs.writeFileSync(path.join(p.configDir, POSTGRES_FILES.hba), files[POSTGRES_FILES.hba], { mode: 0o644 });
+        fs.writeFileSync(path.join(p.configDir, POSTGRES_FILES.entrypoint), files[POSTGRES_FILES.entrypoint], { mode: 0o755 });
+        fs.writeFileSync(path.join(p.secretsDir, POSTGRES_FILES.pgpass), files[POSTGRES_FILES.pgpass], { mode: 0o600 });
+        fs.writeFileSync(path.join(p.secretsDir, POSTGRES_FILES.bootstrapSql), files[POSTGRES_FILES.bootstrapSql], { mode: 0o600 });
+        if (process.getuid?.() === 0) run("chown", ["postgres:postgres", p.socketDir]);
+        const proc = startProcess(`postgres-${node}`, "bash", [path.join(p.configDir, POSTGRES_FILES.entrypoint)], { env: nodeEnv(IP[node]), detached: true });
+        this.pgProcs.set(node, proc);
+        return proc;
+    }
+
+    // ---- agents ------------------------------------------------------------------------------
+    agentConfig(node: NodeName): AgentConfigInput {
+        const groups: NonNullable<AgentConfigInput["groups"]> = [];
+        if (this.opts.postgres !== false && node !== "node3") {
+            groups.push({
+                name: "postgres",
+                strategy: "AbsoluteConsistency",
+                kind: "postgres",
+                members: [{ node: "node1", priority: 2 }, { node: "node2", priority: 1 }],
+                maxLagBytes: this.opts.maxLagBytes,
+                postgres: { host: IP[node], port: PG_PORT, user: "postgres", passwordEnv: "PGPASSWORD", stateDir: this.stateDir(node) },
+            });
+        }
+        if (this.opts.router && node !== "node3") {
+            groups.push({ name: "router", strategy: "SplitBrainAllowed", kind: "http", members: [{ node: "node1", priority: 2 }, { node: "node2", priority: 1 }], http: { healthUrl: this.opts.router.healthUrls[node] } });
+        }
+        return {
+            node,
+            listen: `${IP[node]}:${AGENT_PORT}`,
+            nats: { servers: [node, ...NODES.filter((n) => n !== node)].map((n) => `nats://${IP[n]}:4222`), user: "agent", passwordEnv: "NATS_PASSWORD" },
+            peers: NODES.filter((n) => n !== node).map((n) => ({ node: n, url: `http://${IP[n]}:${AGENT_PORT}` })),
+            groups,
+            observe: { natsMonitorUrl: `http://${IP[node]}:8222` },
+        };
+    }
+
+    startAgent(node: NodeName): RunningProcess {
+        const file = path.join(this.base, `agent-${node}.json`);
+        fs.writeFileSync(file, JSON.stringify(this.agentConfig(node), null, 1));
+        const proc = startProcess(`agent-${node}`, path.join(ROOT, "node_modules", ".bin", "tsx"), [path.join(ROOT, "components/agent/daemon/main.ts"), "--config", file], {
+            env: nodeEnv(IP[node], { NATS_PASSWORD: AGENT_PASSWORD, PGPASSWORD: SECRETS.superuserPassword }),
+            detached: true,
+        });
+        this.agentProcs.set(node, proc);
+        return proc;
+    }
+
+    async agentJson<T = any>(node: NodeName, endpoint: string): Promise<{ status: number; body: T }> {
+        const r = await fetch(`http://${IP[node]}:${AGENT_PORT}${endpoint}`, { signal: AbortSignal.timeout(3000) });
+        const text = await r.text();
+        return { status: r.status, body: (endpoint === "/metrics" ? text : JSON.parse(text)) as T };
+    }
+
+    /** Starts everything and waits for node1 writable and node2 streaming. */
+    async startAll(): Promise<void> {
+        await this.startAllNats();
+        for (const n of NODES) this.startAgent(n);
+        if (this.opts.postgres === false) return;
+        this.startPostgres("node1");
+        await this.waitRole("node1", "primary", 90_000);
+        this.startPostgres("node2");
+        await this.waitRole("node2", "standby", 120_000);
+    }
+
+    // ---- SQL ---------------------------------------------------------------------------------
+    async query(node: NodeName, sql: string, params: unknown[] = [], timeoutMs = 2000): Promise<any[]> {
+        const c = new Client({ host: IP[node], port: PG_PORT, user: "postgres", password: SECRETS.superuserPassword, database: "postgres", connectionTimeoutMillis: timeoutMs, statement_timeout: timeoutMs, query_timeout: timeoutMs });
+        c.on("error", () => undefined);
+        await c.connect();
+        try {
+            return (await c.query(sql, params)).rows;
+        } finally {
+            await c.end().catch(() => undefined);
+        }
+    }
+
+    async role(node: NodeName): Promise<"primary" | "standby" | "down"> {
+        try {
+            const [r] = await this.query(node, "SELECT pg_is_in_recovery() AS rec");
+            return r.rec ? "standby" : "primary";
+        } catch {
+            return "down";
+        }
+    }
+
+    async waitRole(node: NodeName, role: "primary" | "standby", timeoutMs: number): Promise<void> {
+        await waitFor(`${node} ${role}`, async () => (await this.role(node)) === role, timeoutMs, 200).catch((e: Error) => {
+            throw new Error(`${e.message}\n${this.logs()}`);
+        });
+    }
+
+    // ---- faults ------------------------------------------------------------------------------
+    /** kill -9 of the whole process group (a launcher and its postgres; nats-server; the agent). */
+    kill9(proc: RunningProcess | undefined): void {
+        if (!proc?.child.pid || proc.child.exitCode !== null || proc.child.signalCode !== null) return;
+        try {
+            process.kill(-proc.child.pid, "SIGKILL");
+        } catch {
+            /* already gone */
+        }
+    }
+
+    killNode(node: NodeName): void {
+        this.kill9(this.pgProcs.get(node as "node1"));
+        this.kill9(this.agentProcs.get(node));
+        this.kill9(this.natsProcs.get(node));
+    }
+
+    /** SIGSTOP/SIGCONT of a process id (remembered, and continued in cleanup). */
+    signal(pid: number, sig: "SIGSTOP" | "SIGCONT"): void {
+        process.kill(pid, sig);
+        if (sig === "SIGSTOP") this.stopped.add(pid);
+        else this.stopped.delete(pid);
+    }
+
+    /** Drops every packet between `node` and the others (both directions), with iptables. */
+    partition(node: NodeName): void {
+        const others = NODES.filter((n) => n !== node);
+        const rules: string[][] = [];
+        for (const o of others) {
+            rules.push(["INPUT", "-s", IP[node], "-d", IP[o], "-j", "DROP"], ["INPUT", "-s", IP[o], "-d", IP[node], "-j", "DROP"]);
+            rules.push(["OUTPUT", "-m", "owner", "--uid-owner", String(NATS_UID[node]), "-d", IP[o], "-j", "DROP"]);
+            rules.push(["OUTPUT", "-m", "owner", "--uid-owner", String(NATS_UID[o]), "-d", IP[node], "-j", "DROP"]);
+        }
+        for (const r of rules) {
+            run(requireBinary("iptables"), ["-A", ...r]);
+            this.partitions.push(r);
+        }
+    }
+
+    heal(): void {
+        while (this.partitions.length) {
+            const r = this.partitions.pop()!;
+            spawnSync(requireBinary("iptables"), ["-D", ...r]);
+        }
+    }
+
+    logs(): string {
+        return [...this.natsProcs.values(), ...this.pgProcs.values(), ...this.agentProcs.values()].map((p) => `--- ${p.name}\n${p.output().slice(-3000)}`).join("\n");
+    }
+
+    async cleanup(): Promise<void> {
+        this.heal();
+        for (const pid of this.stopped) {
+            try {
+                process.kill(pid, "SIGCONT");
+            } catch {
+                /* gone */
+            }
+        }
+        for (const p of [...this.agentProcs.values(), ...this.pgProcs.values(), ...this.natsProcs.values()]) this.kill9(p);
+        await Promise.all([...this.agentProcs.values(), ...this.pgProcs.values(), ...this.natsProcs.values()].map((p) => p.stop()));
+        await sleep(200);
+        fs.rmSync(this.base, { recursive: true, force: true });
+        this.nats.cleanup();
+    }
+}
+
+/** One committed row per call; returns the commit's ack time, or undefined when refused. */
+export async function tryWrite(c: AgentCluster, node: NodeName, tag: string): Promise<{ start: number; ack: number } | undefined> {
+    const start = Date.now();
+    try {
+        await c.query(node, "INSERT INTO agent_writes(node, tag) VALUES ($1, $2)", [node, tag], 1500);
+        return { start, ack: Date.now() };
+    } catch {
+        return undefined;
+    }
+}
+
+/**
+ * The benchmark's measurement: a fresh 3-node cluster, kill -9 of node1 (postgres, agent, nats),
+ * and the time until the first committed write on node2.
+ */
+export async function measureKillRto(): Promise<{ rtoMs: number; lostRows: number }> {
+    const c = new AgentCluster();
+    try {
+        await c.startAll();
+        await c.query("node1", "CREATE TABLE agent_writes (id bigserial PRIMARY KEY, node text, tag text, at timestamptz DEFAULT clock_timestamp())");
+        for (let i = 0; i < 50; i++) assert.ok(await tryWrite(c, "node1", `before-${i}`), "write to node1 before the kill");
+        await waitFor("node2 caught up", async () => {
+            const [p] = await c.query("node1", "SELECT pg_current_wal_lsn()::text AS l");
+            const [r] = await c.query("node2", "SELECT pg_wal_lsn_diff($1::pg_lsn, pg_last_wal_replay_lsn()) AS d", [p.l]);
+            return Number(r.d) <= 0;
+        }, 20_000, 100);
+        const killedAt = Date.now();
+        c.killNode("node1");
+        let ack: number | undefined;
+        while (Date.now() - killedAt < 60_000) {
+            const w = await tryWrite(c, "node2", "after");
+            if (w) {
+                ack = w.ack;
+                break;
+            }
+            await sleep(100);
+        }
+        if (ack === undefined) throw new Error(`no write on node2 within 60 s of the kill\n${c.logs()}`);
+        const [{ n }] = await c.query("node2", "SELECT count(*)::int AS n FROM agent_writes WHERE tag LIKE 'before-%'");
+        return { rtoMs: ack - killedAt, lostRows: 50 - n };
+    } finally {
+        await c.cleanup();
+    }
+}
