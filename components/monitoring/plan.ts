@@ -116,6 +116,9 @@ export function monitoringPlan(t: Topology, resolver: AddressResolver): Monitori
         }
     }
 
+    // The node agent on every node (components/agent/): it serves its own /metrics.
+    for (const node of Object.keys(t.nodes)) add("agent", "agent", node, "agent", MONITORING_PORTS.agent, "agent", "agent");
+
     const q = t.replication.qdrant;
     for (const node of q.nodes) add("qdrant", "qdrant", node, "qdrant", PEER_PORTS.qdrantHttp, "qdrant", "shard", { bearerTokenFile: QDRANT_TOKEN_FILE });
 
@@ -180,6 +183,7 @@ export function monitoringPlan(t: Topology, resolver: AddressResolver): Monitori
         ...(n4.edition === "enterprise" ? { neo4j: { clustered: n4.mode === "cluster" } } : {}),
         ...(t.minio ? { minio: {} } : {}),
         ...(t.ingress ? { haproxy: {} } : {}),
+        agent: {},
         ...(probedServices.length ? { probes: { services: probedServices } } : {}),
         apps: { services: [...metricServices, ...Object.values(t.nodes).some((n) => n.runtime.postgrest) ? ["postgrest"] : []] },
         // cAdvisor needs host bind mounts (docker.sock, /sys, /var/lib/docker) that WorkloadSpec cannot express yet.

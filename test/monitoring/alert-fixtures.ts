@@ -25,6 +25,7 @@ export const FIXTURE_OPTIONS: AlertRulesOptions = {
     neo4j: { clustered: true },
     minio: {},
     haproxy: {},
+    agent: {},
     probes: { services: ["gateway", "router", "neo4j"] },
     apps: { services: ["postgrest", "memory-service"] },
 };
@@ -836,7 +837,96 @@ const probes: Record<string, AlertFixture> = {
     },
 };
 
+const AG1 = T("agent", 9700, "node1", "agent", "agent");
+const AG2 = T("agent", 9700, "node2", "agent", "agent");
+const PG_GROUP = { group: "postgres" };
+
+const agent: Record<string, AlertFixture> = {
+    "AgentDown/critical": {
+        fire: { series: [[sel("up", AG2), "0x15"]], alerts: [A(AG2, 0)] },
+        quiet: [{ series: [[sel("up", AG2), "1x15"]], alerts: [] }],
+    },
+    "AgentFailoverHappened/warning": {
+        // node2 took the lease over at minute 5; evaluated at minute 10.
+        fire: { series: [[sel("daarion_agent_failovers_total", { ...AG2, ...PG_GROUP }), "0x5 1x10"]], evalTime: "10m", alerts: [A({ ...AG2, ...PG_GROUP }, 1)] },
+        quiet: [
+            { series: [[sel("daarion_agent_failovers_total", { ...AG2, ...PG_GROUP }), "0x20"]], evalTime: "10m", alerts: [] },
+            // A failover 30 minutes ago is history, not an alert.
+            { series: [[sel("daarion_agent_failovers_total", { ...AG2, ...PG_GROUP }), "0x5 1x40"]], evalTime: "40m", alerts: [] },
+        ],
+    },
+    "AgentNodeFenced/critical": {
+        // node1 held the lease, then lost it and fenced itself at minute 5.
+        fire: {
+            series: [
+                [sel("daarion_agent_fenced", { ...AG1, ...PG_GROUP }), "0x5 1x10"],
+                [sel("daarion_agent_lease_held", { ...AG1, ...PG_GROUP }), "1x5 0x10"],
+            ],
+            evalTime: "8m",
+            alerts: [A({ ...AG1, ...PG_GROUP }, 1)],
+        },
+        quiet: [
+            // A replica is always fenced; it never held the lease: no alert.
+            {
+                series: [
+                    [sel("daarion_agent_fenced", { ...AG2, ...PG_GROUP }), "1x15"],
+                    [sel("daarion_agent_lease_held", { ...AG2, ...PG_GROUP }), "0x15"],
+                ],
+                evalTime: "8m",
+                alerts: [],
+            },
+            // The holder renewing its lease is not fenced.
+            {
+                series: [
+                    [sel("daarion_agent_fenced", { ...AG1, ...PG_GROUP }), "0x15"],
+                    [sel("daarion_agent_lease_held", { ...AG1, ...PG_GROUP }), "1x15"],
+                ],
+                evalTime: "8m",
+                alerts: [],
+            },
+        ],
+    },
+    "AgentLeaseLost/critical": {
+        fire: {
+            series: [
+                [sel("daarion_agent_lease_held", { ...AG1, ...PG_GROUP }), "0x15"],
+                [sel("daarion_agent_lease_held", { ...AG2, ...PG_GROUP }), "0x15"],
+            ],
+            alerts: [A(PG_GROUP, 0)],
+        },
+        quiet: [
+            {
+                series: [
+                    [sel("daarion_agent_lease_held", { ...AG1, ...PG_GROUP }), "0x15"],
+                    [sel("daarion_agent_lease_held", { ...AG2, ...PG_GROUP }), "1x15"],
+                ],
+                alerts: [],
+            },
+        ],
+    },
+    "AgentReplicationLagAboveBound/critical": {
+        fire: {
+            series: [
+                [sel("daarion_agent_replication_lag_bytes", { ...AG2, ...PG_GROUP }), "2097152x15"],
+                [sel("daarion_agent_lag_bound_bytes", { ...AG2, ...PG_GROUP }), "1048576x15"],
+            ],
+            alerts: [A({ ...AG2, ...PG_GROUP }, 2097152)],
+        },
+        quiet: [
+            // Exactly at the bound is still promotable.
+            {
+                series: [
+                    [sel("daarion_agent_replication_lag_bytes", { ...AG2, ...PG_GROUP }), "1048576x15"],
+                    [sel("daarion_agent_lag_bound_bytes", { ...AG2, ...PG_GROUP }), "1048576x15"],
+                ],
+                alerts: [],
+            },
+        ],
+    },
+};
+
 export const ALERT_FIXTURES: Record<string, AlertFixture> = {
+    ...agent,
     ...probes,
     ...daedalus,
     ...nats,
