@@ -42,7 +42,7 @@ describe("node agent failover (real nats-server, postgres, iptables)", function 
         return { acks, stop: async () => ((running = false), await done) };
     }
 
-    it("partition (iptables) of node1 from node2+node3: never both writable, 0 split-brain writes, node1 rejoins as a replica by itself", async function () {
+    it("partition (iptables) of node1 from node2+node3: never both writable, 0 split-brain writes, node1 rejoins as a replica by itself, a re-render (pulumi up) keeps node2 primary", async function () {
         c = new AgentCluster();
         await c.startAll();
         await c.query("node1", "CREATE TABLE agent_writes (id bigserial PRIMARY KEY, node text, tag text, at timestamptz DEFAULT clock_timestamp())");
@@ -69,6 +69,12 @@ describe("node agent failover (real nats-server, postgres, iptables)", function 
         await waitFor("node1 streams from node2", async () => (await c!.query("node1", "SELECT status FROM pg_stat_wal_receiver"))[0]?.status === "streaming", 60_000);
         assert.ok(await tryWrite(c, "node2", "after-heal"));
         await waitFor("node1 replays node2's write", async () => (await c!.query("node1", "SELECT count(*)::int AS n FROM agent_writes WHERE tag = 'after-heal'"))[0].n === 1, 20_000);
+        // `pulumi up` after the failover re-renders node2's files from the unchanged topology (node2 a
+        // replica there) and replaces its container: it must come back as the primary.
+        await c.pgProcs.get("node2")!.stop();
+        c.startPostgres("node2");
+        await c.waitRole("node2", "primary", 60_000);
+        assert.equal(await c.role("node1"), "standby");
         const m = await c.agentJson("node2", "/metrics");
         assert.match(m.body as string, /daarion_agent_primary\{group="postgres",node="node2"\} 1/);
         assert.match(m.body as string, /daarion_agent_failovers_total\{group="postgres"\} 1/);
@@ -88,6 +94,7 @@ describe("node agent failover (real nats-server, postgres, iptables)", function 
             if (await tryWrite(c, "node1", "during-partition")) accepted++;
             await sleep(200);
         }
+        if (accepted) console.error(c.logs());
         assert.equal(accepted, 0, "node1 accepted writes after its restart during the partition");
         assert.equal(await c.role("node2"), "primary");
         assert.match(c.pgProcs.get("node1")!.output(), /waiting: no lease for this node and no primary to follow|standby of/);
@@ -108,6 +115,7 @@ describe("node agent failover (real nats-server, postgres, iptables)", function 
         const lag = Number(/daarion_agent_replication_lag_bytes\{group="postgres"\} (\d+)/.exec(m)?.[1]);
         const bound = Number(/daarion_agent_lag_bound_bytes\{group="postgres"\} (\d+)/.exec(m)?.[1]);
         console.log(`      lag ${lag} bytes > bound ${bound} bytes: not promoted`);
+        if (!(lag > bound)) console.error(c.logs());
         assert.ok(lag > bound, m);
         assert.match(m, /daarion_agent_failovers_total\{group="postgres"\} 0/);
     });

@@ -24,7 +24,7 @@ import { PostgresPaths, PostgresSecrets, POSTGRES_FILES, renderPostgresNodeFiles
 import { PostgresTopology } from "../../components/postgres/topology";
 import { loopbackTopology, NODE_IPS, PASSWORDS } from "../nats/fixtures";
 import { NatsTopologyHarness } from "../nats/harness";
-import { getJson, makeTempDir, postgresBinDir, requireBinary, run, RunningProcess, sleep, startProcess, waitFor } from "../support/process";
+import { getJson, makeTempDir, tcpOpen, postgresBinDir, requireBinary, run, RunningProcess, sleep, startProcess, waitFor } from "../support/process";
 import { nodeEnv } from "../data/support/bind-source";
 
 export const NODES = ["node1", "node2", "node3"] as const;
@@ -184,6 +184,13 @@ export class AgentCluster {
 
     /** Starts everything and waits for node1 writable and node2 streaming. */
     async startAll(): Promise<void> {
+        // Other real-server suites use the same per-node addresses and default ports; a neighbour's
+        // server answering here would make this cluster talk to the wrong processes.
+        for (const n of NODES) {
+            for (const port of [4222, 6222, 8222, PG_PORT, AGENT_PORT]) {
+                await waitFor(`${IP[n]}:${port} free`, async () => !(await tcpOpen(IP[n], port)), 120_000, 500);
+            }
+        }
         await this.startAllNats();
         for (const n of NODES) this.startAgent(n);
         if (this.opts.postgres === false) return;

@@ -107,6 +107,8 @@ export class Agent {
             timeout: t.retryTimeoutMs,
             reconnectTimeWait: 500,
             maxReconnectAttempts: -1,
+            // The node's own server first (config order): it is the one that shares the node's fate.
+            noRandomize: true,
             pingInterval: t.loopMs,
             name: `daarion-agent-${this.cfg.node}`,
         });
@@ -135,10 +137,17 @@ export class Agent {
             this.natsOk = false;
             log(`NATS unavailable: ${(e as Error).message}`);
         }
+        // Every step is bounded: a stalled request must not stall the loop (a replica would never
+        // promote, and the status would go stale). Safety does not depend on the loop: the write
+        // window simply runs out.
+        const bound = 3 * t.retryTimeoutMs;
         await Promise.all([
-            ...this.cfg.groups.map((g) => this.tickGroup(g, this.natsOk ? kv : undefined).catch((e) => log(`group ${g.name}: ${(e as Error).message}`))),
-            this.probePeers(),
+            ...this.cfg.groups.map((g) =>
+                withTimeout(this.tickGroup(g, this.natsOk ? kv : undefined), bound, `group ${g.name}`).catch((e) => log(`group ${g.name}: ${(e as Error).message}`)),
+            ),
+            withTimeout(this.probePeers(), bound, "peers").catch((e) => log((e as Error).message)),
         ]);
+        this.refreshLocal();
     }
 
     async run(): Promise<void> {
@@ -152,6 +161,20 @@ export class Agent {
     async stop(): Promise<void> {
         this.stopped = true;
         await this.nc?.close().catch(() => undefined);
+    }
+
+    /** Lease-held/fenced from the local write window, so a scrape never reports a stale window. */
+    refreshLocal(): void {
+        for (const g of this.cfg.groups) {
+            if (g.kind !== "postgres") continue;
+            const s = this.groups.get(g.name)!;
+            s.leaseHeld = (this.writableUntil.get(g.name) ?? 0) > Date.now();
+            s.fenced = !s.leaseHeld;
+            if (s.leaseHeld) s.primaryNode = this.cfg.node;
+            else if (s.primaryNode === this.cfg.node) s.primaryNode = undefined;
+            const local = s.local as PgState | undefined;
+            s.ready = !!local?.up && ((s.leaseHeld && !local.inRecovery) || (!s.leaseHeld && local.inRecovery));
+        }
     }
 
     private pgTarget(g: AgentGroup): PgTarget {

@@ -33,6 +33,7 @@ export function startHttp(a: Agent, host: string, port: number): http.Server {
             res.end(typeof body === "string" ? body : JSON.stringify(body, null, 1));
         };
         const url = (req.url ?? "/").split("?")[0];
+        a.refreshLocal();
         const groups = [...a.groups.values()];
         if (url === "/health") return send(a.natsOk || groups.every((g) => g.ready), { node: a.cfg.node, nats: a.natsOk, groups: groups.map((g) => ({ name: g.name, ready: g.ready })) });
         if (url === "/ready") return send(groups.length === 0 ? a.natsOk : groups.some((g) => g.ready), { node: a.cfg.node, ready: groups.filter((g) => g.ready).map((g) => g.name) });

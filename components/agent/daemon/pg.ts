@@ -27,6 +27,7 @@ async function withClient<T>(t: PgTarget, fn: (c: Client) => Promise<T>): Promis
         database: t.database,
         connectionTimeoutMillis: t.timeoutMs,
         statement_timeout: t.timeoutMs,
+        query_timeout: t.timeoutMs,
         application_name: "daarion-agent",
     });
     c.on("error", () => undefined);
