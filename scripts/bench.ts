@@ -3,6 +3,9 @@
  * - each stack's render time / an empty Pulumi program evaluated the same way (mock runtime);
  * - a synthetic 100-node topology's render time / the committed 3-node topology's.
  * Each measurement is the median of several repetitions after a warm-up.
+ * Then the failover RTO (issue 12): the median of several kill runs of agent-core's harness
+ * (test/agent/harness.ts measureKillRto: 3 loopback nodes with real nats-server, PostgreSQL and
+ * agents; kill -9 of node1; time to the first committed write on node2). `--rto-runs 0` skips it.
  */
 import * as path from "node:path";
 import { Command } from "commander";
@@ -42,10 +45,14 @@ export function syntheticTopology(base: Record<string, unknown>, count: number):
 }
 
 async function main(): Promise<void> {
-    const program = new Command().option("-r, --reps <n>", "repetitions per measurement", "5").option("-n, --nodes <n>", "size of the synthetic topology", "100");
+    const program = new Command()
+        .option("-r, --reps <n>", "repetitions per measurement", "5")
+        .option("-n, --nodes <n>", "size of the synthetic topology", "100")
+        .option("--rto-runs <n>", "failover kill runs for the RTO median (0 = skip)", "3");
     program.parse();
     const reps = Number(program.opts().reps);
     const nodes = Number(program.opts().nodes);
+    const rtoRuns = Number(program.opts().rtoRuns);
     const quiet = { warn: console.warn };
     console.warn = () => undefined;
     try {
@@ -72,6 +79,24 @@ async function main(): Promise<void> {
     } finally {
         console.warn = quiet.warn;
     }
+    if (rtoRuns > 0) await benchRto(rtoRuns);
+}
+
+/** Failover RTO: median of `runs` kill runs, each on a fresh loopback cluster. */
+async function benchRto(runs: number): Promise<void> {
+    // Loaded only here: it needs the real servers (nats-server, PostgreSQL) that the render part does not.
+    const { measureKillRto } = await import("../test/agent/harness");
+    const rtos: number[] = [];
+    let lost = 0;
+    for (let i = 1; i <= runs; i++) {
+        const { rtoMs, lostRows } = await measureKillRto();
+        rtos.push(rtoMs);
+        lost += lostRows;
+        console.log(`failover kill run ${i}/${runs}: RTO ${(rtoMs / 1000).toFixed(1)} s, ${lostRows} committed row(s) lost`);
+    }
+    const sorted = [...rtos].sort((a, b) => a - b);
+    const median = sorted.length % 2 === 1 ? sorted[(sorted.length - 1) / 2]! : (sorted[sorted.length / 2 - 1]! + sorted[sorted.length / 2]!) / 2;
+    console.log(`failover RTO (kill -9 of node1, median of ${runs}): ${(median / 1000).toFixed(1)} s (min ${(sorted[0]! / 1000).toFixed(1)} s, max ${(sorted[sorted.length - 1]! / 1000).toFixed(1)} s); RPO: ${lost} committed row(s) lost in total`);
 }
 
 main().catch((err) => {
