@@ -25,6 +25,18 @@ describe("node agent failover (real nats-server, postgres, iptables)", function 
         assert.ok(rtoMs <= 15_000, `RTO ${rtoMs} ms > 15 s`);
     });
 
+    it("kill -9 of node1's postgres only (its agent and nats keep running): the lease lapses and node2 is promoted", async function () {
+        c = new AgentCluster();
+        await c.startAll();
+        await c.query("node1", "CREATE TABLE agent_writes (id bigserial PRIMARY KEY, node text, tag text, at timestamptz DEFAULT clock_timestamp())");
+        const killedAt = Date.now();
+        c.kill9(c.pgProcs.get("node1"));
+        await c.waitRole("node2", "primary", 60_000);
+        assert.ok(await tryWrite(c, "node2", "after"));
+        console.log(`      node2 writable ${((Date.now() - killedAt) / 1000).toFixed(1)} s after node1's postgres was killed`);
+        assert.equal((await c.agentJson("node1", "/metrics")).body.match(/daarion_agent_lease_held\{group="postgres"\} (\d)/)?.[1], "0");
+    });
+
     /** A writer that tries to commit to both nodes every 100 ms and records each acknowledged commit. */
     function startWriter(cluster: AgentCluster) {
         const acks: Record<"node1" | "node2", Array<{ start: number; ack: number }>> = { node1: [], node2: [] };
@@ -134,6 +146,10 @@ describe("node agent failover (real nats-server, postgres, iptables)", function 
             await waitFor("node2 serves while node1's router is unhealthy", async () => (await ready("node2")) === 200 && (await ready("node1")) === 503, 30_000, 250);
             healthy.node1 = true;
             await waitFor("node1 active again", async () => (await ready("node1")) === 200 && (await ready("node2")) === 503, 30_000, 250);
+            // Services with their own consensus are reported: the JetStream meta leader here.
+            const status = await c.agentJson("node2", "/cluster/status");
+            assert.equal(status.status, 200);
+            assert.match(String(status.body.services.natsMetaLeader), /^core-node[123]$/);
             c.partition("node1");
             await waitFor("both serve during the partition", async () => (await ready("node1")) === 200 && (await ready("node2")) === 200, 40_000, 250);
             c.heal();

@@ -24,6 +24,7 @@ import { jetstream } from "@nats-io/jetstream";
 import { KV, KvEntry, Kvm } from "@nats-io/kv";
 import { AgentConfig, AgentGroup, DEFAULT_MAX_LAG_BYTES, heartbeatKey, leaseKey } from "../config";
 import { ensureSlots, lsnDiff, pgState, PgState, PgTarget, promote } from "./pg";
+import { observe, Observed } from "./observe";
 import { StateFiles } from "./state-files";
 
 export interface LeaseValue {
@@ -70,12 +71,15 @@ export class Agent {
     kv?: KV;
     natsOk = false;
     serverNow?: number;
+    observed: Observed = { errors: [] };
     readonly groups = new Map<string, GroupStatus>();
     readonly peers = new Map<string, PeerStatus>();
     private stopped = false;
     private readonly files = new Map<string, StateFiles>();
     /** Local wall-clock deadline of the write window per group (0 = fenced). */
     private readonly writableUntil = new Map<string, number>();
+    /** Per group: when the local server was last seen up (undefined: never since this agent started). */
+    private readonly lastUp = new Map<string, number>();
 
     constructor(readonly cfg: AgentConfig, private readonly env: NodeJS.ProcessEnv = process.env) {
         for (const g of cfg.groups) {
@@ -146,6 +150,9 @@ export class Agent {
                 withTimeout(this.tickGroup(g, this.natsOk ? kv : undefined), bound, `group ${g.name}`).catch((e) => log(`group ${g.name}: ${(e as Error).message}`)),
             ),
             withTimeout(this.probePeers(), bound, "peers").catch((e) => log((e as Error).message)),
+            withTimeout(observe(this.cfg, this.env), bound, "observe")
+                .then((o) => void (this.observed = o))
+                .catch((e) => log((e as Error).message)),
         ]);
         this.refreshLocal();
     }
@@ -242,6 +249,7 @@ export class Agent {
         const target = this.pgTarget(g);
         const local: PgState = await pgState(target);
         s.local = local;
+        if (local.up) this.lastUp.set(g.name, Date.now());
         const me = this.cfg.node;
         const bound = g.maxLagBytes ?? DEFAULT_MAX_LAG_BYTES;
         try {
@@ -262,6 +270,15 @@ export class Agent {
                 return;
             }
             if (lease.holder === me) {
+                // A holder whose server stays down longer than a ttl lets the lease lapse, so a replica
+                // can take over (Patroni releases the leader key when PostgreSQL cannot run). Not at
+                // first boot: the launcher needs the lease to create the cluster at all.
+                const seen = this.lastUp.get(g.name);
+                if (!local.up && seen !== undefined && Date.now() - seen > this.cfg.timing.ttlMs) {
+                    s.note = `local PostgreSQL down since ${new Date(seen).toISOString()}: not renewing the lease`;
+                    log(`group ${g.name}: ${s.note}`);
+                    return;
+                }
                 const sentAt = Date.now();
                 const walLsn = local.up && !local.inRecovery ? local.lsn : lease.walLsn;
                 try {

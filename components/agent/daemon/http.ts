@@ -42,7 +42,7 @@ export function startHttp(a: Agent, host: string, port: number): http.Server {
             if (!g) return send(false, { error: "unknown group" });
             return send(g.ready, g);
         }
-        if (url === "/cluster/status") return send(a.natsOk, { node: a.cfg.node, nats: a.natsOk, groups });
+        if (url === "/cluster/status") return send(a.natsOk, { node: a.cfg.node, nats: a.natsOk, groups, services: a.observed });
         if (url === "/cluster/peers") return send([...a.peers.values()].every((p) => p.reachable), [...a.peers.values()]);
         if (url === "/metrics") return send(true, metrics(a), "text/plain; version=0.0.4");
         send(false, { error: "not found" });
