@@ -24,19 +24,22 @@ export interface AgentGroupStatus {
 }
 
 /**
- * What the agent observes of services with their own consensus (issue 12 item 5). Expected under
- * `observe` of /cluster/status; absent keys are reported as "not reported", never guessed.
+ * What the agent observes of services with their own consensus (issue 12 item 5): `services` of
+ * /cluster/status (components/agent/daemon/observe.ts `Observed`). An absent key is "not
+ * reported", never guessed; `null` means the agent asked and got no answer.
  */
 export interface AgentObservations {
-    readonly jetstream?: { readonly metaLeader?: string | null };
-    readonly sentinel?: { readonly master?: string | null; readonly quorumOk?: boolean };
+    /** `meta_cluster.leader` of the node's nats-server /jsz. */
+    readonly natsMetaLeader?: string | null;
+    /** The master most Sentinels name, and how many of the Sentinels asked name it. */
+    readonly sentinelMaster?: { readonly host: string; readonly port: number; readonly agreeing: number; readonly asked: number } | null;
 }
 
 export interface AgentStatus {
     readonly node: string;
     readonly nats?: boolean;
     readonly groups?: readonly AgentGroupStatus[];
-    readonly observe?: AgentObservations;
+    readonly services?: AgentObservations;
 }
 
 /** The answer of one node's agent, or why there is none. */
@@ -92,19 +95,21 @@ export function buildDataPlaneReport(t: Topology, answers: Readonly<Record<strin
         }
     }
     // Services with their own consensus: one finding for the whole platform, from any agent that saw it.
-    const observed = answered.filter(([, s]) => s.observe !== undefined);
-    const js = observed.filter(([, s]) => s.observe!.jetstream !== undefined);
+    const js = answered.filter(([, s]) => s.services?.natsMetaLeader !== undefined);
     if (js.length === 0) notReported.add("JetStream meta leader");
-    else if (js.every(([, s]) => !s.observe!.jetstream!.metaLeader)) {
+    else if (js.every(([, s]) => !s.services!.natsMetaLeader)) {
         findings.push({ kind: "no-jetstream-meta-leader", node: js.map(([n]) => n).join(","), message: `JetStream has no meta leader according to ${js.map(([n]) => n).join(", ")}: no stream or bucket (leases included) accepts writes` });
     }
     if (answered.length > 0 && answered.every(([, s]) => s.nats === false) && js.length === 0) {
         findings.push({ kind: "no-jetstream-meta-leader", node: answered.map(([n]) => n).join(","), message: "no agent reaches its JetStream lease bucket" });
     }
-    const sentinel = observed.filter(([, s]) => s.observe!.sentinel !== undefined);
+    // Quorum as the topology sets it (replication.redis.quorum): that many Sentinels must agree.
+    const quorum = t.replication.redis.quorum;
+    const sentinel = answered.filter(([, s]) => s.services?.sentinelMaster !== undefined);
     if (sentinel.length === 0) notReported.add("Sentinel quorum");
-    else if (sentinel.every(([, s]) => s.observe!.sentinel!.quorumOk === false)) {
-        findings.push({ kind: "no-sentinel-quorum", node: sentinel.map(([n]) => n).join(","), message: `Redis Sentinel has no quorum according to ${sentinel.map(([n]) => n).join(", ")}: no automatic Redis failover is possible` });
+    else if (sentinel.every(([, s]) => (s.services!.sentinelMaster?.agreeing ?? 0) < quorum)) {
+        const best = Math.max(...sentinel.map(([, s]) => s.services!.sentinelMaster?.agreeing ?? 0));
+        findings.push({ kind: "no-sentinel-quorum", node: sentinel.map(([n]) => n).join(","), message: `Redis Sentinel has no quorum according to ${sentinel.map(([n]) => n).join(", ")}: at most ${best} Sentinel(s) agree on a master, quorum is ${quorum}; no automatic Redis failover is possible` });
     }
     return { findings, notReported: [...notReported], errors, hasDrift: findings.length > 0 };
 }

@@ -68,6 +68,8 @@ export interface AlertRulesOptions {
         readonly clusters: readonly NatsClusterExpectation[];
         /** Node names whose NATS server is a leafnode (each must keep >= 1 leaf connection). */
         readonly leafNodes: readonly string[];
+        /** Names of the leaf clusters (the `service_role` of their servers' targets). */
+        readonly leafClusters?: readonly string[];
     };
     readonly postgres?: { readonly expectedReplicas: number };
     readonly redis?: { readonly expectedSentinels: number };
@@ -211,7 +213,9 @@ function natsDefs(o: NonNullable<AlertRulesOptions["nats"]>): RuleDef[] {
         if (cluster.nodes.length > 1) {
             defs.push({
                 name: "NatsClusterRouteMissing",
-                expr: `gnatsd_varz_routes{node=~"${cluster.nodes.join("|")}"} < ${cluster.nodes.length - 1}`,
+                // service_role is the server's cluster (plan.ts): node3 runs a core server AND an
+                // edge leaf, and the leaf has no routes by design.
+                expr: `gnatsd_varz_routes{service_role="${cluster.name}", node=~"${cluster.nodes.join("|")}"} < ${cluster.nodes.length - 1}`,
                 for: "2m",
                 severity: "critical",
                 labels: { nats_cluster: cluster.name },
@@ -223,7 +227,7 @@ function natsDefs(o: NonNullable<AlertRulesOptions["nats"]>): RuleDef[] {
     if (o.leafNodes.length > 0) {
         defs.push({
             name: "NatsLeafnodeDown",
-            expr: `gnatsd_varz_leafnodes{node=~"${o.leafNodes.join("|")}"} < 1`,
+            expr: `gnatsd_varz_leafnodes{${o.leafClusters?.length ? `service_role=~"${o.leafClusters.join("|")}", ` : ""}node=~"${o.leafNodes.join("|")}"} < 1`,
             for: "2m",
             severity: "critical",
             summary: "NATS leafnode on {{ $labels.node }} is disconnected from the hub",

@@ -176,6 +176,7 @@ export function monitoringPlan(t: Topology, resolver: AddressResolver): Monitori
         nats: {
             clusters: natsClusters.map((c) => ({ name: c.name, nodes: [...c.nodes], jetstream: c.jetstream !== undefined && cores.includes(c) })),
             leafNodes: natsClusters.filter((c) => c.leafnodeTo !== undefined).flatMap((c) => c.nodes),
+            leafClusters: natsClusters.filter((c) => c.leafnodeTo !== undefined).map((c) => c.name),
         },
         postgres: { expectedReplicas: pg.replicas.length },
         redis: { expectedSentinels: r.sentinels.length },

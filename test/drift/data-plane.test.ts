@@ -22,10 +22,11 @@ import { getJson, makeTempDir, requireBinary, startProcess, stopAllProcesses, wa
 const ROOT = path.resolve(__dirname, "../..");
 const topology = loadConfig("node1", rawConfigOf(readStackConfig(ROOT, "node1").config)).topology;
 
-const ok = (node: string, groups: object[], observe?: object): AgentAnswer => ({ ok: true, status: { node, nats: true, groups: groups as never, ...(observe ? { observe } : {}) } });
+const ok = (node: string, groups: object[], services?: object): AgentAnswer => ({ ok: true, status: { node, nats: true, groups: groups as never, ...(services ? { services } : {}) } });
 const pg = (extra: object) => ({ name: "postgres", strategy: "AbsoluteConsistency", holder: "node1", primaryNode: "node1", term: 1, leaseHeld: false, fenced: true, lagBoundBytes: 1048576, ...extra });
 const router = (extra: object) => ({ name: "router", strategy: "SplitBrainAllowed", holder: "node1", primaryNode: "node1", fenced: false, ...extra });
-const OBSERVE = { jetstream: { metaLeader: "core-node2" }, sentinel: { master: "10.10.2.11:6379", quorumOk: true } };
+/** `services` as components/agent/daemon/observe.ts reports it. */
+const OBSERVE = { natsMetaLeader: "core-node2", sentinelMaster: { host: "10.10.2.11", port: 6379, agreeing: 3, asked: 3 }, errors: [] };
 
 /** The healthy platform: node1 primary and active, node2 replica within its bound. */
 function healthy(): Record<string, AgentAnswer> {
@@ -59,15 +60,15 @@ describe("drift: data plane from recorded /cluster/status answers", () => {
         {
             name: "no Sentinel quorum",
             edit: (a) => {
-                for (const n of ["node1", "node2", "node3"]) (a[n] as { status: { observe: object } }).status.observe = { ...OBSERVE, sentinel: { master: null, quorumOk: false } };
+                for (const n of ["node1", "node2", "node3"]) (a[n] as { status: { services: object } }).status.services = { ...OBSERVE, sentinelMaster: { host: "10.10.2.11", port: 6379, agreeing: 1, asked: 3 } };
             },
             kinds: ["no-sentinel-quorum"],
-            message: /Redis Sentinel has no quorum according to node1, node2, node3/,
+            message: /Redis Sentinel has no quorum according to node1, node2, node3: at most 1 Sentinel\(s\) agree on a master, quorum is 2/,
         },
         {
             name: "JetStream without a meta leader",
             edit: (a) => {
-                for (const n of ["node1", "node2", "node3"]) (a[n] as { status: { observe: object } }).status.observe = { ...OBSERVE, jetstream: { metaLeader: "" } };
+                for (const n of ["node1", "node2", "node3"]) (a[n] as { status: { services: object } }).status.services = { ...OBSERVE, natsMetaLeader: null };
             },
             kinds: ["no-jetstream-meta-leader"],
             message: /JetStream has no meta leader/,
@@ -94,9 +95,9 @@ describe("drift: data plane from recorded /cluster/status answers", () => {
         assert.match(r.errors[0]!, /node3: agent did not answer \/cluster\/status: connect ECONNREFUSED/);
     });
 
-    it("an agent without `observe` leaves Sentinel and JetStream 'not reported', not 'healthy'", () => {
+    it("an agent without `services` leaves Sentinel and JetStream 'not reported', not 'healthy'", () => {
         const a = healthy();
-        for (const n of ["node1", "node2", "node3"]) delete (a[n] as { status: { observe?: object } }).status.observe;
+        for (const n of ["node1", "node2", "node3"]) delete (a[n] as { status: { services?: object } }).status.services;
         const r = buildDataPlaneReport(topology, a);
         assert.deepEqual(r.notReported, ["JetStream meta leader", "Sentinel quorum"]);
         assert.equal(dataPlaneExitCode(r), 0);

@@ -18,6 +18,7 @@ export const FIXTURE_OPTIONS: AlertRulesOptions = {
             { name: "edge", nodes: ["node3"], jetstream: false },
         ],
         leafNodes: ["node3"],
+        leafClusters: ["edge"],
     },
     postgres: { expectedReplicas: 1 },
     redis: { expectedSentinels: 3 },
@@ -127,8 +128,9 @@ const daedalus: Record<string, AlertFixture> = {
     },
 };
 
-const NATS1 = T("nats", 7777, "node1");
-const NATS2 = T("nats", 7777, "node2", "replica");
+// service_role of a NATS target is its cluster's name (components/monitoring/plan.ts).
+const NATS1 = T("nats", 7777, "node1", "core");
+const NATS2 = T("nats", 7777, "node2", "core");
 const NATS3 = T("nats", 7777, "node3", "edge");
 const js = (l: Labels, server: string, extra: Labels) => ({ ...l, server_id: `N${server}`, server_name: server, cluster: "core", ...extra });
 
