@@ -206,6 +206,9 @@ export const postgresModule: PlatformModule = {
             listenAddresses: ["*"],
             sameNetAccess: ctx.local,
             tuning: { sharedBuffersMb: 512 },
+            // With a postgres failover group the node agent's lease decides the role (launcher
+            // failover mode, components/postgres/render.ts); the state dir is the shared volume.
+            ...(t.failover?.groups.postgres ? { failover: { stateDir: AGENT_SHARED_VOLUME.containerPath } } : {}),
         };
         const endpoint = ctx.resolver.endpoint(ctx.nodeName, POSTGRES_WORKLOAD, topology.port ?? 5432);
         const parent = new PostgresServer(`${ctx.nodeName}-postgres`, { role, endpoint });
