@@ -14,7 +14,8 @@ export const FIXTURE_OPTIONS: AlertRulesOptions = {
     daedalus: {},
     nats: {
         clusters: [
-            { name: "core", nodes: ["node1", "node2"], jetstream: true },
+            // The committed topology's 3-server core (node3 runs a core server beside its edge leaf).
+            { name: "core", nodes: ["node1", "node2", "node3"], jetstream: true },
             { name: "edge", nodes: ["node3"], jetstream: false },
         ],
         leafNodes: ["node3"],
@@ -132,6 +133,8 @@ const daedalus: Record<string, AlertFixture> = {
 const NATS1 = T("nats", 7777, "node1", "core");
 const NATS2 = T("nats", 7777, "node2", "core");
 const NATS3 = T("nats", 7777, "node3", "edge");
+/** node3's core server: its own exporter on 7778 (components/monitoring/plan.ts). */
+const NATS3C = T("nats", 7778, "node3", "core");
 const js = (l: Labels, server: string, extra: Labels) => ({ ...l, server_id: `N${server}`, server_name: server, cluster: "core", ...extra });
 
 const nats: Record<string, AlertFixture> = {
@@ -175,11 +178,12 @@ const nats: Record<string, AlertFixture> = {
     },
     "NatsClusterRouteMissing/critical": {
         fire: { series: [[sel("gnatsd_varz_routes", { ...NATS1, server_id: "N1" }), "0x15"]], alerts: [A({ ...NATS1, server_id: "N1" }, 0)] },
-        // The edge cluster has one server and needs no route.
+        // The edge cluster has one server and needs no route, even on node3 beside its core server.
         quiet: [
             {
                 series: [
-                    [sel("gnatsd_varz_routes", { ...NATS1, server_id: "N1" }), "1x15"],
+                    [sel("gnatsd_varz_routes", { ...NATS1, server_id: "N1" }), "2x15"],
+                    [sel("gnatsd_varz_routes", { ...NATS3C, server_id: "N3C" }), "2x15"],
                     [sel("gnatsd_varz_routes", { ...NATS3, server_id: "N3" }), "0x15"],
                 ],
                 alerts: [],
@@ -253,6 +257,7 @@ const nats: Record<string, AlertFixture> = {
                 series: [
                     [sel("jetstream_server_jetstream_disabled", js(NATS1, "n1", { meta_leader: "n1", is_meta_leader: "true" })), "0x15"],
                     [sel("jetstream_server_jetstream_disabled", js(NATS2, "n2", { meta_leader: "n1", is_meta_leader: "false" })), "0x15"],
+                    [sel("jetstream_server_jetstream_disabled", js(NATS3C, "n3", { meta_leader: "n1", is_meta_leader: "false" })), "0x15"],
                 ],
                 alerts: [],
             },
