@@ -198,6 +198,10 @@ export class AgentCluster {
         await this.waitRole("node1", "primary", 90_000);
         this.startPostgres("node2");
         await this.waitRole("node2", "standby", 120_000);
+        // Both agents have seen their server in its role (node1: lease held and writable).
+        for (const n of ["node1", "node2"] as const) {
+            await waitFor(`${n}'s agent ready for postgres`, async () => (await this.agentJson(n, "/ready/postgres").catch(() => ({ status: 0 }))).status === 200, 30_000, 250);
+        }
     }
 
     // ---- SQL ---------------------------------------------------------------------------------
@@ -260,6 +264,9 @@ export class AgentCluster {
             rules.push(["OUTPUT", "-m", "owner", "--uid-owner", String(NATS_UID[node]), "-d", IP[o], "-j", "DROP"]);
             rules.push(["OUTPUT", "-m", "owner", "--uid-owner", String(NATS_UID[o]), "-d", IP[node], "-j", "DROP"]);
         }
+        // A comment unique to this process: another suite deleting its own identical rule
+        // (`iptables -D` removes the first match) cannot remove ours, nor we theirs.
+        for (const r of rules) r.splice(r.length - 2, 0, "-m", "comment", "--comment", `daarion-agent-test-${process.pid}`);
         for (const r of rules) {
             run(requireBinary("iptables"), ["-A", ...r]);
             this.partitions.push(r);
