@@ -8,6 +8,7 @@
  *    critical path: each one is a candidate serial chain.
  * 3. Render time per resource, in process, for the committed 3-node topology and a synthetic
  *    --nodes topology (stack local): linear growth keeps the two close.
+ * 4. The failover RTO (issue 12): the median of --rto-runs kill runs (`--rto-runs 0` skips it).
  */
 import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
@@ -145,10 +146,12 @@ async function main(): Promise<void> {
     const program = new Command()
         .option("-r, --reps <n>", "repetitions per measurement", "5")
         .option("-n, --nodes <n>", "size of the synthetic topology", "100")
-        .option("--skip-ratios", "skip the process-level render timings");
+        .option("--skip-ratios", "skip the process-level render timings")
+        .option("--rto-runs <n>", "failover kill runs for the RTO median (0 = skip)", "3");
     program.parse();
     const reps = Number(program.opts().reps);
     const nodes = Number(program.opts().nodes);
+    const rtoRuns = Number(program.opts().rtoRuns);
     console.log(`machine: ${os.cpus().length} CPU(s), load average ${os.loadavg().map((l) => l.toFixed(2)).join(" ")}`);
     if (!program.opts().skipRatios) measureRatios(reps);
     const quiet = console.warn;
@@ -159,6 +162,29 @@ async function main(): Promise<void> {
     } finally {
         console.warn = quiet;
     }
+    if (rtoRuns > 0) await benchRto(rtoRuns);
+}
+
+/**
+ * Failover RTO (issue 12): the median of `runs` kill runs of test/agent/harness.ts measureKillRto,
+ * each on a fresh loopback cluster (real nats-server, PostgreSQL and agents; kill -9 of node1; time
+ * to the first committed write on node2).
+ */
+async function benchRto(runs: number): Promise<void> {
+    // Loaded only here: it needs the real servers (nats-server, PostgreSQL) that the render part does not.
+    const { measureKillRto } = await import("../test/agent/harness");
+    const rtos: number[] = [];
+    let lost = 0;
+    for (let i = 1; i <= runs; i++) {
+        const { rtoMs, lostRows } = await measureKillRto();
+        rtos.push(rtoMs);
+        lost += lostRows;
+        console.log(`failover kill run ${i}/${runs}: RTO ${(rtoMs / 1000).toFixed(1)} s, ${lostRows} committed row(s) lost`);
+    }
+    const sorted = [...rtos].sort((a, b) => a - b);
+    console.log(
+        `failover RTO (kill -9 of node1, median of ${runs}): ${(median(rtos) / 1000).toFixed(1)} s (min ${(sorted[0]! / 1000).toFixed(1)} s, max ${(sorted[sorted.length - 1]! / 1000).toFixed(1)} s); RPO: ${lost} committed row(s) lost in total`,
+    );
 }
 
 main().then(

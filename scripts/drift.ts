@@ -5,6 +5,11 @@
  * resource whose real state differs from the state file, secrets masked, as Markdown (stdout, or
  * --markdown-file) and JSON (--json-file).
  *
+ * It then asks every node agent (`GET /cluster/status`, components/agent/) what the data plane
+ * looks like: a fenced node, a primary other than the topology's preference, lag above its bound,
+ * no Sentinel quorum, JetStream without a meta leader (components/drift/data-plane.ts).
+ * `--no-data-plane` skips that; `--agents-only` skips the Pulumi refresh.
+ *
  * Exit codes: 0 no drift, 1 drift, 2 error. `pulumi preview --expect-no-changes` uses one non-zero
  * code for both "changes" and "failed" (pulumi/pulumi#8992); a scheduled job must tell them apart.
  */
@@ -13,7 +18,10 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { Command, CommanderError } from "commander";
 import type { EngineEvent } from "@pulumi/pulumi/automation";
+import { agentUrls, askAgents, buildDataPlaneReport, dataPlaneExitCode, DataPlaneReport, renderDataPlaneMarkdown } from "../components/drift/data-plane";
 import { buildDriftReport, driftExitCode, DriftReport, renderJson, renderMarkdown } from "../components/drift/report";
+import { readStackConfig } from "../offline/render";
+import { loadConfig, rawConfigOf } from "../stacks/config";
 
 const EXIT_ERROR = 2;
 
@@ -84,6 +92,9 @@ export async function main(argv: string[]): Promise<number> {
         .option("--json-file <file>", "also write the JSON report here")
         .option("--markdown-file <file>", "also write the Markdown report here")
         .option("--format <format>", "stdout format: markdown or json", "markdown")
+        .option("--no-data-plane", "do not ask the node agents (/cluster/status)")
+        .option("--agents-only", "only ask the node agents; no Pulumi refresh (no CLI needed)")
+        .option("--agents <list>", "agent URLs as node=url,... (default: http://<private IP>:<failover.port> from the topology)")
         .exitOverride()
         .configureOutput({ writeErr: (s) => process.stderr.write(s) });
     try {
@@ -93,13 +104,26 @@ export async function main(argv: string[]): Promise<number> {
         if (err instanceof CommanderError && (err.code === "commander.helpDisplayed" || err.code === "commander.version")) return 0;
         return EXIT_ERROR;
     }
-    const opts = program.opts<{ all?: boolean; skip: string; cwd: string; jsonFile?: string; markdownFile?: string; format: string }>();
+    const opts = program.opts<{ all?: boolean; skip: string; cwd: string; jsonFile?: string; markdownFile?: string; format: string; dataPlane: boolean; agentsOnly?: boolean; agents?: string }>();
     const root = path.resolve(opts.cwd);
     if (!["markdown", "json"].includes(opts.format)) {
         process.stderr.write(`drift: --format must be markdown or json, got '${opts.format}'\n`);
         return EXIT_ERROR;
     }
     const available = committedStacks(root);
+    if (opts.agentsOnly) {
+        const plane = await dataPlane(root, available[0], opts.agents);
+        if (typeof plane === "string") {
+            process.stderr.write(`drift: ${plane}\n`);
+            return EXIT_ERROR;
+        }
+        const json = JSON.stringify({ exitCode: dataPlaneExitCode(plane), dataPlane: plane }, null, 2) + "\n";
+        const markdown = renderDataPlaneMarkdown(plane);
+        if (opts.jsonFile) fs.writeFileSync(opts.jsonFile, json);
+        if (opts.markdownFile) fs.writeFileSync(opts.markdownFile, markdown);
+        process.stdout.write(opts.format === "json" ? json : markdown);
+        return dataPlaneExitCode(plane);
+    }
     const skip = new Set(opts.skip.split(",").map((s) => s.trim()).filter(Boolean));
     const stacks: string[] = (opts.all ? [...new Set([...available, ...program.args])] : program.args).filter((s) => !skip.has(s));
     if (stacks.length === 0) {
@@ -122,12 +146,41 @@ export async function main(argv: string[]): Promise<number> {
         process.stderr.write(`drift: refreshing ${stack} (preview only)...\n`);
         reports.push(await driftOf(stack, root, cli));
     }
-    const markdown = renderMarkdown(reports);
-    const json = renderJson(reports);
+    let plane: DataPlaneReport | undefined;
+    if (opts.dataPlane) {
+        const p = await dataPlane(root, stacks[0]!, opts.agents);
+        plane = typeof p === "string" ? { findings: [], notReported: [], errors: [p], hasDrift: false } : p;
+    }
+    const markdown = renderMarkdown(reports) + (plane ? renderDataPlaneMarkdown(plane) : "");
+    const json = plane ? JSON.stringify({ ...JSON.parse(renderJson(reports)), exitCode: combined(driftExitCode(reports), dataPlaneExitCode(plane)), dataPlane: plane }, null, 2) + "\n" : renderJson(reports);
     if (opts.jsonFile) fs.writeFileSync(opts.jsonFile, json);
     if (opts.markdownFile) fs.writeFileSync(opts.markdownFile, markdown);
     process.stdout.write(opts.format === "json" ? json : markdown);
-    return driftExitCode(reports);
+    return plane ? combined(driftExitCode(reports), dataPlaneExitCode(plane)) : driftExitCode(reports);
+}
+
+/** Error (2) wins over drift (1) over none (0): an incomplete check never reads as "no drift". */
+function combined(a: 0 | 1 | 2, b: 0 | 1 | 2): 0 | 1 | 2 {
+    return Math.max(a, b) as 0 | 1 | 2;
+}
+
+/** Ask the agents named by the topology (or `--agents node=url,...`); a string is a usage/config error. */
+async function dataPlane(root: string, stack: string | undefined, agents: string | undefined): Promise<DataPlaneReport | string> {
+    if (!stack) return "no committed Pulumi.<stack>.yaml to read the topology from";
+    let topology;
+    try {
+        topology = loadConfig(stack, rawConfigOf(readStackConfig(root, stack).config)).topology;
+    } catch (err) {
+        return err instanceof Error ? err.message : String(err);
+    }
+    let urls = agentUrls(topology);
+    if (agents) {
+        const pairs = agents.split(",").map((x) => x.trim()).filter(Boolean).map((x) => x.split("="));
+        const bad = pairs.find((p) => p.length !== 2 || !topology.nodes[p[0]!] || !/^https?:\/\//.test(p[1]!));
+        if (bad) return `--agents: '${bad.join("=")}' is not node=http://host:port with a node of the topology (${Object.keys(topology.nodes).join(", ")})`;
+        urls = { ...urls, ...Object.fromEntries(pairs.map(([n, u]) => [n!, u!])) };
+    }
+    return buildDataPlaneReport(topology, await askAgents(urls));
 }
 
 if (require.main === module) {

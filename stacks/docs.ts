@@ -25,9 +25,20 @@ export function platformServiceTable(t: Topology): string {
     rows.push(["Redis :6379", redis]);
     rows.push([`Redis Sentinel :26379 (quorum ${r.redis.quorum})`, mark(r.redis.sentinels, "sentinel")]);
     const nats: Record<string, string> = {};
-    for (const c of r.nats.clusters) for (const n of c.nodes) nats[n] = c.leafnodeTo ? `✓ (leaf of ${c.leafnodeTo})` : `✓ (cluster ${c.name})`;
+    for (const c of r.nats.clusters) {
+        for (const n of c.nodes) {
+            // A node may run a core server and its edge leaf (the leaf on its own ports).
+            const cell = `${c.leafnodeTo ? `leaf of ${c.leafnodeTo}` : `cluster ${c.name}`}${c.ports?.client ? ` :${c.ports.client}` : ""}`;
+            nats[n] = nats[n] ? nats[n]!.replace(/\)$/, ` + ${cell})`) : `✓ (${cell})`;
+        }
+    }
     rows.push(["NATS :4222", nats]);
     if (t.minio) rows.push(["MinIO :9000", mark([t.minio.node], "server")]);
+    // The node agent runs on every node (components/agent/); cells name the failover groups it is a member of.
+    const groups = Object.entries(t.failover?.groups ?? {});
+    const member = (n: string) =>
+        groups.filter(([g]) => (g === "postgres" ? [r.postgresql.primary, ...r.postgresql.replicas] : Object.entries(t.services[g]?.placement ?? {}).filter(([, role]) => role === "active" || role === "standby").map(([x]) => x)).includes(n)).map(([g]) => g);
+    rows.push([`Node agent :${t.failover?.port ?? 9700} (failover leases)`, Object.fromEntries(nodes.map((n) => [n, member(n).length ? `✓ (${member(n).join(", ")})` : "✓ (observer)"]))]);
     if (t.monitoring) rows.push(["Prometheus :9090, Alertmanager :9093, Grafana :3030", mark([t.monitoring.node], "monitoring")]);
     const header = `| Service | ${nodes.map((n) => `${n.toUpperCase()} (${t.nodes[n]!.role})`).join(" | ")} |`;
     const rule = `|${"---|".repeat(nodes.length + 1)}`;

@@ -2,6 +2,7 @@
  * The platform modules, in deployment order. Each one declares its part of a node (and, once,
  * its shared resources) from the typed topology; see stacks/context.ts for the contract.
  */
+import { agentModule } from "../components/agent/module";
 import { daedalusModule } from "../components/apps/daedalus-module";
 import { appsModule } from "../components/apps/module";
 import { ingressModule } from "../components/ingress/module";
@@ -14,4 +15,4 @@ import { qdrantModule } from "../components/qdrant/module";
 import { redisModule } from "../components/redis/module";
 import type { PlatformModule } from "./context";
 
-export const MODULES: PlatformModule[] = [natsModule, postgresModule, redisModule, qdrantModule, neo4jModule, minioModule, appsModule, daedalusModule, ingressModule, monitoringModule];
+export const MODULES: PlatformModule[] = [natsModule, postgresModule, redisModule, qdrantModule, neo4jModule, minioModule, appsModule, daedalusModule, ingressModule, agentModule, monitoringModule];

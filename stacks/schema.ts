@@ -6,6 +6,7 @@
  * so this file reads as the config reference.
  */
 import { z } from "zod";
+import { DEFAULT_MAX_LAG_BYTES, timingSchema } from "../components/agent/config";
 import { HOST_KEY } from "../components/node/host-key";
 
 const NAME = /^[a-z][a-z0-9-]{0,30}$/;
@@ -200,6 +201,14 @@ export const natsClusterSchema = z.strictObject({
             maxFileGb: z.number().int().positive().default(10),
         })
         .optional(),
+    /**
+     * Ports of this cluster's servers. A node that runs two servers (a third core server on node3
+     * beside its edge leaf, for JetStream quorum) needs distinct ports for one of them.
+     * @default client 4222, cluster 6222, gateway 7222, leafnode 7422, monitor 8222
+     */
+    ports: z
+        .strictObject({ client: port.optional(), cluster: port.optional(), gateway: port.optional(), leafnode: port.optional(), monitor: port.optional() })
+        .optional(),
 });
 
 export const natsSchema = z.strictObject({
@@ -323,6 +332,39 @@ export const minioSchema = z.strictObject({
     providerEndpoint: hostPort.optional(),
 });
 
+/**
+ * Seed 002's FailoverStrategy of one workload, acted on by the node agent (components/agent/).
+ * - `AbsoluteConsistency`: at most one member serves; on a partition the minority side halts it.
+ * - `SplitBrainAllowed`: every healthy member keeps serving through a partition; state is reconciled after.
+ */
+export const failoverGroupSchema = z.strictObject({
+    strategy: z.enum(["AbsoluteConsistency", "SplitBrainAllowed"]),
+    /**
+     * A replica further behind the primary's last published WAL position is not promoted (Patroni's
+     * `maximum_lag_on_failover`). PostgreSQL only. @default 1048576 (1 MiB, Patroni's default)
+     */
+    maxLagBytes: z.number().int().min(0).optional(),
+});
+
+/**
+ * Automated failover by the node agent. Group keys: `postgres` (members: replication.postgresql's
+ * primary, then its replicas) or a service whose placement has `active` and `standby` nodes (seed
+ * 000's router). Leases live in a JetStream KV bucket (R3) of the core cluster.
+ */
+export const failoverSchema = z.strictObject({
+    groups: z.record(z.string().regex(NAME), failoverGroupSchema).default({}),
+    /**
+     * Lease timing; Patroni's rule `loopMs + 2*retryTimeoutMs <= ttlMs` is enforced.
+     * @default ttlMs 10000, loopMs 2000, retryTimeoutMs 4000 (components/agent/config.ts)
+     */
+    timing: timingSchema.default({ ttlMs: 10_000, loopMs: 2_000, retryTimeoutMs: 4_000 }),
+    /** JetStream KV bucket of the leases. @default "failover" */
+    bucket: z.string().regex(/^[A-Za-z0-9_-]+$/).default("failover"),
+    /** HTTP port of the agent on each node's private IP. @default 9700 */
+    port: port.default(9700),
+});
+export { DEFAULT_MAX_LAG_BYTES };
+
 export const topologySchema = z.strictObject({
     /** Public base domain, e.g. daarion.city. */
     domain: z.string().min(1),
@@ -345,6 +387,8 @@ export const topologySchema = z.strictObject({
     daedalus: daedalusSchema.optional(),
     monitoring: monitoringSchema.optional(),
     minio: minioSchema.optional(),
+    /** Node agent and automated failover (issue 12). Absent: the agent only reports health. */
+    failover: failoverSchema.optional(),
 });
 
 /** Settings of one stack (Pulumi.<stack>.yaml). */
@@ -374,4 +418,5 @@ export type ServiceSpec = z.infer<typeof serviceSchema>;
 export type ImageSpec = z.infer<typeof imageSchema>;
 export type NatsClusterSpec = z.infer<typeof natsClusterSchema>;
 export type StackSettings = z.infer<typeof stackSettingsSchema>;
+export type FailoverSpec = z.infer<typeof failoverSchema>;
 export type PlacementRole = z.infer<typeof placementRole>;

@@ -211,14 +211,23 @@ export function validateTopology(t: Topology): Finding[] {
     const clusterNames = nats.clusters.map((c) => c.name);
     for (const d of duplicates(clusterNames)) error("replication.nats.clusters", `cluster name '${d}' is used twice (gateway names must equal cluster names and be unique)`);
     const natsNodeOwner = new Map<string, string>();
+    /** node -> the full / the leaf cluster it runs a server of (at most one each). */
+    const natsFullOf = new Map<string, number>();
+    const natsLeafOf = new Map<string, number>();
+    const natsPortsOf = (c: (typeof nats.clusters)[number]) => ({ client: 4222, cluster: 6222, gateway: 7222, leafnode: 7422, monitor: 8222, ...(c.ports ?? {}) });
     const domains = new Map<string, string>();
     nats.clusters.forEach((c, i) => {
         const path = `replication.nats.clusters[${i}]`;
         c.nodes.forEach((n, j) => {
             refNode(`${path}.nodes[${j}]`, n);
-            const owner = natsNodeOwner.get(n);
-            if (owner) error(`${path}.nodes[${j}]`, `node '${n}' is already a member of NATS cluster '${owner}' (one nats-server per node)`);
-            natsNodeOwner.set(n, c.name);
+            // A node runs at most one server of a full cluster and one of a leaf cluster: seed 000's
+            // node3 keeps its edge leaf and adds a core server for JetStream quorum.
+            const mine = c.leafnodeTo === undefined ? natsFullOf : natsLeafOf;
+            const owner = mine.get(n);
+            if (owner !== undefined) {
+                error(`${path}.nodes[${j}]`, `node '${n}' is already a member of ${c.leafnodeTo === undefined ? "full" : "leaf"} NATS cluster '${nats.clusters[owner]!.name}' (a node runs at most one full-cluster and one leaf server)`);
+            } else mine.set(n, i);
+            if (!natsNodeOwner.has(n)) natsNodeOwner.set(n, c.name);
         });
         if (c.leafnodeTo !== undefined) {
             const hub = nats.clusters.find((x) => x.name === c.leafnodeTo);
@@ -235,6 +244,20 @@ export function validateTopology(t: Topology): Finding[] {
             domains.set(c.jetstream.domain, c.name);
         }
     });
+    for (const [n, li] of natsLeafOf) {
+        const fi = natsFullOf.get(n);
+        if (fi === undefined) continue;
+        const leaf = natsPortsOf(nats.clusters[li]!);
+        const full = natsPortsOf(nats.clusters[fi]!);
+        for (const key of ["client", "monitor"] as const) {
+            if (leaf[key] === full[key]) {
+                error(
+                    `replication.nats.clusters[${li}].ports.${key}`,
+                    `node '${n}' runs servers of clusters '${nats.clusters[fi]!.name}' and '${nats.clusters[li]!.name}', both on ${key} port ${leaf[key]}: give cluster '${nats.clusters[li]!.name}' its own ports (e.g. ports: { client: 4223, monitor: 8223 })`,
+                );
+            }
+        }
+    }
     const fullClusters = nats.clusters.filter((c) => c.leafnodeTo === undefined);
     if (fullClusters.length === 0) error("replication.nats.clusters", "at least one full (non-leaf) cluster is required");
     for (const c of fullClusters) {
@@ -267,6 +290,42 @@ export function validateTopology(t: Topology): Finding[] {
         else if (!t.minio.buckets.includes(t.daedalus.bucket)) error("daedalus.bucket", `bucket '${t.daedalus.bucket}' is not in minio.buckets`);
     }
     if (t.monitoring) refNode("monitoring.node", t.monitoring.node);
+
+    // --- failover (node agent, issue 12) -----------------------------------------------------
+    if (t.failover) {
+        // The lease bucket lives in the core cluster: the first full cluster with JetStream
+        // (components/nats/subjects.ts coreClusterOf), where every KV bucket of the platform lives.
+        const coreIndex = nats.clusters.findIndex((c) => c.leafnodeTo === undefined && c.jetstream !== undefined);
+        const core = coreIndex >= 0 ? nats.clusters[coreIndex] : undefined;
+        for (const [name, g] of Object.entries(t.failover.groups)) {
+            const path = `failover.groups.${name}`;
+            const service = t.services[name];
+            if (name === "postgres") {
+                if (g.strategy !== "AbsoluteConsistency") error(`${path}.strategy`, "PostgreSQL must be AbsoluteConsistency: two writable primaries diverge and nothing reconciles them");
+                if (pg.replicas.length === 0) error(path, "replication.postgresql has no replica to fail over to: add one to replication.postgresql.replicas");
+            } else if (service) {
+                const placed = Object.entries(service.placement);
+                if (!placed.some(([, role]) => role === "active") || !placed.some(([, role]) => role === "standby")) {
+                    error(path, `service '${name}' needs an active and a standby node in services.${name}.placement for failover`);
+                }
+                if (g.maxLagBytes !== undefined) error(`${path}.maxLagBytes`, "only the postgres group has a replication lag");
+            } else {
+                error(path, `unknown failover group '${name}': use 'postgres' or a service with active and standby placement (services are: ${Object.keys(t.services).join(", ")})`);
+            }
+            if (g.strategy === "AbsoluteConsistency") {
+                const size = core?.nodes.length ?? 0;
+                if (!core) {
+                    error(`${path}.strategy`, `AbsoluteConsistency needs a lease in the JetStream KV bucket '${t.failover.bucket}', but no full NATS cluster runs JetStream: add a 3-server JetStream cluster to replication.nats.clusters`);
+                } else if (size < 3) {
+                    const spare = nodeNames.filter((n) => !core.nodes.includes(n));
+                    error(
+                        `${path}.strategy`,
+                        `AbsoluteConsistency keeps its lease in bucket '${t.failover.bucket}' (R3) of NATS cluster '${core.name}', which has ${size} JetStream server(s); with fewer than 3 a single loss stops the lease, so no failover can be safe: add ${3 - size} node(s) to replication.nats.clusters[${coreIndex}].nodes${spare.length > 0 ? ` (e.g. ${spare.slice(0, 3 - size).join(", ")}; an edge node keeps its leaf on its own ports)` : ""}`,
+                    );
+                }
+            }
+        }
+    }
     if (t.minio) {
         refNode("minio.node", t.minio.node);
         for (const d of duplicates(t.minio.buckets)) error("minio.buckets", `bucket '${d}' is listed twice`);

@@ -490,6 +490,43 @@ const postgrest: ImageContract = {
     paths: s([], POSTGREST),
 };
 
+// nodejs/docker-node has no git tags; this is the commit that set NODE_VERSION=20.20.2 in
+// 20/bookworm-slim/Dockerfile ("security: Node.js 20.20.2, 22.22.2, 24.14.1, and 25.8.2"); the
+// 20/ folder was removed later (f97aaf33 "feat: Drop Node.js v20").
+const NODE = "nodejs/docker-node@8e93bb03443b68eccbddc0f1e31a5e9756f7e70e";
+/** The node agent's runtime (components/agent/): the daemon bundle is uploaded into it. */
+const nodeSlim: ImageContract = {
+    repository: "docker.io/library/node",
+    tag: "20.20.2-bookworm-slim",
+    provenance: "upstream",
+    entrypoint: s(["docker-entrypoint.sh"], `${NODE}:20/bookworm-slim/Dockerfile#L102`),
+    cmd: s(["node"], `${NODE}:20/bookworm-slim/Dockerfile#L104`),
+    user: s(ROOT, `${NODE}:20/bookworm-slim/Dockerfile (no USER instruction; user node 1000:1000 exists, #L3-4)`),
+    workdir: s("/", `${NODE}:20/bookworm-slim/Dockerfile (no WORKDIR instruction)`),
+    shell: s("/bin/sh", `${NODE}:20/bookworm-slim/Dockerfile#L1 (FROM debian:bookworm-slim)`),
+    executables: [
+        s(DEBIAN_ESSENTIAL, DEBIAN_ESSENTIAL_SOURCE),
+        // curl and wget are installed only to download node and purged again (#L20, #L56:
+        // apt-get purge --auto-remove): probes must use node itself.
+        s(
+            { node: "/usr/local/bin/node", nodejs: "/usr/local/bin/nodejs", npm: "/usr/local/bin/npm", "docker-entrypoint.sh": "/usr/local/bin/docker-entrypoint.sh" },
+            `${NODE}:20/bookworm-slim/Dockerfile#L44 (tar -C /usr/local --strip-components=1), #L57 (ln -s node nodejs), #L101 (COPY docker-entrypoint.sh /usr/local/bin/)`,
+        ),
+    ],
+    paths: s([], `${NODE}:20/bookworm-slim/Dockerfile (creates no data directory)`),
+    entrypointEffects: s<EntrypointEffects>(
+        {
+            script: "docker-entrypoint.sh",
+            serverCommands: [],
+            chowns: [],
+            prepends: { command: "node", when: "flag" },
+            execsArgs: true,
+            note: "also prepends node when the first argument is not a command on PATH or is a non-executable file",
+        },
+        `${NODE}:20/bookworm-slim/docker-entrypoint.sh`,
+    ),
+};
+
 /** Every image the platform runs, keyed `repository:tag`. */
 export const IMAGE_CATALOGUE: readonly ImageContract[] = [
     postgres,
@@ -509,5 +546,6 @@ export const IMAGE_CATALOGUE: readonly ImageContract[] = [
     grafana,
     haproxy,
     postgrest,
+    nodeSlim,
     ...TEAM_IMAGES,
 ];

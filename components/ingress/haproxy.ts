@@ -14,6 +14,12 @@ export interface HaproxyServer {
     readonly port: number;
     /** Standby: receives traffic only while every non-backup server is down. @default false */
     readonly backup?: boolean;
+    /**
+     * Send the health check elsewhere than the traffic (`check addr <address> port <port>`): the
+     * node agent's `/ready/<group>` decides whether this server takes a failover group's traffic
+     * (issue 12). @default the server's own address and port
+     */
+    readonly checkAt?: { readonly address: string; readonly port: number };
 }
 
 export interface HaproxyBackend {
@@ -147,6 +153,8 @@ export function validateHaproxySpec(spec: HaproxySpec, at = "haproxy"): string[]
             serverNames.add(s.name);
             if (!s.address || /\s/.test(s.address)) errors.push(`${sp}.address: '${s.address}' is empty or contains spaces`);
             if (!validPort(s.port)) errors.push(`${sp}.port: ${s.port} is not a TCP port`);
+            if (s.checkAt && (!s.checkAt.address || /\s/.test(s.checkAt.address))) errors.push(`${sp}.checkAt.address: '${s.checkAt.address}' is empty or contains spaces`);
+            if (s.checkAt && !validPort(s.checkAt.port)) errors.push(`${sp}.checkAt.port: ${s.checkAt.port} is not a TCP port`);
         });
     });
     const hosts = new Set<string>();
@@ -312,7 +320,8 @@ export function renderHaproxyConfig(spec: HaproxySpec): string {
         if (b.healthHost) out(`    http-check send hdr Host ${b.healthHost}`);
         out("    http-check expect status 200-399");
         for (const s of b.servers) {
-            out(`    server ${s.name} ${bind(s.address, s.port)} check${s.backup ? " backup" : ""}`);
+            const at = s.checkAt ? ` addr ${s.checkAt.address} port ${s.checkAt.port}` : "";
+            out(`    server ${s.name} ${bind(s.address, s.port)} check${at}${s.backup ? " backup" : ""}`);
         }
     }
     out(

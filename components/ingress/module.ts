@@ -2,6 +2,8 @@
  * Platform module `ingress`: HAProxy on the nodes `ingress.nodes` names, terminating TLS for the
  * public hosts with certificates from the stack's secrets, plus optional DNS records.
  */
+import { AGENT_DEFAULT_PORT } from "../agent/config";
+import { AGENT_WORKLOAD } from "../agent/render";
 import * as hcloud from "@pulumi/hcloud";
 import * as pulumi from "@pulumi/pulumi";
 import type { ModuleOutputs, NodeContext, PlatformModule } from "../../stacks/context";
@@ -73,10 +75,21 @@ export function ingressBackends(t: Topology, resolver: AddressResolver): Haproxy
         }
         const svc = t.services[h.service]!;
         if (svc.port === 0) throw new Error(`ingress.hosts: service '${h.service}' has no port to route to`);
+        // A service that is a failover group (seed 000's router) follows the node agents: each
+        // server is checked at its node's agent, `/ready/<group>`, which answers 200 on the
+        // member that should take the traffic now (issue 12; components/agent/).
+        const group = t.failover?.groups[h.service];
+        const agentPort = t.failover?.port ?? AGENT_DEFAULT_PORT;
         const servers: HaproxyServer[] = Object.entries(svc.placement)
             .filter(([, role]) => role === "active" || role === "standby")
-            .map(([node, role]) => ({ name: node, address: resolver.host(node, h.service), port: svc.port, ...(role === "standby" ? { backup: true } : {}) }));
-        backends.set(h.service, { name: h.service, healthPath: h.healthPath ?? svc.healthPath, servers });
+            .map(([node, role]) => ({
+                name: node,
+                address: resolver.host(node, h.service),
+                port: svc.port,
+                ...(role === "standby" ? { backup: true } : {}),
+                ...(group ? { checkAt: { address: resolver.host(node, AGENT_WORKLOAD), port: agentPort } } : {}),
+            }));
+        backends.set(h.service, { name: h.service, healthPath: group ? `/ready/${h.service}` : (h.healthPath ?? svc.healthPath), servers });
     }
     return [...backends.values()];
 }

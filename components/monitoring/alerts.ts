@@ -68,6 +68,8 @@ export interface AlertRulesOptions {
         readonly clusters: readonly NatsClusterExpectation[];
         /** Node names whose NATS server is a leafnode (each must keep >= 1 leaf connection). */
         readonly leafNodes: readonly string[];
+        /** Names of the leaf clusters (the `service_role` of their servers' targets). */
+        readonly leafClusters?: readonly string[];
     };
     readonly postgres?: { readonly expectedReplicas: number };
     readonly redis?: { readonly expectedSentinels: number };
@@ -79,6 +81,8 @@ export interface AlertRulesOptions {
     /** Application services exposing their own /metrics (job = service name). */
     readonly apps?: { readonly services: readonly string[] };
     readonly haproxy?: Record<string, never>;
+    /** The node agent on every node (components/agent/): failover, fencing, leases, lag. */
+    readonly agent?: Record<string, never>;
     /** Host (node_exporter) and container (cAdvisor) packs; on by default. */
     readonly host?: boolean;
     readonly containers?: boolean;
@@ -209,7 +213,9 @@ function natsDefs(o: NonNullable<AlertRulesOptions["nats"]>): RuleDef[] {
         if (cluster.nodes.length > 1) {
             defs.push({
                 name: "NatsClusterRouteMissing",
-                expr: `gnatsd_varz_routes{node=~"${cluster.nodes.join("|")}"} < ${cluster.nodes.length - 1}`,
+                // service_role is the server's cluster (plan.ts): node3 runs a core server AND an
+                // edge leaf, and the leaf has no routes by design.
+                expr: `gnatsd_varz_routes{service_role="${cluster.name}", node=~"${cluster.nodes.join("|")}"} < ${cluster.nodes.length - 1}`,
                 for: "2m",
                 severity: "critical",
                 labels: { nats_cluster: cluster.name },
@@ -221,7 +227,7 @@ function natsDefs(o: NonNullable<AlertRulesOptions["nats"]>): RuleDef[] {
     if (o.leafNodes.length > 0) {
         defs.push({
             name: "NatsLeafnodeDown",
-            expr: `gnatsd_varz_leafnodes{node=~"${o.leafNodes.join("|")}"} < 1`,
+            expr: `gnatsd_varz_leafnodes{${o.leafClusters?.length ? `service_role=~"${o.leafClusters.join("|")}", ` : ""}node=~"${o.leafNodes.join("|")}"} < 1`,
             for: "2m",
             severity: "critical",
             summary: "NATS leafnode on {{ $labels.node }} is disconnected from the hub",
@@ -574,6 +580,56 @@ function haproxyDefs(): RuleDef[] {
     ];
 }
 
+/**
+ * The node agent's rules (issue 12). Metric names are the agent contract's; a replica of an
+ * AbsoluteConsistency group is always fenced (it may not accept writes), so "a fenced node" means
+ * a node that held the lease within the last 10 minutes and is fenced now: the primary fenced itself.
+ */
+function agentDefs(): RuleDef[] {
+    const on = "on (job, instance, group)";
+    return [
+        {
+            name: "AgentDown",
+            expr: `up{job="agent"} == 0`,
+            for: "1m",
+            severity: "critical",
+            summary: "The node agent on {{ $labels.node }} is down",
+            description: "Nothing renews or takes over this node's leases; its PostgreSQL fences itself when its write window ends.",
+        },
+        {
+            name: "AgentFailoverHappened",
+            expr: `increase(daarion_agent_failovers_total[15m]) > 0`,
+            severity: "warning",
+            summary: "Failover of {{ $labels.group }}: {{ $labels.node }} took over the lease",
+            description: "The agent on {{ $labels.node }} took the {{ $labels.group }} lease from another node in the last 15 minutes. Find out why the old holder lost it.",
+        },
+        {
+            name: "AgentNodeFenced",
+            expr: `daarion_agent_fenced == 1 and ${on} max_over_time(daarion_agent_lease_held[10m]) == 1`,
+            severity: "critical",
+            summary: "{{ $labels.node }} fenced its {{ $labels.group }} primary",
+            description: "The node held the {{ $labels.group }} lease within 10 minutes and now refuses writes: it could not renew the lease (partition, NATS quorum lost, or the agent stalled).",
+        },
+        {
+            name: "AgentLeaseLost",
+            expr: `max by (group) (daarion_agent_lease_held) == 0`,
+            for: "1m",
+            severity: "critical",
+            summary: "No node holds the {{ $labels.group }} lease",
+            description: "Every agent reports that it does not hold the lease: the group has no primary/active member.",
+        },
+        {
+            name: "AgentReplicationLagAboveBound",
+            // Both series carry the same labels (job, instance, node, group...): one-to-one matching keeps them.
+            expr: `daarion_agent_replication_lag_bytes > daarion_agent_lag_bound_bytes`,
+            for: "1m",
+            severity: "critical",
+            summary: "{{ $labels.node }} lags behind the {{ $labels.group }} primary by more than its bound",
+            description: "This replica will not be promoted if the primary dies now (maxLagBytes): a failover would lose committed writes.",
+        },
+    ];
+}
+
 const FS = `fstype!~"tmpfs|overlay|squashfs|ramfs|nsfs"`;
 
 function hostDefs(): RuleDef[] {
@@ -802,6 +858,7 @@ export function buildRuleGroups(options: AlertRulesOptions): RuleGroup[] {
     if (options.neo4j) add("neo4j", ["neo4j"], ["neo4j"], neo4jDefs(options.neo4j));
     if (options.minio) add("minio", ["minio"], ["minio"], minioDefs());
     if (options.haproxy) add("haproxy", ["ingress", "haproxy"], ["haproxy"], haproxyDefs());
+    if (options.agent) add("agent", ["agent"], ["agent"], agentDefs());
     if (options.probes && options.probes.services.length > 0) add("probes", [...options.probes.services], ["blackbox"], probeDefs());
     if (options.apps && options.apps.services.length > 0) add("apps", [...options.apps.services], ["app"], appDefs(options.apps.services));
     return groups;

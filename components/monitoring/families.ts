@@ -50,6 +50,8 @@ export const EXPORTERS = [
     "blackbox",
     /** An application's own /metrics whose families are not catalogued: only `up` & co are relied on. */
     "app",
+    /** The node agent (components/agent/), names fixed by the agent contract (issue 12). */
+    "agent",
 ] as const;
 export type ExporterKind = (typeof EXPORTERS)[number];
 
@@ -128,6 +130,17 @@ export function neo4jFamilies(database = "neo4j"): MetricFamily[] {
 
 const STATIC_FAMILIES: Record<Exclude<ExporterKind, "daedalus" | "neo4j">, MetricFamily[]> = {
     app: [],
+    agent: [
+        g("daarion_agent_up"),
+        g("daarion_agent_lease_held"),
+        g("daarion_agent_lease_age_seconds"),
+        g("daarion_agent_fenced"),
+        c("daarion_agent_failovers_total"),
+        g("daarion_agent_replication_lag_bytes"),
+        g("daarion_agent_lag_bound_bytes"),
+        g("daarion_agent_primary"),
+        g("daarion_agent_peer_up"),
+    ],
     blackbox: [g("probe_success"), g("probe_duration_seconds"), g("probe_http_status_code")],
     prometheus: [
         c("prometheus_rule_evaluation_failures_total"),

@@ -129,7 +129,7 @@ function exporterWorkload(p: ExporterPlacement, t: Topology, ctx: NodeContext): 
             return redisExporterWorkload({ image: imageOf(t, "redis-exporter"), kind: p.redis, address: p.address, password: ctx.secrets.get(secret) });
         }
         case "nats-exporter":
-            return natsExporterWorkload({ image: imageOf(t, "nats-exporter"), monitorUrl: p.monitorUrl });
+            return natsExporterWorkload({ image: imageOf(t, "nats-exporter"), monitorUrl: p.monitorUrl, name: p.workload, port: p.port });
     }
 }
 

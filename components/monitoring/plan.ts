@@ -9,6 +9,7 @@
  * and fails when a deployed workload's metrics endpoint or service is missing from this plan.
  */
 import type { Topology } from "../../stacks/schema";
+import { natsWorkloadName } from "../nats/types";
 import type { AddressResolver } from "../workload/addresses";
 import { AlertRulesOptions } from "./alerts";
 import { ScrapeTarget } from "./scrape";
@@ -35,7 +36,7 @@ export type ExporterPlacement =
     | { readonly kind: "node-exporter" }
     | { readonly kind: "postgres-exporter"; readonly postgresHost: string; readonly postgresPort: number }
     | { readonly kind: "redis-exporter"; readonly redis: "server" | "sentinel" | "cache"; readonly address: string }
-    | { readonly kind: "nats-exporter"; readonly monitorUrl: string }
+    | { readonly kind: "nats-exporter"; readonly monitorUrl: string; readonly workload?: string; readonly port?: number }
     | { readonly kind: "blackbox-exporter" };
 
 /** A deployed service that has no scrape target, and why (a closed list; anything else is a defect). */
@@ -104,10 +105,19 @@ export function monitoringPlan(t: Topology, resolver: AddressResolver): Monitori
     const natsClusters = t.replication.nats.clusters;
     for (const c of natsClusters) {
         for (const node of c.nodes) {
-            exporters[node].push({ kind: "nats-exporter", monitorUrl: `http://${resolver.endpoint(node, "nats", PEER_PORTS.natsMonitor)}` });
-            add("nats", "nats", node, "nats-exporter", MONITORING_PORTS.natsExporter, "nats", c.name);
+            // One exporter per nats-server: node3 runs its edge leaf (`nats`) and a core server (`nats-core`).
+            const server = natsWorkloadName(natsClusters, node, c.name);
+            const first = server === "nats";
+            const workload = first ? "nats-exporter" : `${server}-exporter`;
+            const port = first ? MONITORING_PORTS.natsExporter : MONITORING_PORTS.natsExporterSecond;
+            const monitor = c.ports?.monitor ?? PEER_PORTS.natsMonitor;
+            exporters[node].push({ kind: "nats-exporter", monitorUrl: `http://${resolver.endpoint(node, server, monitor)}`, ...(first ? {} : { workload, port }) });
+            add("nats", "nats", node, workload, port, "nats", c.name);
         }
     }
+
+    // The node agent on every node (components/agent/): it serves its own /metrics.
+    for (const node of Object.keys(t.nodes)) add("agent", "agent", node, "agent", MONITORING_PORTS.agent, "agent", "agent");
 
     const q = t.replication.qdrant;
     for (const node of q.nodes) add("qdrant", "qdrant", node, "qdrant", PEER_PORTS.qdrantHttp, "qdrant", "shard", { bearerTokenFile: QDRANT_TOKEN_FILE });
@@ -166,6 +176,7 @@ export function monitoringPlan(t: Topology, resolver: AddressResolver): Monitori
         nats: {
             clusters: natsClusters.map((c) => ({ name: c.name, nodes: [...c.nodes], jetstream: c.jetstream !== undefined && cores.includes(c) })),
             leafNodes: natsClusters.filter((c) => c.leafnodeTo !== undefined).flatMap((c) => c.nodes),
+            leafClusters: natsClusters.filter((c) => c.leafnodeTo !== undefined).map((c) => c.name),
         },
         postgres: { expectedReplicas: pg.replicas.length },
         redis: { expectedSentinels: r.sentinels.length },
@@ -173,6 +184,7 @@ export function monitoringPlan(t: Topology, resolver: AddressResolver): Monitori
         ...(n4.edition === "enterprise" ? { neo4j: { clustered: n4.mode === "cluster" } } : {}),
         ...(t.minio ? { minio: {} } : {}),
         ...(t.ingress ? { haproxy: {} } : {}),
+        agent: {},
         ...(probedServices.length ? { probes: { services: probedServices } } : {}),
         apps: { services: [...metricServices, ...Object.values(t.nodes).some((n) => n.runtime.postgrest) ? ["postgrest"] : []] },
         // cAdvisor needs host bind mounts (docker.sock, /sys, /var/lib/docker) that WorkloadSpec cannot express yet.

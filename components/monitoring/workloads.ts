@@ -47,6 +47,10 @@ export const MONITORING_PORTS = {
     redisSentinelExporter: 9122,
     redisCacheExporter: 9123,
     natsExporter: 7777,
+    /** The exporter of a node's second nats-server (node3's core server beside its edge leaf). */
+    natsExporterSecond: 7778,
+    /** The node agent (components/agent/), scraped directly. */
+    agent: 9700,
 } as const;
 
 export const PROMETHEUS_PATHS = { config: "/etc/prometheus/prometheus.yml", rules: "/etc/prometheus/rules", secrets: "/etc/prometheus/secrets", data: "/prometheus" } as const;
@@ -228,18 +232,23 @@ export function redisExporterWorkload(args: { image?: PinnedImage; kind: RedisEx
     };
 }
 
-export function natsExporterWorkload(args: { image?: PinnedImage; monitorUrl: string }): WorkloadSpec {
+/**
+ * One exporter per nats-server. A node with two servers (node3: edge leaf + core server) runs a
+ * second exporter `<nats workload>-exporter` on its own port.
+ */
+export function natsExporterWorkload(args: { image?: PinnedImage; monitorUrl: string; name?: string; port?: number }): WorkloadSpec {
+    const port = args.port ?? MONITORING_PORTS.natsExporter;
     return {
-        name: "nats-exporter",
+        name: args.name ?? "nats-exporter",
         service: "monitoring",
         role: "exporter",
         image: image(args.image ?? MONITORING_IMAGES.natsExporter),
-        command: ["-varz", "-healthz", "-leafz", "-routez", "-jsz=all", "-port", String(MONITORING_PORTS.natsExporter), args.monitorUrl],
-        ports: [{ name: "metrics", containerPort: MONITORING_PORTS.natsExporter }],
+        command: ["-varz", "-healthz", "-leafz", "-routez", "-jsz=all", "-port", String(port), args.monitorUrl],
+        ports: [{ name: "metrics", containerPort: port }],
         // The published image is FROM alpine (busybox wget): nats-io/prometheus-nats-exporter@v0.16.0
         // .github/workflows/release.yaml bakes cicd/Dockerfile. `-version` could never fail, so it
         // probed nothing (components/images refuses such checks); this asks the exporter's listener.
-        healthcheck: { test: wget(MONITORING_PORTS.natsExporter, "/metrics"), interval: "60s" },
+        healthcheck: { test: wget(port, "/metrics"), interval: "60s" },
         memoryMb: 64,
     };
 }

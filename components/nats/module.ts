@@ -11,8 +11,8 @@ import type { SecretRequest } from "../secrets";
 import type { ImageSource } from "../workload/spec";
 import { NatsKeyValue, NatsStream } from "./jetstream-provider";
 import { renderNatsServerConfig } from "./render";
-import { natsSubjectRouting } from "./subjects";
-import { findServer, fullClusters, natsPorts, serversOnNode } from "./types";
+import { failoverBucket, natsSubjectRouting } from "./subjects";
+import { clientServerOnNode, clusterPorts, findServer, fullClusters, natsWorkloadOf, serversOnNode } from "./types";
 import { validateNatsTopology } from "./validate";
 import {
     DEFAULT_NATS_IMAGE,
@@ -32,6 +32,8 @@ export interface NatsServerArgs {
     readonly layout: NatsLayout;
     /** Node whose server this is. */
     readonly node: string;
+    /** Cluster of the server on `node` (a node may run a core server beside its edge leaf). @default the node's client server */
+    readonly cluster?: string;
     /** Generated passwords (secret outputs). */
     readonly credentials: pulumi.Input<NatsCredentials>;
     /** @default DEFAULT_NATS_IMAGE (alpine: the healthcheck needs busybox wget) */
@@ -55,10 +57,10 @@ export class NatsServer extends pulumi.ComponentResource {
 
     constructor(name: string, args: NatsServerArgs, opts?: pulumi.ComponentResourceOptions) {
         super("daarion:nats:Server", name, {}, opts);
-        const placed = serversOnNode(args.layout, args.node);
-        if (placed.length !== 1) throw new Error(`node '${args.node}' runs ${placed.length} NATS servers; expected exactly one`);
-        this.serverName = placed[0]!.server.name;
-        this.clusterName = placed[0]!.cluster.name;
+        const placed = args.cluster === undefined ? clientServerOnNode(args.layout, args.node) : serversOnNode(args.layout, args.node).find((p) => p.cluster.name === args.cluster);
+        if (placed === undefined) throw new Error(`node '${args.node}' runs no NATS server${args.cluster === undefined ? "" : ` of cluster '${args.cluster}'`}`);
+        this.serverName = placed.server.name;
+        this.clusterName = placed.cluster.name;
         const serverName = this.serverName;
         this.config = pulumi.secret(pulumi.output(args.credentials).apply((c) => renderNatsServerConfig(withAuth(args.layout, c), serverName)));
         this.workload = buildNatsWorkload(args.layout, args.node, {
@@ -66,7 +68,7 @@ export class NatsServer extends pulumi.ComponentResource {
             config: this.config,
             tls: args.tls,
             publishClientLocally: args.publishClientLocally,
-        })!;
+        }, this.clusterName)!;
         this.registerOutputs({ config: this.config });
     }
 }
@@ -99,9 +101,14 @@ export function validateNatsLayout(layout: NatsLayout, serviceUsers: readonly st
     return validateNatsTopology(spec, { ...natsSubjectRouting(layout), pathPrefix: "replication.nats." });
 }
 
-/** The first node of the core (first full JetStream) cluster: where the local engine publishes 4222. */
+/** The core (first full JetStream) cluster: the local engine publishes its first server's client port. */
+function adminCluster(layout: NatsLayout): string | undefined {
+    return (fullClusters(layout).find((c) => c.jetstream) ?? fullClusters(layout)[0])?.name;
+}
+
+/** The first node of the core cluster. */
 function adminNode(layout: NatsLayout): string | undefined {
-    return (fullClusters(layout).find((c) => c.jetstream) ?? fullClusters(layout)[0])?.servers[0]?.node;
+    return layout.clusters.find((c) => c.name === adminCluster(layout))?.servers[0]?.node;
 }
 
 export const natsModule: PlatformModule = {
@@ -133,27 +140,37 @@ export const natsModule: PlatformModule = {
         if (image && !("build" in image) && !/alpine/.test(image.tag ?? "")) {
             ctx.warn(`images.nats: '${image.repository}:${image.tag ?? image.digest}' may be the scratch variant without a shell; the nats healthcheck runs busybox wget, so use an -alpine tag (e.g. 2.10.22-alpine)`);
         }
-        const server = new NatsServer(`${ctx.nodeName}-nats`, {
-            layout,
-            node: ctx.nodeName,
-            credentials: credentialsOf(ctx),
-            image,
-            tls,
-            publishClientLocally: ctx.local && adminNode(layout) === ctx.nodeName,
+        const credentials = credentialsOf(ctx);
+        // Every server of the node (seed 000's node3: its edge leaf, plus a core server for quorum);
+        // child names derive from the workload name (`nats`, `nats-core`), never an index.
+        const servers = serversOnNode(layout, ctx.nodeName).map(({ cluster }) => {
+            const workload = natsWorkloadOf(layout, ctx.nodeName, cluster.name);
+            const server = new NatsServer(`${ctx.nodeName}-${workload}`, {
+                layout,
+                node: ctx.nodeName,
+                cluster: cluster.name,
+                credentials,
+                image,
+                tls,
+                publishClientLocally: ctx.local && adminNode(layout) === ctx.nodeName && cluster.name === adminCluster(layout),
+            });
+            ctx.deploy(server.workload, { parent: server });
+            return { server, workload };
         });
-        ctx.deploy(server.workload, { parent: server });
-        const cluster = findServer(layout, server.serverName).cluster;
+        const client = servers.find((s) => s.workload === "nats")!.server;
+        const cluster = findServer(layout, client.serverName).cluster;
         const routing = natsSubjectRouting(layout);
         const core = fullClusters(layout).find((c) => c.name === routing.coreCluster)!;
         const completesCore = completingMember(ctx.topology, core.servers.map((s) => s.node)) === ctx.nodeName;
         return {
             ...(completesCore ? { jetstream: declareJetStreamAssets(ctx) } : {}),
-            server: server.serverName,
-            cluster: server.clusterName,
+            server: client.serverName,
+            cluster: client.clusterName,
             jetstreamDomain: cluster.jetstream?.domain ?? null,
             // NATS_URL for services on this node; credentials are per service (apps module).
             natsUrl: natsUrlFor(layout, ctx.nodeName),
-            monitorUrl: `http://${ctx.resolver.endpoint(ctx.nodeName, "nats", natsPorts(layout).monitor)}`,
+            monitorUrl: `http://${ctx.resolver.endpoint(ctx.nodeName, "nats", clusterPorts(layout, cluster).monitor)}`,
+            servers: servers.map((s) => s.server.serverName),
         };
     },
 
@@ -179,9 +196,11 @@ export const natsModule: PlatformModule = {
  */
 function declareJetStreamAssets(ctx: DeploymentContext): ModuleOutputs {
     const layout = layoutOf(ctx);
-    const routing = natsSubjectRouting(layout);
+    const base = natsSubjectRouting(layout);
+    // The node agents' lease bucket (components/agent/), in the same core cluster.
+    const routing = { ...base, keyValues: [...base.keyValues, failoverBucket(layout, ctx.topology.failover?.bucket ?? "failover", base.coreCluster)] };
     const core = fullClusters(layout).find((c) => c.name === routing.coreCluster)!;
-    const ports = natsPorts(layout);
+    const ports = clusterPorts(layout, core);
     const local = ctx.resolver.kind === "local";
     const servers = ctx.topology.replication.nats.adminServers ?? (local ? [`nats://127.0.0.1:${ports.client}`] : core.servers.map((s) => `nats://${s.host}:${ports.client}`));
     const connection = pulumi.secret({
@@ -191,7 +210,7 @@ function declareJetStreamAssets(ctx: DeploymentContext): ModuleOutputs {
         domain: routing.coreDomain,
     });
     // The core servers deployed by this stack must run before JetStream can be asked anything.
-    const dependsOn = core.servers.map((s) => ctx.workloads.get(`${s.node}/nats`)).filter((w): w is NonNullable<typeof w> => w !== undefined);
+    const dependsOn = core.servers.map((s) => ctx.workloads.get(`${s.node}/${natsWorkloadOf(layout, s.node, core.name)}`)).filter((w): w is NonNullable<typeof w> => w !== undefined);
     // Streams and buckets hold messages and leases: protected like every stateful resource.
     const opts = { dependsOn, protect: true };
     for (const s of routing.streams) {

@@ -10,13 +10,12 @@ import {
     NatsClusterSpec,
     NatsCredential,
     NatsServerPaths,
-    NatsServerSpec,
     NatsSuperclusterSpec,
     NatsTlsSpec,
+    clientServerOnNode,
+    clusterPorts,
     findServer,
     fullClusters,
-    natsPorts,
-    serversOnNode,
 } from "./types";
 
 /** nats.conf accepts JSON string syntax (`\"`, `\\`, `\uXXXX`); quoting also stops `$` variable expansion. */
@@ -93,7 +92,7 @@ function renderUsers(b: Block, users: { user: string; password: string; account?
  */
 export function renderNatsServerConfig(spec: NatsSuperclusterSpec, serverName: string, paths: NatsServerPaths = {}): string {
     const { cluster, server } = findServer(spec, serverName);
-    const ports = natsPorts(spec);
+    const ports = clusterPorts(spec, cluster);
     const bind = server.bind ?? server.host;
     const sysAccount = spec.auth.systemAccount ?? DEFAULT_SYSTEM_ACCOUNT;
     const appAccount = spec.auth.appAccount ?? DEFAULT_APP_ACCOUNT;
@@ -178,7 +177,7 @@ export function renderNatsServerConfig(spec: NatsSuperclusterSpec, serverName: s
             if (tls) tlsBlock(g, tls, true);
             g.line("gateways: [");
             for (const other of full.filter((c) => c.name !== cluster.name)) {
-                const urls = other.servers.map((s) => url("nats", s.host, ports.gateway, spec.auth.gateway));
+                const urls = other.servers.map((s) => url("nats", s.host, clusterPorts(spec, other).gateway, spec.auth.gateway));
                 g.line(`  { name: ${q(other.name)}, urls: ${list(urls)} }`);
             }
             g.line("]");
@@ -202,7 +201,7 @@ export function renderNatsServerConfig(spec: NatsSuperclusterSpec, serverName: s
                 const hub = spec.clusters.find((c) => c.name === cluster.leafnodeTo);
                 if (!hub) throw new Error(`cluster '${cluster.name}': leafnodeTo '${cluster.leafnodeTo}' is not a cluster of the topology`);
                 // Every hub server is listed so the leaf reconnects to any survivor.
-                const urls = hub.servers.map((s) => url("nats-leaf", s.host, ports.leafnode, spec.auth.leafnode));
+                const urls = hub.servers.map((s) => url("nats-leaf", s.host, clusterPorts(spec, hub).leafnode, spec.auth.leafnode));
                 const denied = [...edgeLocal, ...nodeLocal];
                 l.line("remotes: [");
                 l.line("  {");
@@ -234,7 +233,7 @@ export function renderNatsServerConfig(spec: NatsSuperclusterSpec, serverName: s
 export function natsClusterUrls(spec: NatsSuperclusterSpec, clusterName: string): string[] {
     const cluster = spec.clusters.find((c) => c.name === clusterName);
     if (!cluster) throw new Error(`NATS cluster '${clusterName}' is not in the topology`);
-    const ports = natsPorts(spec);
+    const ports = clusterPorts(spec, cluster);
     return cluster.servers.map((s) => url("nats", s.host, ports.client));
 }
 
@@ -243,21 +242,22 @@ export function natsClusterUrls(spec: NatsSuperclusterSpec, clusterName: string)
  * and the node-local subjects live there), then the other members of that server's cluster for
  * failover. A node without a NATS server uses the core (first full JetStream) cluster.
  */
-function clientServers(spec: NatsSuperclusterSpec, node: string): NatsServerSpec[] {
-    const local = serversOnNode(spec, node);
-    if (local.length > 0) {
-        const { cluster, server } = local[0];
-        return [server, ...cluster.servers.filter((s) => s.name !== server.name)];
+function clientServers(spec: NatsSuperclusterSpec, node: string): { host: string; port: number }[] {
+    const local = clientServerOnNode(spec, node);
+    if (local) {
+        const { cluster, server } = local;
+        const port = clusterPorts(spec, cluster).client;
+        return [server, ...cluster.servers.filter((s) => s.name !== server.name)].map((s) => ({ host: s.host, port }));
     }
     const core: NatsClusterSpec | undefined = fullClusters(spec).find((c) => c.jetstream) ?? fullClusters(spec)[0] ?? spec.clusters[0];
     if (!core) throw new Error("NATS topology has no clusters");
-    return [...core.servers];
+    const port = clusterPorts(spec, core).client;
+    return core.servers.map((s) => ({ host: s.host, port }));
 }
 
 /** Client URLs (`nats://host:4222`) for a service on `node`; see clientServers for the order. */
 export function natsClientUrls(spec: NatsSuperclusterSpec, node: string): string[] {
-    const ports = natsPorts(spec);
-    return clientServers(spec, node).map((s) => url("nats", s.host, ports.client));
+    return clientServers(spec, node).map((s) => url("nats", s.host, s.port));
 }
 
 /**
@@ -266,9 +266,8 @@ export function natsClientUrls(spec: NatsSuperclusterSpec, node: string): string
  * secret: the component passes it as a secret env value.
  */
 export function natsUrl(spec: NatsSuperclusterSpec, node: string, credential?: NatsCredential): string {
-    const ports = natsPorts(spec);
     return clientServers(spec, node)
-        .map((s) => url("nats", s.host, ports.client, credential))
+        .map((s) => url("nats", s.host, s.port, credential))
         .join(",");
 }
 

@@ -114,6 +114,29 @@ export function coreClusterOf(spec: Pick<NatsSuperclusterSpec, "clusters">, core
     return found;
 }
 
+/**
+ * The node agent's lease bucket (issue 12, components/agent/): R3 in the core cluster. No TTL and
+ * history 1: the agents judge a lease's age from the entry's JetStream timestamp and take it over
+ * only by `update(key, value, revision)`; a bucket-level max_age would delete a live lease and let
+ * any member `create` it. Per-key TTL (Nats-TTL, nats-server >= 2.11) is not used: Debian's 2.9.10
+ * ignores it silently (issue 12).
+ */
+export function failoverBucket(spec: Pick<NatsSuperclusterSpec, "clusters">, bucket: string, coreCluster?: string): NatsKeyValueDef {
+    const core = coreClusterOf(spec, coreCluster);
+    return {
+        bucket,
+        description: "Node agent leases (lease.<group>) and heartbeats (heartbeat.<node>), issue 12; written by compare-and-set only",
+        history: 1,
+        ttlSeconds: 0,
+        // R3 needs 3 servers; stacks/validate.ts refuses an AbsoluteConsistency group on fewer.
+        replicas: coreReplicas(core.servers.length),
+        storage: "file",
+        maxBytes: -1,
+        domain: core.jetstream!.domain,
+        cluster: core.name,
+    };
+}
+
 /** Seed 000 subject routing for a topology, with R sized to the core cluster. */
 export function natsSubjectRouting(spec: Pick<NatsSuperclusterSpec, "clusters" | "edgeLocalSubjects">, coreCluster?: string): NatsSubjectRouting {
     const core = coreClusterOf(spec, coreCluster);

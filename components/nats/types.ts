@@ -70,6 +70,13 @@ export interface NatsClusterSpec {
      * no part in gateways.
      */
     readonly leafnodeTo?: string;
+    /**
+     * Ports of this cluster's servers, over the supercluster's `ports`. A node that runs two servers
+     * (seed 000's edge leaf on node3 beside a third core server, for JetStream quorum) needs distinct
+     * ports for one of them: both bind the node's private IP.
+     * @default NatsSuperclusterSpec.ports
+     */
+    readonly ports?: Partial<NatsPorts>;
 }
 
 export interface NatsCredential {
@@ -146,6 +153,35 @@ export interface NatsServerPaths {
 
 export function natsPorts(spec: Pick<NatsSuperclusterSpec, "ports">): NatsPorts {
     return { ...DEFAULT_NATS_PORTS, ...(spec.ports ?? {}) };
+}
+
+/** Ports of the servers of `cluster`: the cluster's own over the supercluster's over the defaults. */
+export function clusterPorts(spec: Pick<NatsSuperclusterSpec, "ports">, cluster: Pick<NatsClusterSpec, "ports">): NatsPorts {
+    return { ...natsPorts(spec), ...(cluster.ports ?? {}) };
+}
+
+/**
+ * The server that the services of `node` use: its leaf (edge) server when the node runs one, so
+ * seed 000's edge semantics hold (edge-local and node-local subjects live there), else the first.
+ */
+export function clientServerOnNode(spec: Pick<NatsSuperclusterSpec, "clusters">, node: string): { cluster: NatsClusterSpec; server: NatsServerSpec } | undefined {
+    const placed = serversOnNode(spec, node);
+    return placed.find((p) => p.cluster.leafnodeTo !== undefined) ?? placed[0];
+}
+
+/**
+ * Workload (container) name of the server of `cluster` on `node`: `nats` for the server the node's
+ * services use (other modules compute its endpoints), `nats-<cluster>` for a second one.
+ */
+export function natsWorkloadName(clusters: readonly { readonly name: string; readonly leafnodeTo?: string; readonly nodes: readonly string[] }[], node: string, cluster: string): string {
+    const on = clusters.filter((c) => c.nodes.includes(node));
+    const client = on.find((c) => c.leafnodeTo !== undefined) ?? on[0];
+    return client === undefined || client.name === cluster ? "nats" : `nats-${cluster}`;
+}
+
+/** `natsWorkloadName` over a layout (servers instead of node lists). */
+export function natsWorkloadOf(spec: Pick<NatsSuperclusterSpec, "clusters">, node: string, cluster: string): string {
+    return natsWorkloadName(spec.clusters.map((c) => ({ name: c.name, leafnodeTo: c.leafnodeTo, nodes: c.servers.map((s) => s.node) })), node, cluster);
 }
 
 /** Clusters that are not leafnodes of another cluster (they hold the core streams and gateways). */

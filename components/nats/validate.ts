@@ -4,7 +4,7 @@
  * key path inside the NATS topology (prefixed with `pathPrefix`, e.g. `nats.`).
  */
 import { NODE_LOCAL_SUBJECTS, NatsKeyValueDef, NatsStreamDef } from "./subjects";
-import { DEFAULT_APP_ACCOUNT, DEFAULT_SYSTEM_ACCOUNT, NatsSuperclusterSpec, natsPorts } from "./types";
+import { DEFAULT_APP_ACCOUNT, DEFAULT_SYSTEM_ACCOUNT, NatsSuperclusterSpec, clusterPorts, natsPorts } from "./types";
 
 export interface NatsIssue {
     readonly path: string;
@@ -56,6 +56,18 @@ function validSubject(subject: string): boolean {
     return tokens.every((t, i) => t.length > 0 && (t === ">" ? i === tokens.length - 1 : !t.includes(">") && (t === "*" || !t.includes("*"))));
 }
 
+/** The ports a server of `cluster` listens on (what two servers on one host must not share). */
+function listenedPorts(spec: NatsSuperclusterSpec, cluster: NatsSuperclusterSpec["clusters"][number], gatewaysOn: boolean): Partial<Record<keyof ReturnType<typeof natsPorts>, number>> {
+    const p = clusterPorts(spec, cluster);
+    return {
+        client: p.client,
+        monitor: p.monitor,
+        ...(cluster.servers.length > 1 ? { cluster: p.cluster } : {}),
+        ...(gatewaysOn && cluster.leafnodeTo === undefined ? { gateway: p.gateway } : {}),
+        ...(spec.clusters.some((c) => c.leafnodeTo === cluster.name) ? { leafnode: p.leafnode } : {}),
+    };
+}
+
 export function validateNatsTopology(spec: NatsSuperclusterSpec, options: NatsValidationOptions = {}): NatsValidationResult {
     const prefix = options.pathPrefix ?? "";
     const errors: NatsIssue[] = [];
@@ -67,7 +79,8 @@ export function validateNatsTopology(spec: NatsSuperclusterSpec, options: NatsVa
 
     const clusterByName = new Map<string, number>();
     const serverNames = new Map<string, string>();
-    const hosts = new Map<string, string>();
+    /** `host:port` -> `<server> <port name>`: two servers may share a host (node) on distinct ports. */
+    const listeners = new Map<string, string>();
     /** domain -> clusters using it */
     const domains = new Map<string, string[]>();
     const gatewaysOn = (spec.gateways ?? true) && spec.clusters.filter((c) => c.leafnodeTo === undefined).length >= 2;
@@ -85,9 +98,12 @@ export function validateNatsTopology(spec: NatsSuperclusterSpec, options: NatsVa
                 err(`${sp}.name`, `duplicate server name '${server.name}' (also ${seen}): JetStream identifies peers by server name; use '<cluster>-<node>'`);
             } else serverNames.set(server.name, sp);
             if (server.host.trim() === "") err(`${sp}.host`, `server '${server.name}' needs the private address of node '${server.node}'`);
-            const hostOwner = hosts.get(server.host);
-            if (hostOwner !== undefined) err(`${sp}.host`, `host ${server.host} already runs ${hostOwner}: two servers on one address collide on every port`);
-            else hosts.set(server.host, server.name);
+            for (const [key, port] of Object.entries(listenedPorts(spec, cluster, gatewaysOn))) {
+                const owner = listeners.get(`${server.host}:${port}`);
+                if (owner !== undefined) {
+                    err(`${cp}.ports.${key}`, `server '${server.name}' would listen on ${server.host}:${port}, where ${owner} listens: give cluster '${cluster.name}' its own ports (ports.${key})`);
+                } else listeners.set(`${server.host}:${port}`, `'${server.name}' (${key})`);
+            }
         });
         if (cluster.jetstream) {
             const js = cluster.jetstream;
@@ -159,14 +175,19 @@ export function validateNatsTopology(spec: NatsSuperclusterSpec, options: NatsVa
         warn("gateways", `gateways are disabled, so full clusters ${full.map((c) => `'${c.name}'`).join(", ")} do not exchange messages`);
     }
 
-    const ports = natsPorts(spec);
-    const portOwners = new Map<number, string>();
-    for (const [key, value] of Object.entries(ports)) {
-        if (!Number.isInteger(value) || value < 1 || value > 65535) err(`ports.${key}`, `port ${value} is not a TCP port`);
-        const owner = portOwners.get(value);
-        if (owner !== undefined) err(`ports.${key}`, `port ${value} is also the ${owner} port`);
-        else portOwners.set(value, key);
-    }
+    const checkPorts = (path: string, ports: Record<string, number>) => {
+        const portOwners = new Map<number, string>();
+        for (const [key, value] of Object.entries(ports)) {
+            if (!Number.isInteger(value) || value < 1 || value > 65535) err(`${path}${key}`, `port ${value} is not a TCP port`);
+            const owner = portOwners.get(value);
+            if (owner !== undefined) err(`${path}${key}`, `port ${value} is also the ${owner} port`);
+            else portOwners.set(value, key);
+        }
+    };
+    checkPorts("ports.", { ...natsPorts(spec) });
+    spec.clusters.forEach((c, ci) => {
+        if (c.ports !== undefined) checkPorts(`clusters[${ci}].ports.`, { ...clusterPorts(spec, c) });
+    });
 
     const auth = spec.auth;
     const sys = auth.systemAccount ?? DEFAULT_SYSTEM_ACCOUNT;

@@ -6,7 +6,7 @@
 import type * as pulumi from "@pulumi/pulumi";
 import type { AddressResolver } from "../workload/addresses";
 import type { ImageSource, WorkloadPort, WorkloadSpec } from "../workload/spec";
-import { NatsAuthSpec, NatsSuperclusterSpec, natsPorts, natsServerName, serversOnNode, fullClusters } from "./types";
+import { NatsAuthSpec, NatsPorts, NatsSuperclusterSpec, clientServerOnNode, clusterPorts, natsServerName, natsWorkloadName, natsWorkloadOf, serversOnNode, fullClusters } from "./types";
 
 /** `replication.nats` of the topology, structurally (stacks/schema.ts natsSchema). */
 export interface NatsTopologyConfig {
@@ -15,6 +15,7 @@ export interface NatsTopologyConfig {
         readonly nodes: readonly string[];
         readonly leafnodeTo?: string;
         readonly jetstream?: { readonly domain?: string; readonly maxMemoryMb: number; readonly maxFileGb: number };
+        readonly ports?: Partial<NatsPorts>;
     }[];
     readonly tls: boolean;
 }
@@ -53,7 +54,9 @@ export function natsLayout(config: NatsTopologyConfig, resolver: AddressResolver
         clusters: config.clusters.map((c) => ({
             name: c.name,
             leafnodeTo: c.leafnodeTo,
-            servers: c.nodes.map((node) => ({ name: natsServerName(c.name, node), node, host: resolver.announce(node, "nats"), bind: "0.0.0.0" })),
+            // A second server on a node (a core server beside an edge leaf) is its own container.
+            servers: c.nodes.map((node) => ({ name: natsServerName(c.name, node), node, host: resolver.announce(node, natsWorkloadName(config.clusters, node, c.name)), bind: "0.0.0.0" })),
+            ports: c.ports,
             jetstream: c.jetstream
                 ? {
                       // A full cluster without an explicit domain uses its name; the stack
@@ -69,9 +72,12 @@ export function natsLayout(config: NatsTopologyConfig, resolver: AddressResolver
     };
 }
 
-/** Services whose NATS user lives in the APP account: every `uses: [nats]` service, plus the admin. */
+/** NATS user of the node agents (components/agent/): leases and heartbeats in the `failover` bucket. */
+export const NATS_AGENT_USER = "node-agent";
+
+/** Services whose NATS user lives in the APP account: every `uses: [nats]` service, plus the admin and the node agent. */
 export function natsServiceUsers(services: Readonly<Record<string, { readonly uses?: readonly string[] }>>): string[] {
-    return [...Object.entries(services).filter(([, s]) => (s.uses ?? []).includes("nats")).map(([name]) => name).sort(), NATS_ADMIN_USER];
+    return [...Object.entries(services).filter(([, s]) => (s.uses ?? []).includes("nats")).map(([name]) => name).sort(), NATS_ADMIN_USER, NATS_AGENT_USER];
 }
 
 export interface NatsCredentials {
@@ -102,12 +108,12 @@ export function withAuth(layout: NatsLayout, credentials: NatsCredentials): Nats
  * cluster peers; a node without NATS uses the core cluster. Same order as render.natsClientUrls.
  */
 export function natsUrlFor(layout: NatsLayout, node: string): string {
-    const ports = natsPorts(layout);
-    const local = serversOnNode(layout, node)[0];
-    const servers = local
-        ? [local.server, ...local.cluster.servers.filter((s) => s.name !== local.server.name)]
-        : [...(fullClusters(layout).find((c) => c.jetstream) ?? layout.clusters[0])?.servers ?? []];
-    return servers.map((s) => `nats://${s.host}:${ports.client}`).join(",");
+    const local = clientServerOnNode(layout, node);
+    const cluster = local?.cluster ?? fullClusters(layout).find((c) => c.jetstream) ?? layout.clusters[0];
+    if (!cluster) return "";
+    const servers = local ? [local.server, ...local.cluster.servers.filter((s) => s.name !== local.server.name)] : [...cluster.servers];
+    const port = clusterPorts(layout, cluster).client;
+    return servers.map((s) => `nats://${s.host}:${port}`).join(",");
 }
 
 export interface NatsWorkloadInputs {
@@ -126,13 +132,17 @@ export interface NatsWorkloadInputs {
 
 export const DEFAULT_NATS_IMAGE: ImageSource = { repository: "docker.io/library/nats", tag: "2.10.22-alpine" };
 
-/** The `nats` workload of the server on `node`, or undefined when the node runs none. */
-export function buildNatsWorkload(layout: NatsLayout, node: string, inputs: NatsWorkloadInputs): WorkloadSpec | undefined {
-    const placed = serversOnNode(layout, node);
-    if (placed.length === 0) return undefined;
-    if (placed.length > 1) throw new Error(`node '${node}' is in NATS clusters ${placed.map((p) => p.cluster.name).join(", ")}: one nats-server per node`);
-    const { cluster } = placed[0]!;
-    const ports = natsPorts(layout);
+/**
+ * The workload of the server of `clusterName` on `node` (@default the node's client server, named
+ * `nats`), or undefined when the node runs none.
+ */
+export function buildNatsWorkload(layout: NatsLayout, node: string, inputs: NatsWorkloadInputs, clusterName?: string): WorkloadSpec | undefined {
+    const all = serversOnNode(layout, node);
+    const chosen = clusterName === undefined ? clientServerOnNode(layout, node) : all.find((p) => p.cluster.name === clusterName);
+    if (chosen === undefined) return undefined;
+    const placed = [chosen];
+    const { cluster } = chosen;
+    const ports = clusterPorts(layout, cluster);
     const isHub = layout.clusters.some((c) => c.leafnodeTo === cluster.name);
     const gateways = cluster.leafnodeTo === undefined && (layout.gateways ?? true) && fullClusters(layout).length >= 2;
     // Every port is published on the private IP only (WorkloadPort default); none is ingress.
@@ -156,7 +166,7 @@ export function buildNatsWorkload(layout: NatsLayout, node: string, inputs: Nats
     const js = cluster.jetstream;
     const memoryMb = js ? sizeMb(js.maxMemory) + 256 : 256;
     return {
-        name: "nats",
+        name: natsWorkloadOf(layout, node, cluster.name),
         service: "nats",
         role: cluster.leafnodeTo === undefined ? "cluster" : "leaf",
         image: inputs.image,

@@ -7,6 +7,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as postgresql from "@pulumi/postgresql";
 import type { DeploymentContext, ModuleOutputs, NodeContext, PlatformModule } from "../../stacks/context";
 import type { Topology } from "../../stacks/schema";
+import { AGENT_SHARED_VOLUME } from "../agent/render";
 import { APP_SECRET_NAMES, serviceDatabase } from "../apps/wiring";
 import type { AddressResolver } from "../workload/addresses";
 import type { DockerWorkload } from "../workload/docker";
@@ -90,7 +91,13 @@ export function buildPostgresWorkload(args: PostgresWorkloadArgs): WorkloadSpec 
             { path: `${p.secretsDir}/${POSTGRES_FILES.bootstrapSql}`, content: file(POSTGRES_FILES.bootstrapSql), secret: true, mode: 0o600 },
         ],
         // The data dir is a subdirectory of the volume: the entrypoint renames it when it fences/re-clones.
-        volumes: [{ key: "data", containerPath: p.dataDir.slice(0, p.dataDir.lastIndexOf("/")), stateful: true }],
+        volumes: [
+            { key: "data", containerPath: p.dataDir.slice(0, p.dataDir.lastIndexOf("/")), stateful: true },
+            // The node agent's fencing hand-off (components/agent/config.ts AGENT_STATE_FILES); the
+            // agent mounts this volume too. Not stateful: losing it is safe, because a node without
+            // `writable-until` never starts writable.
+            { key: AGENT_SHARED_VOLUME.key, containerPath: AGENT_SHARED_VOLUME.containerPath, stateful: false },
+        ],
         ports: [
             args.publishAdminPort
                 ? { name: "postgres", containerPort: port, hostPort: LOCAL_ADMIN_PORT, ingress: true }
@@ -204,6 +211,9 @@ export const postgresModule: PlatformModule = {
             listenAddresses: ["*"],
             sameNetAccess: ctx.local,
             tuning: { sharedBuffersMb: 512 },
+            // With a postgres failover group the node agent's lease decides the role (launcher
+            // failover mode, components/postgres/render.ts); the state dir is the shared volume.
+            ...(t.failover?.groups.postgres ? { failover: { stateDir: AGENT_SHARED_VOLUME.containerPath } } : {}),
         };
         const endpoint = ctx.resolver.endpoint(ctx.nodeName, POSTGRES_WORKLOAD, topology.port ?? 5432);
         const parent = new PostgresServer(`${ctx.nodeName}-postgres`, { role, endpoint });

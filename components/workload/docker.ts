@@ -150,7 +150,8 @@ export class DockerWorkload extends pulumi.ComponentResource {
 
         this.image = this.resolveImage(name, args, child);
 
-        this.volumes = (spec.volumes ?? []).map(
+        // A volume mounted `from` another workload of the node is declared (and protected) by that one.
+        this.volumes = (spec.volumes ?? []).filter((v) => v.from === undefined).map(
             (v) =>
                 new docker.Volume(
                     `${name}-${v.key}`,
@@ -204,7 +205,7 @@ export class DockerWorkload extends pulumi.ComponentResource {
                     permissions: (f.mode ?? 0o644).toString(8).padStart(4, "0"),
                 })),
                 volumes: [
-                    ...(spec.volumes ?? []).map((v) => ({ volumeName: `${this.containerName}-${v.key}`, containerPath: v.containerPath, readOnly: v.readOnly })),
+                    ...(spec.volumes ?? []).map((v) => ({ volumeName: v.from === undefined ? `${this.containerName}-${v.key}` : `${containerName(node, v.from)}-${v.key}`, containerPath: v.containerPath, readOnly: v.readOnly })),
                     ...hostMounts(spec).map((m) => ({ hostPath: m.hostPath, containerPath: m.containerPath, readOnly: true })),
                 ],
                 ports: publishedPorts(spec.ports ?? [], args.privateBindIp, args.ingressBindIp ?? "0.0.0.0"),

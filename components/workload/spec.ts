@@ -44,6 +44,12 @@ export interface WorkloadVolume {
      */
     readonly stateful: boolean;
     readonly readOnly?: boolean;
+    /**
+     * Mount the volume `key` that another workload of the same node declares (named
+     * `<node>-<from>-<key>`) instead of declaring one: the node agent shares `/run/daarion` with
+     * postgres (components/agent/). The other workload must be deployed first (dependsOn).
+     */
+    readonly from?: string;
 }
 
 /**

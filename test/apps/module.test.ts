@@ -78,7 +78,7 @@ describe("apps module: offline render of every stack", function () {
         assert.match(env, /^NODE_ID=node2$/m);
         assert.match(env, /^NODE_ROLE=replica$/m);
         assert.match(env, /^CLUSTER_PEERS=10\.10\.2\.11:4222,10\.10\.1\.13:4222$/m);
-        assert.match(env, /^NATS_URL=nats:\/\/10\.10\.1\.12:4222,nats:\/\/10\.10\.2\.11:4222$/m);
+        assert.match(env, /^NATS_URL=nats:\/\/10\.10\.1\.12:4222,nats:\/\/10\.10\.2\.11:4222,nats:\/\/10\.10\.1\.13:4222$/m);
         assert.match(env, /^DATABASE_URL=postgresql:\/\/gateway:RENDERSECRET[^@]*@10\.10\.2\.11:5432\/gateway$/m);
         assert.match(env, /^DATABASE_READ_URL=postgresql:\/\/gateway:RENDERSECRET[^@]*@10\.10\.1\.12:5432\/gateway$/m);
         assert.match(env, /^REDIS_SENTINELS=10\.10\.2\.11:26379,10\.10\.1\.12:26379,10\.10\.1\.13:26379$/m);
@@ -102,7 +102,7 @@ describe("apps module: offline render of every stack", function () {
     it("uses container names on the local engine", () => {
         const gw = containers(results.local!).find((c) => labelsOf(c)["daarion.workload"] === "gateway" && labelsOf(c)["daarion.node"] === "node3")!;
         const env = (reveal(gw.inputs.envs) as string[]).join("\n");
-        assert.match(env, /^NATS_URL=nats:\/\/node3-nats:4222$/m);
+        assert.match(env, /^NATS_URL=nats:\/\/node3-nats:4223$/m); // node3 edge leaf (own ports beside its core server, issue 12)
         assert.match(env, /^DATABASE_URL=postgresql:\/\/gateway:RENDERSECRET[^@]*@node1-postgres:5432\/gateway$/m);
     });
 

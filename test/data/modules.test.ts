@@ -77,8 +77,14 @@ describe("data modules: offline render of every stack", function () {
 
     it("renders the replica's configuration in the node2 stack", () => {
         const conf = file(results.node2!, "node2", "postgres", "/etc/daarion/postgres/postgresql.conf");
-        assert.match(conf, /^primary_conninfo = 'host=10\.10\.2\.11 port=5432 user=replicator passfile=\/var\/run\/postgresql\/daarion\/pgpass application_name=node2 connect_timeout=10'$/m);
-        assert.match(conf, /^primary_slot_name = 'daarion_node2'$/m);
+        // The topology has a postgres failover group (issue 12): the node agent's lease names the
+        // upstream at run time, so the launcher writes primary_conninfo into failover.conf, which
+        // postgresql.conf includes; nothing pins node1 as the primary in the rendered file.
+        assert.match(conf, /^include_if_exists = '\/var\/run\/postgresql\/daarion\/failover\.conf'$/m);
+        assert.doesNotMatch(conf, /^primary_conninfo/m);
+        const launcher = file(results.node2!, "node2", "postgres", "/etc/daarion/postgres/entrypoint.sh");
+        assert.match(launcher, /^readonly SLOT='daarion_node2'$/m);
+        assert.match(launcher, /primary_conninfo = 'host=%s port=%s user=%s passfile=%s application_name=%s connect_timeout=10'/);
         assert.match(file(results.node2!, "node2", "postgres", "/etc/daarion/postgres/pg_hba.conf"), /^host\s+replication\s+replicator\s+10\.10\.1\.12\/32\s+scram-sha-256/m);
         assert.match(file(results.node2!, "node2", "redis", "/etc/daarion/redis/redis.conf"), /^replicaof 10\.10\.2\.11 6379$/m);
         assert.match(file(results.node3!, "node3", "redis-sentinel", "/etc/daarion/redis/sentinel.conf"), /^sentinel monitor daarion 10\.10\.2\.11 6379 2$/m);
@@ -148,7 +154,9 @@ describe("data modules: offline render of every stack", function () {
     it("uses container names, samenet and a loopback admin port on the local engine", () => {
         const r = results.local!;
         assert.match(file(r, "node2", "postgres", "/etc/daarion/postgres/pg_hba.conf"), /^host\s+replication\s+replicator\s+samenet\s+scram-sha-256/m);
-        assert.match(file(r, "node2", "postgres", "/etc/daarion/postgres/postgresql.conf"), /host=node1-postgres /);
+        // Under the node agent the upstream comes from its `primary` file: the agent of node1 names
+        // its own postgres by the resolver's address, the container name on the local engine.
+        assert.equal(JSON.parse(file(r, "node1", "agent", "/etc/daarion-agent/config.json")).groups[0].postgres.host, "node1-postgres");
         assert.match(file(r, "node3", "redis-sentinel", "/etc/daarion/redis/sentinel.conf"), /^sentinel resolve-hostnames yes$/m);
         assert.deepEqual(reveal(container(r, "node1", "postgres").inputs.ports), [{ internal: 5432, external: 15432, ip: "127.0.0.1", protocol: "tcp" }]);
         assert.deepEqual(reveal(container(r, "node2", "postgres").inputs.ports), []);

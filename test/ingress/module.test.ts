@@ -63,13 +63,15 @@ describe("ingress module: HAProxy in the program", function () {
             { name: "daedalus", healthPath: "/api/health", servers: [{ name: "node1", address: "10.10.2.11", port: 22181 }] },
         ]);
         const router = ingressBackends({ ...topology, ingress: { nodes: ["node1"], hosts: [{ domain: "router.daarion.city", service: "router" }] } }, localResolver());
+        // The router is a failover group (failover.groups.router): each server is checked at its
+        // node's agent, /ready/router (issue 12; test/ingress/agent-readiness.test.ts).
         assert.deepEqual(router, [
             {
                 name: "router",
-                healthPath: "/health",
+                healthPath: "/ready/router",
                 servers: [
-                    { name: "node1", address: "node1-router", port: 9102 },
-                    { name: "node2", address: "node2-router", port: 9102, backup: true },
+                    { name: "node1", address: "node1-router", port: 9102, checkAt: { address: "node1-agent", port: 9700 } },
+                    { name: "node2", address: "node2-router", port: 9102, backup: true, checkAt: { address: "node2-agent", port: 9700 } },
                 ],
             },
         ]);

@@ -14,10 +14,12 @@ export const FIXTURE_OPTIONS: AlertRulesOptions = {
     daedalus: {},
     nats: {
         clusters: [
-            { name: "core", nodes: ["node1", "node2"], jetstream: true },
+            // The committed topology's 3-server core (node3 runs a core server beside its edge leaf).
+            { name: "core", nodes: ["node1", "node2", "node3"], jetstream: true },
             { name: "edge", nodes: ["node3"], jetstream: false },
         ],
         leafNodes: ["node3"],
+        leafClusters: ["edge"],
     },
     postgres: { expectedReplicas: 1 },
     redis: { expectedSentinels: 3 },
@@ -25,6 +27,7 @@ export const FIXTURE_OPTIONS: AlertRulesOptions = {
     neo4j: { clustered: true },
     minio: {},
     haproxy: {},
+    agent: {},
     probes: { services: ["gateway", "router", "neo4j"] },
     apps: { services: ["postgrest", "memory-service"] },
 };
@@ -126,9 +129,12 @@ const daedalus: Record<string, AlertFixture> = {
     },
 };
 
-const NATS1 = T("nats", 7777, "node1");
-const NATS2 = T("nats", 7777, "node2", "replica");
+// service_role of a NATS target is its cluster's name (components/monitoring/plan.ts).
+const NATS1 = T("nats", 7777, "node1", "core");
+const NATS2 = T("nats", 7777, "node2", "core");
 const NATS3 = T("nats", 7777, "node3", "edge");
+/** node3's core server: its own exporter on 7778 (components/monitoring/plan.ts). */
+const NATS3C = T("nats", 7778, "node3", "core");
 const js = (l: Labels, server: string, extra: Labels) => ({ ...l, server_id: `N${server}`, server_name: server, cluster: "core", ...extra });
 
 const nats: Record<string, AlertFixture> = {
@@ -172,11 +178,12 @@ const nats: Record<string, AlertFixture> = {
     },
     "NatsClusterRouteMissing/critical": {
         fire: { series: [[sel("gnatsd_varz_routes", { ...NATS1, server_id: "N1" }), "0x15"]], alerts: [A({ ...NATS1, server_id: "N1" }, 0)] },
-        // The edge cluster has one server and needs no route.
+        // The edge cluster has one server and needs no route, even on node3 beside its core server.
         quiet: [
             {
                 series: [
-                    [sel("gnatsd_varz_routes", { ...NATS1, server_id: "N1" }), "1x15"],
+                    [sel("gnatsd_varz_routes", { ...NATS1, server_id: "N1" }), "2x15"],
+                    [sel("gnatsd_varz_routes", { ...NATS3C, server_id: "N3C" }), "2x15"],
                     [sel("gnatsd_varz_routes", { ...NATS3, server_id: "N3" }), "0x15"],
                 ],
                 alerts: [],
@@ -250,6 +257,7 @@ const nats: Record<string, AlertFixture> = {
                 series: [
                     [sel("jetstream_server_jetstream_disabled", js(NATS1, "n1", { meta_leader: "n1", is_meta_leader: "true" })), "0x15"],
                     [sel("jetstream_server_jetstream_disabled", js(NATS2, "n2", { meta_leader: "n1", is_meta_leader: "false" })), "0x15"],
+                    [sel("jetstream_server_jetstream_disabled", js(NATS3C, "n3", { meta_leader: "n1", is_meta_leader: "false" })), "0x15"],
                 ],
                 alerts: [],
             },
@@ -836,7 +844,96 @@ const probes: Record<string, AlertFixture> = {
     },
 };
 
+const AG1 = T("agent", 9700, "node1", "agent", "agent");
+const AG2 = T("agent", 9700, "node2", "agent", "agent");
+const PG_GROUP = { group: "postgres" };
+
+const agent: Record<string, AlertFixture> = {
+    "AgentDown/critical": {
+        fire: { series: [[sel("up", AG2), "0x15"]], alerts: [A(AG2, 0)] },
+        quiet: [{ series: [[sel("up", AG2), "1x15"]], alerts: [] }],
+    },
+    "AgentFailoverHappened/warning": {
+        // node2 took the lease over at minute 5; evaluated at minute 10.
+        fire: { series: [[sel("daarion_agent_failovers_total", { ...AG2, ...PG_GROUP }), "0x5 1x10"]], evalTime: "10m", alerts: [A({ ...AG2, ...PG_GROUP }, 1)] },
+        quiet: [
+            { series: [[sel("daarion_agent_failovers_total", { ...AG2, ...PG_GROUP }), "0x20"]], evalTime: "10m", alerts: [] },
+            // A failover 30 minutes ago is history, not an alert.
+            { series: [[sel("daarion_agent_failovers_total", { ...AG2, ...PG_GROUP }), "0x5 1x40"]], evalTime: "40m", alerts: [] },
+        ],
+    },
+    "AgentNodeFenced/critical": {
+        // node1 held the lease, then lost it and fenced itself at minute 5.
+        fire: {
+            series: [
+                [sel("daarion_agent_fenced", { ...AG1, ...PG_GROUP }), "0x5 1x10"],
+                [sel("daarion_agent_lease_held", { ...AG1, ...PG_GROUP }), "1x5 0x10"],
+            ],
+            evalTime: "8m",
+            alerts: [A({ ...AG1, ...PG_GROUP }, 1)],
+        },
+        quiet: [
+            // A replica is always fenced; it never held the lease: no alert.
+            {
+                series: [
+                    [sel("daarion_agent_fenced", { ...AG2, ...PG_GROUP }), "1x15"],
+                    [sel("daarion_agent_lease_held", { ...AG2, ...PG_GROUP }), "0x15"],
+                ],
+                evalTime: "8m",
+                alerts: [],
+            },
+            // The holder renewing its lease is not fenced.
+            {
+                series: [
+                    [sel("daarion_agent_fenced", { ...AG1, ...PG_GROUP }), "0x15"],
+                    [sel("daarion_agent_lease_held", { ...AG1, ...PG_GROUP }), "1x15"],
+                ],
+                evalTime: "8m",
+                alerts: [],
+            },
+        ],
+    },
+    "AgentLeaseLost/critical": {
+        fire: {
+            series: [
+                [sel("daarion_agent_lease_held", { ...AG1, ...PG_GROUP }), "0x15"],
+                [sel("daarion_agent_lease_held", { ...AG2, ...PG_GROUP }), "0x15"],
+            ],
+            alerts: [A(PG_GROUP, 0)],
+        },
+        quiet: [
+            {
+                series: [
+                    [sel("daarion_agent_lease_held", { ...AG1, ...PG_GROUP }), "0x15"],
+                    [sel("daarion_agent_lease_held", { ...AG2, ...PG_GROUP }), "1x15"],
+                ],
+                alerts: [],
+            },
+        ],
+    },
+    "AgentReplicationLagAboveBound/critical": {
+        fire: {
+            series: [
+                [sel("daarion_agent_replication_lag_bytes", { ...AG2, ...PG_GROUP }), "2097152x15"],
+                [sel("daarion_agent_lag_bound_bytes", { ...AG2, ...PG_GROUP }), "1048576x15"],
+            ],
+            alerts: [A({ ...AG2, ...PG_GROUP }, 2097152)],
+        },
+        quiet: [
+            // Exactly at the bound is still promotable.
+            {
+                series: [
+                    [sel("daarion_agent_replication_lag_bytes", { ...AG2, ...PG_GROUP }), "1048576x15"],
+                    [sel("daarion_agent_lag_bound_bytes", { ...AG2, ...PG_GROUP }), "1048576x15"],
+                ],
+                alerts: [],
+            },
+        ],
+    },
+};
+
 export const ALERT_FIXTURES: Record<string, AlertFixture> = {
+    ...agent,
     ...probes,
     ...daedalus,
     ...nats,

@@ -32,7 +32,7 @@ describe("monitoring: alert rules", () => {
     it("builds a group per deployed service with valid structure", () => {
         assert.deepEqual(
             groups.map((g) => g.name),
-            ["monitoring", "host", "containers", "daedalus", "nats", "postgres", "redis", "qdrant", "neo4j", "minio", "haproxy", "probes", "apps"],
+            ["monitoring", "host", "containers", "daedalus", "nats", "postgres", "redis", "qdrant", "neo4j", "minio", "haproxy", "agent", "probes", "apps"],
         );
         assert.deepEqual(validateRuleGroups(groups), []);
     });

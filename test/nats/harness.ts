@@ -7,7 +7,7 @@ import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { renderNatsServerConfig } from "../../components/nats/render";
-import { NatsSuperclusterSpec, NatsTlsSpec, findServer, natsPorts } from "../../components/nats/types";
+import { NatsSuperclusterSpec, NatsTlsSpec, clusterPorts, findServer } from "../../components/nats/types";
 import { RunningProcess, getJson, makeTempDir, requireBinary, startProcess, waitFor } from "../support/process";
 
 /** `nats-server -t`: exits non-zero on syntax errors and unknown keys (it does not start subsystems). */
@@ -50,8 +50,9 @@ export class NatsTopologyHarness {
     async start(serverNames: string[]): Promise<void> {
         for (const name of serverNames) {
             const confPath = this.render(name);
-            const { server } = findServer(this.spec, name);
-            const ports = natsPorts(this.spec);
+            const { cluster, server } = findServer(this.spec, name);
+            // A second server on one host (node3: edge leaf beside a core server) has its own ports.
+            const ports = clusterPorts(this.spec, cluster);
             const proc = startProcess(name, this.binary, ["-c", confPath]);
             this.servers.set(name, { name, host: server.host, confPath, monitorUrl: `http://${server.host}:${ports.monitor}`, proc });
         }

@@ -33,22 +33,30 @@ describe("nats: module in the offline render", function () {
         for (const stack of ["node1", "node2", "node3", "local"]) results[stack] = await renderStack(stack);
     });
 
-    it("one daarion:nats:Server per node stack, parent of the nats container", () => {
+    it("one daarion:nats:Server per server, parent of its container; node3 runs its edge leaf and a third core server", () => {
+        const expected: Record<string, string[]> = { node1: ["node1-nats"], node2: ["node2-nats"], node3: ["node3-nats", "node3-nats-core"] };
         for (const node of ["node1", "node2", "node3"]) {
             const servers = byType(results[node]!, "daarion:nats:Server");
-            assert.deepEqual(servers.map((s) => s.name), [`${node}-nats`]);
-            const workload = results[node]!.resources.find((x) => x.type === "daarion:workload:DockerWorkload" && x.name === `${node}-nats`);
-            assert.ok(workload, "nats workload");
-            assert.ok(String(workload.parent).endsWith(`${node}-nats`), `parent ${workload.parent}`);
+            assert.deepEqual(servers.map((s) => s.name).sort(), expected[node]);
+            for (const name of expected[node]!) {
+                const workload = results[node]!.resources.find((x) => x.type === "daarion:workload:DockerWorkload" && x.name === name);
+                assert.ok(workload, `${name} workload`);
+                assert.ok(String(workload.parent).endsWith(name), `parent ${workload.parent}`);
+            }
         }
-        assert.deepEqual(byType(results.local!, "daarion:nats:Server").map((s) => s.name).sort(), ["node1-nats", "node2-nats", "node3-nats"]);
+        assert.deepEqual(byType(results.local!, "daarion:nats:Server").map((s) => s.name).sort(), ["node1-nats", "node2-nats", "node3-nats", "node3-nats-core"]);
+        // node3's services keep using the local edge leaf (seed 000's edge semantics).
+        assert.match(natsConf(results.node3!, "node3"), /server_name: "edge-node3"/);
     });
 
     it("ports are published on the private IP only; the edge has no leaf or route listener", () => {
         const ports = (node: string) => (reveal(natsContainer(results[node]!, node).inputs.ports) as { internal: number; ip: string }[]);
         assert.deepEqual(ports("node1").map((p) => [p.internal, p.ip]), [[4222, "10.10.2.11"], [6222, "10.10.2.11"], [7422, "10.10.2.11"], [8222, "10.10.2.11"]]);
-        assert.deepEqual(ports("node3").map((p) => p.internal), [4222, 8222]);
+        // The edge leaf has its own ports beside node3's core server (which has the defaults).
+        assert.deepEqual(ports("node3").map((p) => p.internal), [4223, 8223]);
         assert.ok(ports("node3").every((p) => p.ip !== "0.0.0.0"));
+        const core3 = containers(results.node3!).find((x) => labelsOf(x)["daarion.workload"] === "nats-core")!;
+        assert.deepEqual((reveal(core3.inputs.ports) as { internal: number; ip: string }[]).map((p) => [p.internal, p.ip]), [[4222, "10.10.1.13"], [6222, "10.10.1.13"], [7422, "10.10.1.13"], [8222, "10.10.1.13"]]);
     });
 
     it("nats.conf is a secret upload and the JetStream store a protected, retained volume", () => {
@@ -61,12 +69,16 @@ describe("nats: module in the offline render", function () {
         assert.deepEqual(vol?.options, { protect: true, retainOnDelete: true });
     });
 
-    it("node2's stack, which completes the 2-server core, declares the seed streams and buckets (R2), protected", () => {
-        // On node1's first `up` node2 does not run: no meta-group quorum (stacks/quorum.ts, issue 11 finding 2).
-        const streams = byType(results.node2!, "pulumi-nodejs:dynamic/nats:Stream");
+    it("node3's stack, which completes the 3-server core, declares the seed streams and buckets and the agents' failover bucket (R3), protected", () => {
+        // On the first deployment the core has no meta-group quorum before node3 runs (stacks/quorum.ts, issue 11 finding 2).
+        for (const stack of ["node1", "node2"]) assert.deepEqual(byType(results[stack]!, "pulumi-nodejs:dynamic/nats:Stream"), [], stack);
+        const streams = byType(results.node3!, "pulumi-nodejs:dynamic/nats:Stream");
         assert.deepEqual(streams.map((s) => s.inputs.name), ["MESSAGES", "ATTACHMENTS", "AGENT_RUNS", "CHORUS_COUNCILS"]);
-        assert.ok(streams.every((s) => s.inputs.replicas === 2 && s.options.protect === true));
-        assert.deepEqual(byType(results.node2!, "pulumi-nodejs:dynamic/nats:KeyValue").map((s) => s.inputs.bucket), ["leases", "leaders", "topology"]);
+        assert.ok(streams.every((s) => s.inputs.replicas === 3 && s.options.protect === true));
+        const kvs = byType(results.node3!, "pulumi-nodejs:dynamic/nats:KeyValue");
+        assert.deepEqual(kvs.map((s) => s.inputs.bucket), ["leases", "leaders", "topology", "failover"]);
+        const failover = kvs.find((k) => k.inputs.bucket === "failover")!;
+        assert.deepEqual([failover.inputs.replicas, failover.inputs.history, failover.inputs.ttlSeconds, failover.options.protect], [3, 1, 0, true]);
         // The connection carries the admin password: secret as a whole.
         assert.ok(isSecretValue(streams[0]!.inputs.connection));
         assert.deepEqual(findLeaks(streams[0]!.inputs), []);
@@ -77,7 +89,7 @@ describe("nats: module in the offline render", function () {
     it("the local engine publishes only node1's client port, on 127.0.0.1, for the provider", () => {
         const published = ["node1", "node2", "node3"].flatMap((n) => (reveal(natsContainer(results.local!, n).inputs.ports) as { internal: number; ip: string }[] | undefined ?? []).map((p) => `${n}:${p.ip}:${p.internal}`));
         assert.deepEqual(published, ["node1:127.0.0.1:4222"]);
-        assert.match(natsConf(results.local!, "node2"), /routes: \["nats-route:\/\/route:[^@]+@node1-nats:6222"\]/);
+        assert.match(natsConf(results.local!, "node2"), /routes: \["nats-route:\/\/route:[^@]+@node1-nats:6222", "nats-route:\/\/route:[^@]+@node3-nats-core:6222"\]/);
     });
 
     describe("nats-server -t accepts every nats.conf the render places", () => {
@@ -86,8 +98,8 @@ describe("nats: module in the offline render", function () {
         after(() => fs.rmSync(dir, { recursive: true, force: true }));
         for (const stack of ["node1", "node2", "node3", "local"]) {
             it(stack, () => {
-                const files = placedFiles(results[stack]!).filter((f) => f.workload === "nats" && f.path === "/etc/nats/nats.conf");
-                assert.equal(files.length, stack === "local" ? 3 : 1);
+                const files = placedFiles(results[stack]!).filter((f) => f.workload.startsWith("nats") && f.path === "/etc/nats/nats.conf");
+                assert.equal(files.length, { local: 4, node3: 2 }[stack] ?? 1);
                 for (const f of files) {
                     const file = path.join(dir, `${stack}-${f.node}.conf`);
                     fs.writeFileSync(file, f.content);

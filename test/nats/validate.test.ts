@@ -18,13 +18,21 @@ describe("nats: validateNatsTopology", () => {
         assert.deepEqual(r, { errors: [], warnings: [] });
     });
 
+    it("accepts a core server beside an edge leaf on one host when the edge has its own ports", () => {
+        const spec = mutate((s) => {
+            s.clusters[1].servers[0].host = NODE_IPS.node1;
+            s.clusters[1].ports = { client: 4223, monitor: 8223 };
+        });
+        assert.deepEqual(validateNatsTopology(spec).errors, []);
+    });
+
     const errorCases: { title: string; spec: NatsSuperclusterSpec; path: string; message: RegExp }[] = [
         { title: "leaf remote to an unknown cluster", spec: mutate((s) => (s.clusters[1].leafnodeTo = "central")), path: "clusters[1].leafnodeTo", message: /unknown cluster 'central'/ },
         { title: "leaf of a leaf", spec: mutate((s) => s.clusters.push({ name: "far", servers: [{ name: "far-node5", node: "node5", host: NODE_IPS.node5 }], leafnodeTo: "edge" })), path: "clusters[2].leafnodeTo", message: /itself a leaf/ },
         { title: "JetStream leaf cluster without a domain", spec: mutate((s) => (s.clusters[1].jetstream.domain = "")), path: "clusters[1].jetstream.domain", message: /leaf cluster 'edge' needs its own domain/ },
         { title: "leaf sharing the hub's domain", spec: mutate((s) => (s.clusters[1].jetstream.domain = "core")), path: "clusters[1].jetstream.domain", message: /also used by cluster 'core'/ },
         { title: "duplicate server name", spec: mutate((s) => (s.clusters[1].servers[0].name = "core-node1")), path: "clusters[1].servers[0].name", message: /duplicate server name 'core-node1' \(also clusters\[0\]\.servers\[0\]\)/ },
-        { title: "two servers on one address", spec: mutate((s) => (s.clusters[1].servers[0].host = NODE_IPS.node1)), path: "clusters[1].servers[0].host", message: /already runs core-node1/ },
+        { title: "two servers on one address", spec: mutate((s) => (s.clusters[1].servers[0].host = NODE_IPS.node1)), path: "clusters[1].ports.client", message: /where 'core-node1' \(client\) listens: give cluster 'edge' its own ports/ },
         { title: "duplicate cluster name", spec: mutate((s) => (s.clusters[1].name = "core")), path: "clusters[1].name", message: /duplicate cluster name/ },
         {
             title: "two gateway-joined full clusters both running JetStream",
