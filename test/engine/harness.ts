@@ -1,0 +1,171 @@
+// Harness for tests on the real Pulumi engine (issue 15 item 3): a file backend in a temp dir, the
+// passphrase secrets provider, a private PULUMI_HOME, the stand-in plugins and shims on PATH, and the
+// project's own program (index.ts's export) run as an automation-API inline program with the
+// committed Pulumi.yaml / Pulumi.<stack>.yaml. Every CLI call goes through `cli()` so a step can
+// assert what the engine printed; `exportState()` returns what it kept.
+//
+// Why inline programs: the Node.js language host cannot be built here (tools/engine/README.md), so
+// LocalWorkspace passes the engine `--client <addr>` of the language runtime server @pulumi/pulumi
+// ships (@pulumi/pulumi 3.248.0 automation/stack.js, automation/server.js).
+import { strict as assert } from "node:assert";
+import { execFile } from "node:child_process";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { promisify } from "node:util";
+import { LocalWorkspace, PulumiCommand, PulumiFn, Stack } from "@pulumi/pulumi/automation";
+import { parse as parseYaml, stringify as stringifyYaml } from "yaml";
+import { engineBin, engineEnv, ROOT, STANDIN_BIN } from "./support";
+
+const run = promisify(execFile);
+
+/** The project's policy pack, as `--policy-pack` takes it. */
+export const POLICY_PACK = path.join(ROOT, "policy");
+
+/**
+ * Where `pulumi-resource-pulumi-nodejs` lives: the engine runs every `pulumi.dynamic.Resource`
+ * through the plugin of package `pulumi-nodejs`, a shim @pulumi/pulumi 3.248.0 ships at its package
+ * root (node_modules/@pulumi/pulumi/pulumi-resource-pulumi-nodejs, running cmd/dynamic-provider).
+ * The CLI distribution puts it beside `pulumi`; here it joins PATH (found by exec.LookPath,
+ * pulumi/pulumi@v3.248.0:sdk/go/common/workspace/plugins.go).
+ */
+export const DYNAMIC_PROVIDER_BIN = path.dirname(require.resolve("@pulumi/pulumi/package.json"));
+
+/** The placeholder the committed stack files carry in their `secure:` slots (not a ciphertext). */
+const SECURE_SLOT = /^SET-WITH-/;
+
+export interface CliResult {
+    readonly code: number;
+    readonly stdout: string;
+    readonly stderr: string;
+}
+
+/** One temp project on its own file backend. */
+export class EngineProject {
+    private constructor(
+        readonly tmp: string,
+        readonly bin: string,
+        readonly env: Record<string, string>,
+        readonly workDir: string,
+        readonly backendDir: string,
+        private readonly command: PulumiCommand,
+        readonly projectName: string,
+    ) {}
+
+    /**
+     * A fresh backend and home. `projectFile` is the Pulumi.yaml to use (default: the repository's),
+     * copied into the work dir; the inline program replaces its `main`.
+     */
+    static async create(label: string, opts: { projectFile?: string; projectName?: string } = {}): Promise<EngineProject> {
+        const bin = engineBin();
+        const tmp = fs.mkdtempSync(path.join(os.tmpdir(), `engine-${label}-`));
+        const base = engineEnv(bin, path.join(tmp, "home"));
+        const env = { ...base, PATH: `${bin}:${STANDIN_BIN}:${DYNAMIC_PROVIDER_BIN}:${process.env.PATH ?? ""}` };
+        const backendDir = path.join(tmp, "state");
+        const workDir = path.join(tmp, "project");
+        fs.mkdirSync(backendDir);
+        fs.mkdirSync(workDir);
+        // Plugins the engine starts in the project directory resolve @pulumi/pulumi from there (the
+        // dynamic-provider shim runs `require.resolve('@pulumi/pulumi/cmd/dynamic-provider')`), as
+        // they would in a checkout with its node_modules.
+        fs.symlinkSync(path.join(ROOT, "node_modules"), path.join(workDir, "node_modules"));
+        const projectName = opts.projectName ?? (opts.projectFile === undefined ? parseYaml(fs.readFileSync(path.join(ROOT, "Pulumi.yaml"), "utf8")).name : label);
+        if (opts.projectFile !== undefined || opts.projectName === undefined) {
+            fs.copyFileSync(opts.projectFile ?? path.join(ROOT, "Pulumi.yaml"), path.join(workDir, "Pulumi.yaml"));
+        } else {
+            fs.writeFileSync(path.join(workDir, "Pulumi.yaml"), stringifyYaml({ name: projectName, runtime: "nodejs" }));
+        }
+        const command = await PulumiCommand.get({ root: path.dirname(bin) });
+        const project = new EngineProject(tmp, bin, env, workDir, backendDir, command, projectName);
+        const login = await project.cli(["login", `file://${backendDir}`]);
+        assert.equal(login.code, 0, login.stderr);
+        assert.ok(login.stdout.includes(`(file://${backendDir})`), login.stdout);
+        return project;
+    }
+
+    /** Run the CLI in the work dir with the test environment; never throws on a non-zero exit. */
+    async cli(args: string[], extraEnv: Record<string, string> = {}): Promise<CliResult> {
+        try {
+            const { stdout, stderr } = await run(path.join(this.bin, "pulumi"), ["--non-interactive", ...args], {
+                cwd: this.workDir,
+                env: { ...process.env, ...this.env, ...extraEnv },
+                maxBuffer: 64 * 1024 * 1024,
+            });
+            return { code: 0, stdout, stderr };
+        } catch (e) {
+            const err = e as { code?: number; stdout?: string; stderr?: string };
+            if (typeof err.code !== "number") throw e;
+            return { code: err.code, stdout: err.stdout ?? "", stderr: err.stderr ?? "" };
+        }
+    }
+
+    /**
+     * Create (or select) a stack running `program` inline. With `stackFile`, the committed
+     * Pulumi.<stack>.yaml is copied in first, minus its unfilled `secure:` slots; `secrets` are then
+     * set with `pulumi config set --secret --path` as the README tells users to.
+     */
+    async stack(
+        stackName: string,
+        program: PulumiFn,
+        opts: { stackFile?: string; secrets?: Record<string, string>; envVars?: Record<string, string> } = {},
+    ): Promise<Stack> {
+        if (opts.stackFile !== undefined) {
+            const doc = parseYaml(fs.readFileSync(opts.stackFile, "utf8")) as { config?: Record<string, unknown> };
+            doc.config = dropSecureSlots(doc.config ?? {}) as Record<string, unknown>;
+            fs.writeFileSync(path.join(this.workDir, `Pulumi.${stackName}.yaml`), stringifyYaml(doc));
+        }
+        const stack = await LocalWorkspace.createOrSelectStack(
+            { projectName: this.projectName, stackName, program },
+            { workDir: this.workDir, envVars: { ...this.env, ...opts.envVars }, pulumiCommand: this.command },
+        );
+        for (const [key, value] of Object.entries(opts.secrets ?? {})) {
+            await stack.setConfig(key, { value, secret: true }, true);
+        }
+        return stack;
+    }
+
+    /** `pulumi stack export` (secrets stay ciphertext): what the engine kept. */
+    async exportState(stackName: string): Promise<StateExport> {
+        const res = await this.cli(["stack", "export", "--stack", stackName]);
+        assert.equal(res.code, 0, res.stderr);
+        return JSON.parse(res.stdout) as StateExport;
+    }
+
+    /** The raw checkpoint file the file backend wrote for the stack. */
+    stateFile(stackName: string): string {
+        const file = path.join(this.backendDir, ".pulumi", "stacks", this.projectName, `${stackName}.json`);
+        assert.ok(fs.existsSync(file), `no state file ${file}`);
+        return fs.readFileSync(file, "utf8");
+    }
+
+    dispose(): void {
+        fs.rmSync(this.tmp, { recursive: true, force: true });
+    }
+}
+
+export interface StateResource {
+    readonly urn: string;
+    readonly type: string;
+    readonly id?: string;
+    readonly protect?: boolean;
+    readonly retainOnDelete?: boolean;
+    readonly inputs?: Record<string, unknown>;
+    readonly outputs?: Record<string, unknown>;
+}
+
+export interface StateExport {
+    readonly version: number;
+    readonly deployment: { readonly resources?: readonly StateResource[]; readonly secrets_providers?: { readonly type: string } };
+}
+
+function dropSecureSlots(value: unknown): unknown {
+    if (value === null || typeof value !== "object" || Array.isArray(value)) return value;
+    const out: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(value as Record<string, unknown>)) {
+        if (v !== null && typeof v === "object" && !Array.isArray(v) && Object.keys(v).length === 1 && typeof (v as { secure?: unknown }).secure === "string") {
+            if (SECURE_SLOT.test((v as { secure: string }).secure)) continue;
+        }
+        out[k] = dropSecureSlots(v);
+    }
+    return out;
+}
