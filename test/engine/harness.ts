@@ -169,3 +169,40 @@ function dropSecureSlots(value: unknown): unknown {
     }
     return out;
 }
+
+// ---- the project's own program ----------------------------------------------------------------
+
+/** The program `pulumi up` runs: index.ts's export (an async function returning the stack outputs). */
+export function projectProgram(): PulumiFn {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const program = require(path.join(ROOT, "index.ts")) as PulumiFn;
+    assert.equal(typeof program, "function", "index.ts must export the program function");
+    return program;
+}
+
+/** The committed stack file of `stack`. */
+export function stackFile(stack: string): string {
+    return path.join(ROOT, `Pulumi.${stack}.yaml`);
+}
+
+/** Stack secrets the program itself says are missing (its ConfigError lines, stacks/program.ts). */
+export function missingSecrets(engineOutput: string, stack: string): string[] {
+    const re = new RegExp(`Pulumi\\.${stack}\\.yaml: daarion:secrets\\.([A-Za-z0-9_.-]+): missing secret; set it with: pulumi config set --secret --path 'daarion:secrets\\.\\1' --stack ${stack} -- <value>`, "g");
+    return [...new Set([...engineOutput.matchAll(re)].map((m) => m[1]!))].sort();
+}
+
+/**
+ * A real certificate chain and key for a stack secret: a self-signed P-256 certificate made by
+ * openssl (the program stores the PEM as given; the README sets `fullchain.pem` + `privkey.pem`).
+ */
+export async function selfSignedPem(dir: string, cn: string): Promise<string> {
+    const key = path.join(dir, `${cn}.key.pem`);
+    const crt = path.join(dir, `${cn}.crt.pem`);
+    await run("openssl", ["req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes", "-keyout", key, "-out", crt, "-days", "2", "-subj", `/CN=${cn}`]);
+    return fs.readFileSync(crt, "utf8") + fs.readFileSync(key, "utf8");
+}
+
+/** The text of a failed automation-API command (the CLI's stdout and stderr are in its message). */
+export function failureText(e: unknown): string {
+    return e instanceof Error ? e.message : String(e);
+}
