@@ -13,7 +13,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { promisify } from "node:util";
-import { LocalWorkspace, PulumiCommand, PulumiFn, Stack } from "@pulumi/pulumi/automation";
+import { EngineEvent, LocalWorkspace, OpType, PulumiCommand, PulumiFn, Stack } from "@pulumi/pulumi/automation";
 import { parse as parseYaml, stringify as stringifyYaml } from "yaml";
 import { engineBin, engineEnv, ROOT, STANDIN_BIN } from "./support";
 
@@ -138,6 +138,22 @@ export class EngineProject {
         return fs.readFileSync(file, "utf8");
     }
 
+    /**
+     * Edit the work dir's Pulumi.yaml as a pull request would (the topology is project config, and a
+     * stack value for `daarion:topology` would replace it whole, not merge into it).
+     */
+    editProjectConfig(edit: (config: Record<string, { value: unknown }>) => void): void {
+        const file = path.join(this.workDir, "Pulumi.yaml");
+        const doc = parseYaml(fs.readFileSync(file, "utf8")) as { config: Record<string, { value: unknown }> };
+        edit(doc.config);
+        fs.writeFileSync(file, stringifyYaml(doc));
+    }
+
+    /** Put the repository's Pulumi.yaml back. */
+    resetProjectConfig(): void {
+        fs.copyFileSync(path.join(ROOT, "Pulumi.yaml"), path.join(this.workDir, "Pulumi.yaml"));
+    }
+
     dispose(): void {
         fs.rmSync(this.tmp, { recursive: true, force: true });
     }
@@ -205,4 +221,53 @@ export async function selfSignedPem(dir: string, cn: string): Promise<string> {
 /** The text of a failed automation-API command (the CLI's stdout and stderr are in its message). */
 export function failureText(e: unknown): string {
     return e instanceof Error ? e.message : String(e);
+}
+
+// ---- flows ------------------------------------------------------------------------------------
+
+/** Stacks of .github/workflows/deploy.yml in `needs` order, read from the file so CI and tests agree. */
+export function deployOrder(): string[] {
+    const wf = parseYaml(fs.readFileSync(path.join(ROOT, ".github/workflows/deploy.yml"), "utf8")) as {
+        jobs: Record<string, { needs?: string | string[]; with?: { stack?: string } }>;
+    };
+    const jobs = Object.entries(wf.jobs).filter(([, j]) => j.with?.stack !== undefined);
+    const order: string[] = [];
+    const done = new Set<string>();
+    while (done.size < jobs.length) {
+        const ready = jobs.filter(([id, j]) => !done.has(id) && [j.needs ?? []].flat().every((n) => done.has(n) || !jobs.some(([k]) => k === n)));
+        assert.equal(ready.length, 1, `deploy.yml must be one chain; ready at once: ${ready.map(([id]) => id).join(", ") || "none"}`);
+        done.add(ready[0]![0]);
+        order.push(ready[0]![1].with!.stack!);
+    }
+    return order;
+}
+
+/** A step the engine planned or applied, from its resource events. */
+export interface PlannedStep {
+    readonly op: OpType;
+    readonly urn: string;
+    readonly type: string;
+    /** Protection of the resource as the state held it before the step. */
+    readonly protectedBefore: boolean;
+    readonly keys: readonly string[];
+}
+
+/** Collects the steps of one operation: pass `collector.onEvent` as the `onEvent` option. */
+export class StepCollector {
+    readonly steps: PlannedStep[] = [];
+    readonly onEvent = (e: EngineEvent): void => {
+        const m = e.resourcePreEvent?.metadata;
+        if (m === undefined) return;
+        this.steps.push({ op: m.op, urn: m.urn, type: m.type, protectedBefore: m.old?.protect === true, keys: m.keys ?? [] });
+    };
+
+    /** Replacements and deletions of resources that were protected. */
+    protectedLosses(): string[] {
+        const losing = new Set<OpType>(["replace", "create-replacement", "delete-replaced", "delete", "discard", "discard-replaced"]);
+        return this.steps.filter((s) => s.protectedBefore && losing.has(s.op)).map((s) => `${s.op} ${s.urn} (${s.keys.join(", ")})`);
+    }
+
+    ops(op: OpType): string[] {
+        return this.steps.filter((s) => s.op === op).map((s) => s.urn);
+    }
 }
