@@ -271,3 +271,19 @@ export class StepCollector {
         return this.steps.filter((s) => s.op === op).map((s) => s.urn);
     }
 }
+
+/** The engine's distinct error diagnostics in a command's output, for a short failure message. */
+export function engineErrors(text: string): string[] {
+    const lines = text.split("\n").map((l) => l.trim());
+    return [...new Set(lines.filter((l) => /(^|\s)error: /.test(l) && !/error: (update|preview) failed$/.test(l)).map((l) => l.replace(/^.*?error: /, "")))];
+}
+
+/** Run an automation-API step; on failure throw one short message naming the engine's errors. */
+export async function step<T>(label: string, f: () => Promise<T>): Promise<T> {
+    try {
+        return await f();
+    } catch (e) {
+        const errors = engineErrors(failureText(e));
+        throw new Error(`${label} failed: ${errors.slice(0, 12).join(" | ") || failureText(e).slice(0, 2000)}`);
+    }
+}
