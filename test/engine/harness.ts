@@ -274,8 +274,16 @@ export class StepCollector {
 
 /** The engine's distinct error diagnostics in a command's output, for a short failure message. */
 export function engineErrors(text: string): string[] {
-    const lines = text.split("\n").map((l) => l.trim());
-    return [...new Set(lines.filter((l) => /(^|\s)error: /.test(l) && !/error: (update|preview) failed$/.test(l)).map((l) => l.replace(/^.*?error: /, "")))];
+    const named: string[] = [];
+    const others: string[] = [];
+    for (const line of text.split("\n").map((l) => l.trim())) {
+        // The progress line of a failed step names the resource: `+  <type> <name> **creating failed** error: <msg>`.
+        const failed = /^\S+\s+(\S+)\s+(\S+)\s+\*\*[a-z ]+failed\*\*\s+error: (.*)$/.exec(line);
+        if (failed) named.push(`${failed[1]} ${failed[2]}: ${failed[3]}`);
+        else if (/(^|\s)error: /.test(line) && !/error: (update|preview) failed$/.test(line)) others.push(line.replace(/^.*?error: /, ""));
+    }
+    // A named failure is also printed bare (progress and Diagnostics); keep the named form.
+    return [...new Set([...named, ...others.filter((o) => !named.some((n) => n.endsWith(`: ${o}`)))])];
 }
 
 /** Run an automation-API step; on failure throw one short message naming the engine's errors. */
