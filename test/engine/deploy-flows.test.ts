@@ -17,6 +17,7 @@ import {
     missingSecrets,
     POLICY_PACK,
     projectProgram,
+    runDrift,
     selfSignedPem,
     stackFile,
     step,
@@ -157,6 +158,30 @@ describe("real engine: deploy flow from empty, in deploy.yml's order", function 
             }
             assert.equal(JSON.parse(text).checkpoint.latest.secrets_providers.type, "passphrase");
         }
+    });
+
+    it("drift: after the docker stand-in reports a changed property, `npm run drift` names exactly that container and exits 1", async () => {
+        const state = await project.exportState("node2");
+        const container = (state.deployment.resources ?? []).find((r) => r.type === "docker:index/container:Container");
+        assert.ok(container, "node2 has no container");
+        assert.ok(container.outputs && "restart" in container.outputs, `${container.urn} has no restart output`);
+        const changed = container.outputs.restart === "no" ? "always" : "no";
+        // The stand-ins' drift hook (test/engine/standins/README.md "Drift"): `read` reports these properties.
+        const driftFile = path.join(project.tmp, "drift.json");
+        const env = { DAARION_STANDIN_DRIFT: driftFile };
+
+        fs.writeFileSync(driftFile, "{}");
+        const clean = await timed("node2 drift (none)", () => runDrift(project, ["node2", "--format", "json"], env));
+        assert.equal(clean.code, 0, clean.stderr + clean.stdout);
+
+        fs.writeFileSync(driftFile, JSON.stringify({ [container.urn]: { restart: changed } }));
+        const res = await timed("node2 drift (one container)", () => runDrift(project, ["node2", "--format", "json"], env));
+        fs.writeFileSync(driftFile, "{}");
+        assert.equal(res.code, 1, res.stderr + res.stdout);
+        const [report] = JSON.parse(res.stdout).stacks;
+        assert.deepEqual(report.errors, []);
+        assert.deepEqual(report.resources.map((r: { urn: string }) => r.urn), [container.urn]);
+        assert.ok(report.resources[0].properties.some((p: { path: string }) => p.path === "restart"), JSON.stringify(report.resources[0]));
     });
 
     for (const name of [...order, "local"]) {

@@ -16,17 +16,12 @@
 // (pulumi/pulumi@v3.248.0:pkg/resource/deploy/step.go RefreshStep.Apply, `diffResource(...)`,
 // `diff.Invert()`); a provider that refreshes outputs only shows no drift.
 import { strict as assert } from "node:assert";
-import { spawn } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import { Stack } from "@pulumi/pulumi/automation";
-import { EngineProject } from "./harness";
-import { ROOT } from "./support";
-
-const DRIFT = path.join(ROOT, "scripts/drift.ts");
-const TSX = path.join(ROOT, "node_modules/.bin/tsx");
+import { EngineProject, runDrift } from "./harness";
 
 interface DiskInputs {
     readonly world: string;
@@ -56,26 +51,6 @@ class Disk extends pulumi.dynamic.Resource {
         };
         super(provider, name, args, {}, "test", "Disk");
     }
-}
-
-interface DriftRun {
-    readonly code: number | null;
-    readonly stdout: string;
-    readonly stderr: string;
-    readonly ms: number;
-}
-
-function runDrift(project: EngineProject, args: string[]): Promise<DriftRun> {
-    const started = Date.now();
-    return new Promise((resolve, reject) => {
-        const child = spawn(TSX, [DRIFT, ...args, "--cwd", project.workDir], { env: { ...process.env, ...project.env } });
-        let stdout = "";
-        let stderr = "";
-        child.stdout.on("data", (d) => (stdout += d));
-        child.stderr.on("data", (d) => (stderr += d));
-        child.on("error", reject);
-        child.on("close", (code) => resolve({ code, stdout, stderr, ms: Date.now() - started }));
-    });
 }
 
 describe("real engine: drift command after a provider reports a changed property", function () {

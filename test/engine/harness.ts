@@ -1,5 +1,6 @@
 // Harness for tests on the real Pulumi engine (issue 15 item 3): a file backend in a temp dir, the
-// passphrase secrets provider, a private PULUMI_HOME, the stand-in plugins and shims on PATH, and the
+// passphrase secrets provider, a private PULUMI_HOME, the stand-in plugins and shims on PATH
+// (test/engine/bin: providers, the dynamic-provider host, the policy analyzer), and the
 // project's own program (index.ts's export) run as an automation-API inline program with the
 // committed Pulumi.yaml / Pulumi.<stack>.yaml. Every CLI call goes through `cli()` so a step can
 // assert what the engine printed; `exportState()` returns what it kept.
@@ -8,28 +9,20 @@
 // LocalWorkspace passes the engine `--client <addr>` of the language runtime server @pulumi/pulumi
 // ships (@pulumi/pulumi 3.248.0 automation/stack.js, automation/server.js).
 import { strict as assert } from "node:assert";
-import { execFile } from "node:child_process";
+import { execFile, spawn } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { promisify } from "node:util";
 import { EngineEvent, LocalWorkspace, OpType, PulumiCommand, PulumiFn, Stack } from "@pulumi/pulumi/automation";
 import { parse as parseYaml, stringify as stringifyYaml } from "yaml";
-import { engineBin, engineEnv, ROOT, STANDIN_BIN } from "./support";
+import { engineBin, engineEnv, ROOT } from "./support";
 
 const run = promisify(execFile);
 
 /** The project's policy pack, as `--policy-pack` takes it. */
 export const POLICY_PACK = path.join(ROOT, "policy");
 
-/**
- * Where `pulumi-resource-pulumi-nodejs` lives: the engine runs every `pulumi.dynamic.Resource`
- * through the plugin of package `pulumi-nodejs`, a shim @pulumi/pulumi 3.248.0 ships at its package
- * root (node_modules/@pulumi/pulumi/pulumi-resource-pulumi-nodejs, running cmd/dynamic-provider).
- * The CLI distribution puts it beside `pulumi`; here it joins PATH (found by exec.LookPath,
- * pulumi/pulumi@v3.248.0:sdk/go/common/workspace/plugins.go).
- */
-export const DYNAMIC_PROVIDER_BIN = path.dirname(require.resolve("@pulumi/pulumi/package.json"));
 
 /** The placeholder the committed stack files carry in their `secure:` slots (not a ciphertext). */
 const SECURE_SLOT = /^SET-WITH-/;
@@ -59,16 +52,12 @@ export class EngineProject {
     static async create(label: string, opts: { projectFile?: string; projectName?: string } = {}): Promise<EngineProject> {
         const bin = engineBin();
         const tmp = fs.mkdtempSync(path.join(os.tmpdir(), `engine-${label}-`));
-        const base = engineEnv(bin, path.join(tmp, "home"));
-        const env = { ...base, PATH: `${bin}:${STANDIN_BIN}:${DYNAMIC_PROVIDER_BIN}:${process.env.PATH ?? ""}` };
+        // engineEnv puts test/engine/bin (STANDIN_BIN) on PATH after the CLI.
+        const env = engineEnv(bin, path.join(tmp, "home"));
         const backendDir = path.join(tmp, "state");
         const workDir = path.join(tmp, "project");
         fs.mkdirSync(backendDir);
         fs.mkdirSync(workDir);
-        // Plugins the engine starts in the project directory resolve @pulumi/pulumi from there (the
-        // dynamic-provider shim runs `require.resolve('@pulumi/pulumi/cmd/dynamic-provider')`), as
-        // they would in a checkout with its node_modules.
-        fs.symlinkSync(path.join(ROOT, "node_modules"), path.join(workDir, "node_modules"));
         const projectName = opts.projectName ?? (opts.projectFile === undefined ? parseYaml(fs.readFileSync(path.join(ROOT, "Pulumi.yaml"), "utf8")).name : label);
         if (opts.projectFile !== undefined || opts.projectName === undefined) {
             fs.copyFileSync(opts.projectFile ?? path.join(ROOT, "Pulumi.yaml"), path.join(workDir, "Pulumi.yaml"));
@@ -294,4 +283,29 @@ export async function step<T>(label: string, f: () => Promise<T>): Promise<T> {
         const errors = engineErrors(failureText(e));
         throw new Error(`${label} failed: ${errors.slice(0, 12).join(" | ") || failureText(e).slice(0, 2000)}`);
     }
+}
+
+// ---- the drift command ------------------------------------------------------------------------
+
+export interface DriftRun {
+    readonly code: number | null;
+    readonly stdout: string;
+    readonly stderr: string;
+    readonly ms: number;
+}
+
+/** `npm run drift -- <args>` in its normal mode against the project's work dir and backend. */
+export function runDrift(project: EngineProject, args: string[], extraEnv: Record<string, string> = {}): Promise<DriftRun> {
+    const started = Date.now();
+    return new Promise((resolve, reject) => {
+        const child = spawn(path.join(ROOT, "node_modules/.bin/tsx"), [path.join(ROOT, "scripts/drift.ts"), ...args, "--cwd", project.workDir], {
+            env: { ...process.env, ...project.env, ...extraEnv },
+        });
+        let stdout = "";
+        let stderr = "";
+        child.stdout.on("data", (d) => (stdout += d));
+        child.stderr.on("data", (d) => (stderr += d));
+        child.on("error", reject);
+        child.on("close", (code) => resolve({ code, stdout, stderr, ms: Date.now() - started }));
+    });
 }
