@@ -58,6 +58,11 @@ export class EngineProject {
         const workDir = path.join(tmp, "project");
         fs.mkdirSync(backendDir);
         fs.mkdirSync(workDir);
+        // A checkout has node_modules beside Pulumi.yaml, and the engine starts plugins in the project
+        // directory: the dynamic-provider host's serialized NATS/Qdrant providers `require` their
+        // client libraries (@nats-io/*) from there. Without it their create fails with "Cannot find
+        // module '@nats-io/transport-node'" (measured).
+        fs.symlinkSync(path.join(ROOT, "node_modules"), path.join(workDir, "node_modules"));
         const projectName = opts.projectName ?? (opts.projectFile === undefined ? parseYaml(fs.readFileSync(path.join(ROOT, "Pulumi.yaml"), "utf8")).name : label);
         if (opts.projectFile !== undefined || opts.projectName === undefined) {
             fs.copyFileSync(opts.projectFile ?? path.join(ROOT, "Pulumi.yaml"), path.join(workDir, "Pulumi.yaml"));
