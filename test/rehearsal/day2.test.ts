@@ -72,8 +72,8 @@ describe("rehearsal 2: PR previews on the deployed platform", function () {
             assert.deepEqual(protectedLosses(pr), [], stack);
             assertOk(await p.up(stack));
         }
-        // node2 holds the streams: the new admin password is a connection update, not a new stream.
-        const streams = p.state("node2").resources;
+        // node3 holds the streams: the new admin password is a connection update, not a new stream.
+        const streams = p.state("node3").resources;
         assert.ok([...streams.keys()].filter((k) => k.includes("nats:Stream")).length === 4);
     });
 

@@ -32,10 +32,11 @@ describe("rehearsal 1: first deployment from empty, in deploy.yml's order", func
         }
     });
 
-    it("node2's stack, which completes the JetStream core and the Qdrant peers, owns the streams, KV buckets and collections", () => {
+    it("node3's stack, which completes the 3-server JetStream core, owns the streams and KV buckets; node2's, which completes the Qdrant peers, the collections", () => {
         const owners = (prefix: string) => [...p.world.values()].filter((o) => o.type.startsWith(prefix)).map((o) => o.stack);
-        assert.deepEqual([...new Set(owners("pulumi-nodejs:dynamic/nats:"))], ["node2"]);
-        assert.equal(owners("pulumi-nodejs:dynamic/nats:").length, 7);
+        assert.deepEqual([...new Set(owners("pulumi-nodejs:dynamic/nats:"))], ["node3"]);
+        // 4 streams, 3 seed KV buckets and the agents' failover bucket.
+        assert.equal(owners("pulumi-nodejs:dynamic/nats:").length, 8);
         const collections = [...p.world.values()].filter((o) => o.type === "pulumi-nodejs:dynamic/qdrant:Collection");
         assert.deepEqual(collections.map((c) => c.stack), ["node2", "node2"]);
         // Created with both peers running: no replica missing (QDRANT_PLACEMENT).
@@ -57,18 +58,17 @@ describe("rehearsal engine: modelled behaviours (each breaks the flow when viola
     this.timeout(600_000);
 
     it("JETSTREAM_QUORUM: streams declared on node1's first up (the old design) fail that up", async () => {
-        // Mutation: node2 and node3 are not in the NATS core's deployment before node1 completes it,
-        // as when node1 declared the streams: a core of [node1, node2] created from node1's stack.
+        // Mutation: node1 last in the topology's order, so node1 completes the core and declares the
+        // streams, as in the old design; deploy.yml still applies node1 first.
         const p = newPlatform({
             editConfig: (_stack, config) => {
                 const t = config["daarion:topology"] as { nodes: Record<string, unknown> };
-                // node2 first in deployment order: node1 now completes the core and declares the streams.
-                t.nodes = { node2: t.nodes.node2, node1: t.nodes.node1, node3: t.nodes.node3 };
+                t.nodes = { node2: t.nodes.node2, node3: t.nodes.node3, node1: t.nodes.node1 };
             },
         });
         const r = await p.up("node1");
         assert.equal(r.ok, false);
-        assert.match(r.error!, /jetstream cluster not available \(10008\): 1 of 2 meta-group servers run/);
+        assert.match(r.error!, /jetstream cluster not available \(10008\): 1 of 3 meta-group servers run/);
     });
 
     it("OUTPUTS_ONLY_AFTER_SUCCESS + STACK_REFERENCE_REQUIRES_OUTPUT: a failed first up of node1 leaves node2 unable to come up (pulumi/pulumi#16289)", async () => {

@@ -111,33 +111,36 @@ describe("rehearsal: preview mode (unknowns as the engine has them)", function (
         });
     }
 
-    it("node2: moving the admin endpoints to SSH tunnels plans updates of every collection, stream and bucket, never a replacement", async () => {
-        // Issue 11 finding 4: `replication.qdrant.adminEndpoint` / `replication.nats.adminServers`
-        // set to the tunnels docs/ci.md recommends, on a deployed node2 (the stack that declares them).
-        const r = await runScenario({
-            stack: "node2",
-            preview: true,
-            exists: everythingExists,
-            ownerOutputs: ownerOf("node2"),
-            editConfig: (c) => {
-                const replication = (c["daarion:topology"] as { replication: { qdrant: Record<string, unknown>; nats: Record<string, unknown> } }).replication;
-                replication.qdrant.adminEndpoint = "127.0.0.1:16333";
-                replication.nats.adminServers = ["nats://127.0.0.1:14222"];
-            },
+    // node2 declares the Qdrant collections, node3 the JetStream streams and buckets (stacks/quorum.ts).
+    for (const [stack, kind] of [["node2", "pulumi-nodejs:dynamic/qdrant:Collection"], ["node3", "pulumi-nodejs:dynamic/nats:Stream"]] as const) {
+        it(`${stack}: moving the admin endpoints to SSH tunnels plans updates of every collection, stream and bucket, never a replacement`, async () => {
+            // Issue 11 finding 4: `replication.qdrant.adminEndpoint` / `replication.nats.adminServers`
+            // set to the tunnels docs/ci.md recommends, on the deployed stack that declares them.
+            const r = await runScenario({
+                stack,
+                preview: true,
+                exists: everythingExists,
+                ownerOutputs: ownerOf(stack),
+                editConfig: (c) => {
+                    const replication = (c["daarion:topology"] as { replication: { qdrant: Record<string, unknown>; nats: Record<string, unknown> } }).replication;
+                    replication.qdrant.adminEndpoint = "127.0.0.1:16333";
+                    replication.nats.adminServers = ["nats://127.0.0.1:14222"];
+                },
+            });
+            assert.equal(r.error, undefined, r.error);
+            const before = new Map(dynamicResources(deployed.get(stack)!).map((x) => [x.name, toHostWire(x.inputs) as Record<string, unknown>]));
+            const after = dynamicResources(r);
+            assert.deepEqual(after.map((x) => x.name).sort(), [...before.keys()].sort());
+            const calls: HostCall[] = after.map((x) => ({ method: "diff", id: x.name, olds: { ...before.get(x.name)!, missingReplicas: 0 }, news: toHostWire(x.inputs) as Record<string, unknown> }));
+            const diffs = (await runInFreshHost(calls)).map((d, i) => {
+                assert.equal(d.error, undefined, `${after[i]!.name}: ${d.error}`);
+                return d.ok as DiffAnswer;
+            });
+            const steps = after.map((x, i) => `${x.name}: ${plannedStep(diffs[i]!, calls[i]!.olds, calls[i]!.news)}`);
+            assert.deepEqual(steps, after.map((x) => `${x.name}: update`));
+            assert.ok(after.some((x) => x.type === kind), `${stack} declares ${kind}`);
         });
-        assert.equal(r.error, undefined, r.error);
-        const before = new Map(dynamicResources(deployed.get("node2")!).map((x) => [x.name, toHostWire(x.inputs) as Record<string, unknown>]));
-        const after = dynamicResources(r);
-        assert.deepEqual(after.map((x) => x.name).sort(), [...before.keys()].sort());
-        const calls: HostCall[] = after.map((x) => ({ method: "diff", id: x.name, olds: { ...before.get(x.name)!, missingReplicas: 0 }, news: toHostWire(x.inputs) as Record<string, unknown> }));
-        const diffs = (await runInFreshHost(calls)).map((d, i) => {
-            assert.equal(d.error, undefined, `${after[i]!.name}: ${d.error}`);
-            return d.ok as DiffAnswer;
-        });
-        const steps = after.map((x, i) => `${x.name}: ${plannedStep(diffs[i]!, calls[i]!.olds, calls[i]!.news)}`);
-        assert.deepEqual(steps, after.map((x) => `${x.name}: update`));
-        assert.ok(after.some((x) => x.type === "pulumi-nodejs:dynamic/qdrant:Collection") && after.some((x) => x.type === "pulumi-nodejs:dynamic/nats:Stream"));
-    });
+    }
 
     for (const stack of ["node2", "node3"] as const) {
         it(`${stack}: a secret node1 has not exported yet (a PR adding a service) is unknown in preview, only where it is used`, async () => {
