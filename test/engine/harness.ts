@@ -303,7 +303,9 @@ export interface DriftRun {
 export function runDrift(project: EngineProject, args: string[], extraEnv: Record<string, string> = {}): Promise<DriftRun> {
     const started = Date.now();
     return new Promise((resolve, reject) => {
-        const child = spawn(path.join(ROOT, "node_modules/.bin/tsx"), [path.join(ROOT, "scripts/drift.ts"), ...args, "--cwd", project.workDir], {
+        // The Pulumi side of drift only: no node agent runs here (the data plane is tested in
+        // test/drift/data-plane.test.ts), and an agent that cannot be asked is exit 2.
+        const child = spawn(path.join(ROOT, "node_modules/.bin/tsx"), [path.join(ROOT, "scripts/drift.ts"), ...args, "--no-data-plane", "--cwd", project.workDir], {
             env: { ...process.env, ...project.env, ...extraEnv },
         });
         let stdout = "";

@@ -7,29 +7,7 @@
 import * as assert from "node:assert/strict";
 import { changes, Platform } from "./engine";
 import { assertOk, deployAll, deployOrder, newPlatform, protectedLosses } from "./flows";
-
-type Topology = { services: Record<string, unknown>; replication: { qdrant: Record<string, unknown>; nats: Record<string, unknown> } };
-const topologyOf = (config: Record<string, unknown>) => config["daarion:topology"] as Topology;
-
-const CHANGES: Record<string, (t: Topology) => void> = {
-    "add a service with uses: [nats, postgres, s3]": (t) => {
-        t.services.notify = {
-            image: { repository: "registry.daarion.city/microdao/notify", tag: "2025.12.1" },
-            port: 9400,
-            placement: { node1: "active" },
-            memoryMb: 512,
-            uses: ["nats", "postgres", "s3"],
-            database: "notify",
-        };
-    },
-    "remove a service (parser: a bucket, a MinIO user, NATS credentials)": (t) => {
-        delete t.services.parser;
-    },
-    "change the admin endpoints to the README's SSH tunnels": (t) => {
-        t.replication.qdrant.adminEndpoint = "127.0.0.1:16333";
-        t.replication.nats.adminServers = ["nats://127.0.0.1:14222"];
-    },
-};
+import { PR_CHANGES, Topology, topologyOf } from "./pr-changes";
 
 describe("rehearsal 2: PR previews on the deployed platform", function () {
     this.timeout(900_000);
@@ -41,7 +19,7 @@ describe("rehearsal 2: PR previews on the deployed platform", function () {
     });
     afterEach(() => (change = undefined));
 
-    for (const [what, edit] of Object.entries(CHANGES)) {
+    for (const [what, edit] of Object.entries(PR_CHANGES)) {
         it(`${what}: every stack's preview succeeds, no protected resource replaced or deleted`, async () => {
             change = edit;
             for (const stack of deployOrder()) {
@@ -53,7 +31,7 @@ describe("rehearsal 2: PR previews on the deployed platform", function () {
     }
 
     it("the added service plans its database, bucket, credentials and container on node1 only", async () => {
-        change = CHANGES["add a service with uses: [nats, postgres, s3]"];
+        change = PR_CHANGES["add a service with uses: [nats, postgres, s3]"];
         const r = await p.preview("node1");
         const created = changes(r).filter((c) => c.op === "create").map((c) => c.name);
         for (const name of ["postgres-notify", "minio-bucket-notify", "shared-secrets-postgres-user-notify", "shared-secrets-nats-user-notify", "node1-notify"]) assert.ok(created.includes(name), name);
@@ -78,7 +56,7 @@ describe("rehearsal 2: PR previews on the deployed platform", function () {
     });
 
     it("retire a service (up): its bucket and database leave the stack and stay on the server", async () => {
-        change = CHANGES["remove a service (parser: a bucket, a MinIO user, NATS credentials)"];
+        change = PR_CHANGES["remove a service (parser: a bucket, a MinIO user, NATS credentials)"];
         const r = await p.up("node1");
         assertOk(r);
         assert.deepEqual(changes(r).filter((c) => c.name === "minio-bucket-parser").map((c) => c.op), ["delete"]);
