@@ -71,6 +71,7 @@ export class EngineProject {
         }
         const command = await PulumiCommand.get({ root: path.dirname(bin) });
         const project = new EngineProject(tmp, bin, env, workDir, backendDir, command, projectName);
+        if (opts.projectFile === undefined && opts.projectName === undefined) project.keepAdminTrafficOnLoopback();
         const login = await project.cli(["login", `file://${backendDir}`]);
         assert.equal(login.code, 0, login.stderr);
         assert.ok(login.stdout.includes(`(file://${backendDir})`), login.stdout);
@@ -143,9 +144,25 @@ export class EngineProject {
         fs.writeFileSync(file, stringifyYaml(doc));
     }
 
-    /** Put the repository's Pulumi.yaml back. */
+    /** Put the repository's Pulumi.yaml back (with the admin endpoints on loopback). */
     resetProjectConfig(): void {
         fs.copyFileSync(path.join(ROOT, "Pulumi.yaml"), path.join(this.workDir, "Pulumi.yaml"));
+        this.keepAdminTrafficOnLoopback();
+    }
+
+    /**
+     * The NATS and Qdrant dynamic providers connect for real during `up`: with the committed
+     * topology they would dial the nodes' private addresses (10.10.x.x), which a test must never
+     * contact. Point their admin endpoints at loopback ports where nothing listens (a refused
+     * connection, at once); the PR change "admin endpoints to the README's SSH tunnels" still moves
+     * them (to 14222 and 16333).
+     */
+    keepAdminTrafficOnLoopback(): void {
+        this.editProjectConfig((c) => {
+            const replication = (c["daarion:topology"]!.value as { replication: { nats: Record<string, unknown>; qdrant: Record<string, unknown> } }).replication;
+            replication.nats.adminServers = ["nats://127.0.0.1:14229"];
+            replication.qdrant.adminEndpoint = "127.0.0.1:16339";
+        });
     }
 
     dispose(): void {
