@@ -26,6 +26,7 @@ import { loopbackTopology, NODE_IPS, PASSWORDS } from "../nats/fixtures";
 import { NatsTopologyHarness } from "../nats/harness";
 import { getJson, makeTempDir, tcpOpen, postgresBinDir, requireBinary, run, RunningProcess, sleep, startProcess, waitFor } from "../support/process";
 import { nodeEnv } from "../data/support/bind-source";
+import { placePostgresFiles } from "../data/support/place-postgres";
 
 export const NODES = ["node1", "node2", "node3"] as const;
 export type NodeName = (typeof NODES)[number];
@@ -126,15 +127,8 @@ export class AgentCluster {
     startPostgres(node: "node1" | "node2"): RunningProcess {
         const p = this.paths(node);
         const files = renderPostgresNodeFiles({ topology: TOPOLOGY, node, paths: p, basebackupAttempts: 60, failover: { stateDir: this.stateDir(node) } }, SECRETS);
-        for (const dir of [p.configDir, p.socketDir, path.dirname(p.dataDir), this.stateDir(node)]) fs.mkdirSync(dir, { recursive: true, mode: 0o755 });
-        fs.mkdirSync(p.secretsDir, { recursive: true, mode: 0o700 });
-        fs.writeFileSync(path.join(p.configDir, POSTGRES_FILES.conf), files[POSTGRES_FILES.conf], { mode: 0o644 });
-        fs.writeFileSync(path.join(p.configDir, POSTGRES_FILES.hba), files[POSTGRES_FILES.hba], { mode: 0o644 });
-        fs.writeFileSync(path.join(p.configDir, POSTGRES_FILES.entrypoint), files[POSTGRES_FILES.entrypoint], { mode: 0o755 });
-        fs.writeFileSync(path.join(p.secretsDir, POSTGRES_FILES.pgpass), files[POSTGRES_FILES.pgpass], { mode: 0o600 });
-        fs.writeFileSync(path.join(p.secretsDir, POSTGRES_FILES.bootstrapSql), files[POSTGRES_FILES.bootstrapSql], { mode: 0o600 });
-        if (process.getuid?.() === 0) run("chown", ["postgres:postgres", p.socketDir]);
-        const proc = startProcess(`postgres-${node}`, "bash", [path.join(p.configDir, POSTGRES_FILES.entrypoint)], { env: nodeEnv(IP[node]), detached: true });
+        const entrypoint = placePostgresFiles(files, p, [this.stateDir(node)]);
+        const proc = startProcess(`postgres-${node}`, "bash", [entrypoint], { env: nodeEnv(IP[node]), detached: true });
         this.pgProcs.set(node, proc);
         return proc;
     }

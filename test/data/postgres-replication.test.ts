@@ -27,6 +27,7 @@ import {
 } from "../support/process";
 import { nodeEnv } from "./support/bind-source";
 import { startupProbe } from "./support/pg-probe";
+import { placePostgresFiles } from "./support/place-postgres";
 
 const NODE1 = { name: "node1", privateIp: "127.0.1.11" };
 const NODE2 = { name: "node2", privateIp: "127.0.1.12" };
@@ -63,16 +64,7 @@ describe("postgres replication (real servers)", function () {
         const p = paths(node);
         const spec: PostgresNodeSpec = { topology, node, paths: p, basebackupAttempts: 6 };
         const files = renderPostgresNodeFiles(spec, SECRETS);
-        for (const dir of [p.configDir, p.socketDir, path.dirname(p.dataDir)]) fs.mkdirSync(dir, { recursive: true, mode: 0o755 });
-        fs.mkdirSync(p.secretsDir, { recursive: true, mode: 0o700 });
-        fs.writeFileSync(path.join(p.configDir, POSTGRES_FILES.conf), files[POSTGRES_FILES.conf], { mode: 0o644 });
-        fs.writeFileSync(path.join(p.configDir, POSTGRES_FILES.hba), files[POSTGRES_FILES.hba], { mode: 0o644 });
-        fs.writeFileSync(path.join(p.configDir, POSTGRES_FILES.entrypoint), files[POSTGRES_FILES.entrypoint], { mode: 0o755 });
-        fs.writeFileSync(path.join(p.secretsDir, POSTGRES_FILES.pgpass), files[POSTGRES_FILES.pgpass], { mode: 0o600 });
-        fs.writeFileSync(path.join(p.secretsDir, POSTGRES_FILES.bootstrapSql), files[POSTGRES_FILES.bootstrapSql], { mode: 0o600 });
-        // The socket dir stands in for the image's /var/run/postgresql (owned by the server user).
-        if (process.getuid?.() === 0) run("chown", ["postgres:postgres", p.socketDir]);
-        return path.join(p.configDir, POSTGRES_FILES.entrypoint);
+        return placePostgresFiles(files, p);
     }
 
     function start(node: { name: string; privateIp: string }, topology: PostgresTopology): RunningProcess {
