@@ -20,9 +20,12 @@ export interface AgentBundle {
     readonly sha256: string;
 }
 
+/** Changes whenever the esbuild options below change, so no cached bundle of other options is reused. */
+const BUNDLE_FORMAT = "esbuild-cjs-node20-preserve-symlinks";
+
 /** Every file whose content can change the bundle: the daemon, its config schema, the lock file. */
 function inputsDigest(entry: string): string {
-    const h = createHash("sha256");
+    const h = createHash("sha256").update(BUNDLE_FORMAT).update("\0");
     const dir = path.dirname(entry);
     const files = [
         ...fs.readdirSync(dir, { recursive: true, encoding: "utf8" }).map((f) => path.join(dir, f)).filter((f) => fs.statSync(f).isFile()),
@@ -66,6 +69,10 @@ export function bundleAgent(entry: string = AGENT_ENTRY): AgentBundle {
             legalComments: "none",
             logLevel: "silent",
             absWorkingDir: ROOT,
+            // Module paths are written into the bundle (`// node_modules/pg/lib/index.js`): resolving a
+            // symlinked node_modules to its target would make the bundle, and the container's
+            // bundle label, depend on where the checkout's dependencies physically live.
+            preserveSymlinks: true,
             // pg's optional native binding is never used (pure JS client); leave it out of the bundle.
             external: ["pg-native"],
         });

@@ -6,7 +6,7 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import type { ModuleOutputs, NodeContext, PlatformModule } from "../../stacks/context";
-import { httpProbe } from "../apps/healthcheck";
+import { httpCheck } from "../workload/probes";
 import { APP_SECRET_NAMES } from "../apps/wiring";
 import { natsLayout, NATS_AGENT_USER, NATS_SECRET_NAMES } from "../nats/workload";
 import { POSTGRES_SECRETS } from "../postgres/module";
@@ -48,9 +48,9 @@ export function buildAgentWorkload(args: AgentWorkloadArgs): WorkloadSpec {
         volumes: args.sharesPostgresVolume ? [{ key: AGENT_SHARED_VOLUME.key, containerPath: AGENT_SHARED_VOLUME.containerPath, stateful: false, from: "postgres" }] : [],
         // Published on the node's private IP only (WorkloadPort default): peers, HAProxy and Prometheus.
         ports: [{ name: "http", containerPort: args.port }],
-        healthcheck: {
+        probe: {
             // The slim image has no curl or wget (purged after the download); bash is Essential.
-            test: httpProbe("bash", args.port, "/health"),
+            check: httpCheck("bash", args.port, "/health"),
             interval: "10s",
             timeout: "5s",
             retries: 3,

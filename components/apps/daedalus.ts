@@ -5,7 +5,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { DAEDALUS_METRICS_NETWORKS, renderDaedalusNginxConfig, validateDaedalusNginxSpec } from "../ingress/nginx";
 import { ImageSource, WorkloadSpec } from "../workload/spec";
-import { httpProbe } from "./healthcheck";
+import { httpCheck } from "../workload/probes";
 
 export const DAEDALUS_API_PORT = 8000;
 /** Seed 004: the port HAProxy and Prometheus reach nginx on. */
@@ -139,8 +139,8 @@ export function buildDaedalusWorkloads(args: DaedalusArgs): WorkloadSpec[] {
             DAEDALUS_S3_BUCKET: args.s3.bucket ?? "daedalus",
         },
         // Seed 004: uvicorn is internal only; nginx is its sole client.
-        ports: [{ name: "http", containerPort: DAEDALUS_API_PORT, internal: true }],
-        healthcheck: { test: httpProbe("python", DAEDALUS_API_PORT, DAEDALUS_HEALTH_PATH), interval: "15s", timeout: "5s", retries: 3, startPeriod: "90s" },
+        ports: [{ name: "http", containerPort: DAEDALUS_API_PORT, exposure: "internal" }],
+        probe: { check: httpCheck("python", DAEDALUS_API_PORT, DAEDALUS_HEALTH_PATH), interval: "15s", timeout: "5s", retries: 3, startPeriod: "90s" },
         memoryMb: args.apiMemoryMb ?? 1024,
         labels,
     };
@@ -152,7 +152,7 @@ export function buildDaedalusWorkloads(args: DaedalusArgs): WorkloadSpec[] {
         files: [{ path: "/etc/nginx/nginx.conf", content: daedalusNginxConfig(args) }],
         // Published on the private IP only: HAProxy is the public entry (seed 004).
         ports: [{ name: "http", containerPort: 80, hostPort: args.hostPort ?? DAEDALUS_NGINX_PORT }],
-        healthcheck: { test: httpProbe("wget", 80, "/nginx-health"), interval: "15s", timeout: "5s", retries: 3, startPeriod: "10s" },
+        probe: { check: httpCheck("wget", 80, "/nginx-health"), interval: "15s", timeout: "5s", retries: 3, startPeriod: "10s" },
         memoryMb: args.nginxMemoryMb ?? 128,
         labels,
         metrics: [{ port: "http", path: "/metrics", job: "daedalus", interval: "15s" }],

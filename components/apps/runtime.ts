@@ -8,7 +8,7 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import { ImageSource, WorkloadSpec } from "../workload/spec";
-import { respPingProbe } from "./healthcheck";
+import { respPingCheck } from "../workload/probes";
 
 export interface HerodbArgs {
     /** herodb has no official image: build it from its repository or pin your registry's digest. */
@@ -34,9 +34,9 @@ export function buildHerodbWorkload(args: HerodbArgs): WorkloadSpec {
         command: [...(args.command ?? ["herodb", "--dir", "/data", "--port", String(port)])],
         // NOT protected, by design (seed 003): herodb state may be lost on any redeploy or node loss.
         volumes: [{ key: "data", containerPath: "/data", stateful: false }],
-        ports: [{ name: "resp", containerPort: port, internal: true }],
+        ports: [{ name: "resp", containerPort: port, exposure: "internal" }],
         // Needs bash in the image (Debian-based Rust images have it); no redis-cli required.
-        healthcheck: { test: respPingProbe(port), interval: "15s", timeout: "5s", retries: 3, startPeriod: "10s" },
+        probe: { check: respPingCheck(port), interval: "15s", timeout: "5s", retries: 3, startPeriod: "10s" },
         memoryMb: args.memoryMb ?? 256,
     };
 }
@@ -93,10 +93,10 @@ export function buildNodePostgresWorkload(args: NodePostgresArgs): WorkloadSpec 
         env: { POSTGRES_PASSWORD: pulumi.secret(args.password), POSTGRES_DB: db, PGDATA: "/var/lib/postgresql/data/pgdata" },
         ...(args.initSql !== undefined ? { files: [{ path: "/docker-entrypoint-initdb.d/10-init.sql", content: args.initSql, secret: true }] } : {}),
         volumes: [{ key: "data", containerPath: "/var/lib/postgresql/data", stateful: true }],
-        ports: [{ name: "postgres", containerPort: 5432, internal: true }],
+        ports: [{ name: "postgres", containerPort: 5432, exposure: "internal" }],
         // Over TCP: during first start the image runs a socket-only temporary server that
         // pg_isready on the socket would report ready (docker-library/docs#2393).
-        healthcheck: { test: ["CMD", "pg_isready", "-h", "127.0.0.1", "-U", "postgres", "-d", db], interval: "10s", timeout: "5s", retries: 5, startPeriod: "60s" },
+        probe: { check: { exec: ["pg_isready", "-h", "127.0.0.1", "-U", "postgres", "-d", db] }, interval: "10s", timeout: "5s", retries: 5, startPeriod: "60s" },
         memoryMb: args.memoryMb ?? 1024,
     };
 }
@@ -145,7 +145,7 @@ export function buildPostgrestWorkload(args: PostgrestArgs): WorkloadSpec {
             { name: "admin", containerPort: admin },
         ],
         // The image is FROM scratch: no shell, no curl. `--ready` queries the admin server itself.
-        healthcheck: { test: ["CMD", "postgrest", "--ready"], interval: "10s", timeout: "5s", retries: 3, startPeriod: "20s" },
+        probe: { check: { exec: ["postgrest", "--ready"] }, interval: "10s", timeout: "5s", retries: 3, startPeriod: "20s" },
         memoryMb: args.memoryMb ?? 256,
         metrics: [{ port: "admin", path: "/metrics", job: "postgrest" }],
         ...(args.dependsOn?.length ? { dependsOn: [...args.dependsOn] } : {}),

@@ -8,7 +8,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { ImageSource, WorkloadSpec } from "../workload/spec";
 import { MINIO_REGION } from "../minio/workload";
-import { heartbeatProbe, httpProbe } from "./healthcheck";
+import { heartbeatCheck, httpCheck } from "../workload/probes";
 
 /** How an instance behaves on a node ("✓ (standby)" in seed 000's table is `standby`). */
 export type PlacementRole = "active" | "standby" | "read" | "worker";
@@ -292,11 +292,11 @@ export function buildAppWorkload(name: string, svc: AppServiceConfig, node: AppN
     if (role === undefined) return undefined;
     if (svc.gpu && !node.gpu) throw new Error(`service '${name}' needs a GPU and node '${node.name}' has none`);
     const healthPath = svc.healthPath ?? "/health";
-    const healthcheck =
+    const probe =
         svc.port > 0
-            ? { test: httpProbe("python", svc.port, healthPath), interval: "15s", timeout: "5s", retries: 3, startPeriod: "60s" }
+            ? { check: httpCheck("python", svc.port, healthPath), interval: "15s", timeout: "5s", retries: 3, startPeriod: "60s" }
             : // No port: the worker touches HEALTH_FILE from its main loop; a stale file means stuck.
-              { test: heartbeatProbe(WORKER_HEALTH_FILE, WORKER_HEARTBEAT_SECONDS), interval: "30s", timeout: "5s", retries: 3, startPeriod: "60s" };
+              { check: heartbeatCheck(WORKER_HEALTH_FILE, WORKER_HEARTBEAT_SECONDS), interval: "30s", timeout: "5s", retries: 3, startPeriod: "60s" };
     return {
         name,
         service: name,
@@ -305,7 +305,7 @@ export function buildAppWorkload(name: string, svc: AppServiceConfig, node: AppN
         ...(svc.command ? { command: [...svc.command] } : {}),
         env: appEnv(name, svc, role, node, wiring),
         ports: svc.port > 0 ? [{ name: "http", containerPort: svc.port }] : [],
-        healthcheck,
+        probe,
         memoryMb: svc.memoryMb ?? 512,
         ...(svc.cpus !== undefined ? { cpus: svc.cpus } : {}),
         ...(svc.gpu ? { gpu: true } : {}),

@@ -2,7 +2,7 @@
  * HAProxy as a workload: the rendered haproxy.cfg plus one PEM per public host, both secret files.
  */
 import * as pulumi from "@pulumi/pulumi";
-import { httpProbe } from "../apps/healthcheck";
+import { httpCheck } from "../workload/probes";
 import { ImageSource, WorkloadSpec } from "../workload/spec";
 import { HaproxyBackend, HaproxyHealthCheck, HaproxyTimeouts, renderHaproxyConfig, validateHaproxySpec } from "./haproxy";
 
@@ -94,11 +94,11 @@ export function buildHaproxyWorkload(args: HaproxyWorkloadArgs): WorkloadSpec {
             ...args.hosts.map((h) => ({ path: certPath(h.host), content: h.pem, secret: true, mode: 0o644 })),
         ],
         ports: [
-            { name: "http", containerPort: 80, ingress: true },
-            { name: "https", containerPort: 443, ingress: true },
+            { name: "http", containerPort: 80, exposure: "ingress" },
+            { name: "https", containerPort: 443, exposure: "ingress" },
             { name: "stats", containerPort: HAPROXY_STATS_PORT },
         ],
-        healthcheck: { test: httpProbe("bash", HAPROXY_STATS_PORT, "/healthz"), interval: "10s", timeout: "5s", retries: 3, startPeriod: "10s" },
+        probe: { check: httpCheck("bash", HAPROXY_STATS_PORT, "/healthz"), interval: "10s", timeout: "5s", retries: 3, startPeriod: "10s" },
         memoryMb: args.memoryMb ?? 256,
         metrics: [{ port: "stats", path: "/metrics", job: "haproxy" }],
     };

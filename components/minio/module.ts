@@ -138,9 +138,8 @@ export const minioModule: PlatformModule = {
             rootUser: MINIO_ROOT_USER,
             rootPassword: ctx.secrets.get(MINIO_SECRET_NAMES.rootPassword),
         });
-        // On the local engine nothing but ingress is published and ingress binds 127.0.0.1 there:
-        // that is how Pulumi on the laptop reaches the API. On hosts the API stays on the private IP.
-        const ports = ctx.local ? spec.ports!.map((p) => (p.name === "api" ? { ...p, ingress: true } : p)) : spec.ports;
+        // The minio provider of `pulumi up` dials the S3 API: an admin port (WorkloadPort.admin).
+        const ports = spec.ports!.map((p) => (p.name === "api" ? { ...p, admin: { localPort: MINIO_API_PORT } } : p));
         ctx.deploy({ ...spec, ports }, { parent });
         return { endpoint: ctx.resolver.endpoint(ctx.nodeName, "minio", MINIO_API_PORT), console: ctx.resolver.endpoint(ctx.nodeName, "minio", 9001) };
     },

@@ -41,7 +41,7 @@ export function minioLivenessProbe(port: number, host = "127.0.0.1"): string[] {
         "IFS= read -r -t 5 status <&3 || exit 1",
         'case "$status" in "HTTP/1.1 200"*) exit 0 ;; *) exit 1 ;; esac',
     ].join("; ");
-    return ["CMD", "bash", "-c", script];
+    return ["bash", "-c", script];
 }
 
 export function minioServerWorkload(args: MinioServerArgs): WorkloadSpec {
@@ -73,7 +73,7 @@ export function minioServerWorkload(args: MinioServerArgs): WorkloadSpec {
             { name: "api", containerPort: api },
             { name: "console", containerPort: consolePort },
         ],
-        healthcheck: { test: minioLivenessProbe(api), interval: "15s", timeout: "6s", retries: 5, startPeriod: "30s" },
+        probe: { check: { exec: minioLivenessProbe(api) }, interval: "15s", timeout: "6s", retries: 5, startPeriod: "30s" },
         // Buckets and users are created through the S3 API right after the server starts.
         waitHealthy: true,
         memoryMb: args.memoryMb ?? 2048,

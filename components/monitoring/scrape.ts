@@ -60,7 +60,7 @@ export function scrapeTargetsFromWorkloads(nodes: readonly NodeWorkloads[]): { t
                     errors.push(`${at}.port: '${m.port}' is not one of the workload's named ports`);
                     return;
                 }
-                if (port.internal) {
+                if (port.exposure === "internal") {
                     // Prometheus lives on node1; an unpublished port is unreachable from there.
                     errors.push(`${at}.port: port '${m.port}' is internal; metrics ports must be published on the private IP`);
                     return;

@@ -6,6 +6,7 @@
  * placement policies count `postgres` replicas by service label, and an exporter must not count.
  * The scrape target (plan.ts) carries the measured service in its `service` label instead.
  */
+import { httpCheck } from "../workload/probes";
 import type { WorkloadFile, WorkloadSpec } from "../workload/spec";
 
 type EnvValue = NonNullable<WorkloadSpec["env"]>[string];
@@ -57,7 +58,7 @@ export const PROMETHEUS_PATHS = { config: "/etc/prometheus/prometheus.yml", rule
 export const ALERTMANAGER_PATHS = { config: "/etc/alertmanager/alertmanager.yml", secrets: "/etc/alertmanager/secrets", data: "/alertmanager" } as const;
 export const GRAFANA_PATHS = { provisioning: "/etc/grafana/provisioning", dashboards: "/var/lib/grafana/dashboards", data: "/var/lib/grafana" } as const;
 
-const wget = (port: number, path: string) => ["CMD", "wget", "-q", "-O", "/dev/null", `http://127.0.0.1:${port}${path}`];
+const wget = (port: number, path: string) => httpCheck("wget", port, path);
 const image = (i: PinnedImage) => ({ repository: i.repository, ...(i.tag ? { tag: i.tag } : {}), ...(i.digest ? { digest: i.digest } : {}) });
 
 export interface PrometheusWorkloadArgs {
@@ -94,7 +95,7 @@ export function prometheusWorkload(args: PrometheusWorkloadArgs): WorkloadSpec {
         files,
         volumes: [{ key: "data", containerPath: PROMETHEUS_PATHS.data, stateful: true }],
         ports: [{ name: "http", containerPort: MONITORING_PORTS.prometheus }],
-        healthcheck: { test: wget(MONITORING_PORTS.prometheus, "/-/healthy") },
+        probe: { check: wget(MONITORING_PORTS.prometheus, "/-/healthy") },
         memoryMb: args.memoryMb ?? 2048,
         metrics: [{ port: "http", job: "prometheus" }],
     };
@@ -122,7 +123,7 @@ export function alertmanagerWorkload(args: AlertmanagerWorkloadArgs): WorkloadSp
         // Silences and the notification log survive restarts; losing them re-sends resolved pages.
         volumes: [{ key: "data", containerPath: ALERTMANAGER_PATHS.data, stateful: true }],
         ports: [{ name: "http", containerPort: MONITORING_PORTS.alertmanager }],
-        healthcheck: { test: wget(MONITORING_PORTS.alertmanager, "/-/healthy") },
+        probe: { check: wget(MONITORING_PORTS.alertmanager, "/-/healthy") },
         memoryMb: 256,
         metrics: [{ port: "http", job: "alertmanager" }],
     };
@@ -158,7 +159,7 @@ export function grafanaWorkload(args: GrafanaWorkloadArgs): WorkloadSpec {
         ],
         volumes: [{ key: "data", containerPath: GRAFANA_PATHS.data, stateful: true }],
         ports: [{ name: "http", containerPort: MONITORING_PORTS.grafana }],
-        healthcheck: { test: wget(MONITORING_PORTS.grafana, "/api/health") },
+        probe: { check: wget(MONITORING_PORTS.grafana, "/api/health") },
         memoryMb: 512,
         metrics: [{ port: "http", job: "grafana" }],
     };
@@ -191,7 +192,7 @@ export function nodeExporterWorkload(img: PinnedImage = MONITORING_IMAGES.nodeEx
         command: [`--web.listen-address=:${MONITORING_PORTS.nodeExporter}`, ...(filesystems.length ? ["--path.rootfs=/host"] : [])],
         hostMounts: filesystems.map((f) => ({ hostPath: f.probeDir, containerPath: f.mountPoint === "/" ? "/host" : `/host${f.mountPoint}` })),
         ports: [{ name: "metrics", containerPort: MONITORING_PORTS.nodeExporter }],
-        healthcheck: { test: wget(MONITORING_PORTS.nodeExporter, "/metrics") },
+        probe: { check: wget(MONITORING_PORTS.nodeExporter, "/metrics") },
         memoryMb: 64,
     };
 }
@@ -209,7 +210,7 @@ export function postgresExporterWorkload(args: { image?: PinnedImage; host: stri
             DATA_SOURCE_PASS: args.password,
         },
         ports: [{ name: "metrics", containerPort: MONITORING_PORTS.postgresExporter }],
-        healthcheck: { test: wget(MONITORING_PORTS.postgresExporter, "/metrics") },
+        probe: { check: wget(MONITORING_PORTS.postgresExporter, "/metrics") },
         memoryMb: 64,
     };
 }
@@ -227,7 +228,7 @@ export function redisExporterWorkload(args: { image?: PinnedImage; kind: RedisEx
         command: [`--redis.addr=redis://${args.address}`, `--web.listen-address=:${port}`],
         env: { REDIS_PASSWORD: args.password },
         ports: [{ name: "metrics", containerPort: port }],
-        healthcheck: { test: wget(port, "/health") },
+        probe: { check: wget(port, "/health") },
         memoryMb: 64,
     };
 }
@@ -248,7 +249,7 @@ export function natsExporterWorkload(args: { image?: PinnedImage; monitorUrl: st
         // The published image is FROM alpine (busybox wget): nats-io/prometheus-nats-exporter@v0.16.0
         // .github/workflows/release.yaml bakes cicd/Dockerfile. `-version` could never fail, so it
         // probed nothing (components/images refuses such checks); this asks the exporter's listener.
-        healthcheck: { test: wget(port, "/metrics"), interval: "60s" },
+        probe: { check: wget(port, "/metrics"), interval: "60s" },
         memoryMb: 64,
     };
 }
@@ -286,7 +287,7 @@ export function blackboxWorkload(img: PinnedImage = BLACKBOX_IMAGE): WorkloadSpe
         command: [`--config.file=${BLACKBOX_CONFIG_PATH}`, `--web.listen-address=:${BLACKBOX_PORT}`],
         files: [{ path: BLACKBOX_CONFIG_PATH, content: renderBlackboxConfig() }],
         ports: [{ name: "http", containerPort: BLACKBOX_PORT }],
-        healthcheck: { test: wget(BLACKBOX_PORT, "/-/healthy") },
+        probe: { check: wget(BLACKBOX_PORT, "/-/healthy") },
         memoryMb: 64,
     };
 }

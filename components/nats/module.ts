@@ -40,8 +40,8 @@ export interface NatsServerArgs {
     readonly image?: ImageSource;
     /** PEM material when `layout.tls` is set. */
     readonly tls?: { readonly cert: pulumi.Input<string>; readonly key: pulumi.Input<string>; readonly ca: pulumi.Input<string> };
-    /** Publish the client port on 127.0.0.1 (local engine only). @default false */
-    readonly publishClientLocally?: boolean;
+    /** The JetStream provider of `pulumi up` dials this server: its client port is an admin port. @default false */
+    readonly adminTarget?: boolean;
 }
 
 /**
@@ -67,7 +67,7 @@ export class NatsServer extends pulumi.ComponentResource {
             image: args.image ?? DEFAULT_NATS_IMAGE,
             config: this.config,
             tls: args.tls,
-            publishClientLocally: args.publishClientLocally,
+            adminTarget: args.adminTarget,
         }, this.clusterName)!;
         this.registerOutputs({ config: this.config });
     }
@@ -152,7 +152,7 @@ export const natsModule: PlatformModule = {
                 credentials,
                 image,
                 tls,
-                publishClientLocally: ctx.local && adminNode(layout) === ctx.nodeName && cluster.name === adminCluster(layout),
+                adminTarget: adminNode(layout) === ctx.nodeName && cluster.name === adminCluster(layout),
             });
             ctx.deploy(server.workload, { parent: server });
             return { server, workload };

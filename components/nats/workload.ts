@@ -5,6 +5,7 @@
  */
 import type * as pulumi from "@pulumi/pulumi";
 import type { AddressResolver } from "../workload/addresses";
+import { httpCheck } from "../workload/probes";
 import type { ImageSource, WorkloadPort, WorkloadSpec } from "../workload/spec";
 import { NatsAuthSpec, NatsPorts, NatsSuperclusterSpec, clientServerOnNode, clusterPorts, natsServerName, natsWorkloadName, natsWorkloadOf, serversOnNode, fullClusters } from "./types";
 
@@ -123,11 +124,10 @@ export interface NatsWorkloadInputs {
     /** PEM material when the layout has TLS. */
     readonly tls?: { readonly cert: pulumi.Input<string>; readonly key: pulumi.Input<string>; readonly ca: pulumi.Input<string> };
     /**
-     * Also publish the client port on the runtime's ingress address. Only for the local engine,
-     * where that address is 127.0.0.1 and `pulumi up` must reach JetStream to declare streams.
-     * @default false
+     * The JetStream provider of `pulumi up` dials this server's client port to declare streams and
+     * buckets: it is an admin port (WorkloadPort.admin). @default false
      */
-    readonly publishClientLocally?: boolean;
+    readonly adminTarget?: boolean;
 }
 
 export const DEFAULT_NATS_IMAGE: ImageSource = { repository: "docker.io/library/nats", tag: "2.10.22-alpine" };
@@ -153,7 +153,7 @@ export function buildNatsWorkload(layout: NatsLayout, node: string, inputs: Nats
         ...(isHub ? [{ name: "leafnode", containerPort: ports.leafnode }] : []),
         { name: "monitor", containerPort: ports.monitor },
     ];
-    if (inputs.publishClientLocally) published[0] = { ...published[0]!, ingress: true };
+    if (inputs.adminTarget) published[0] = { ...published[0]!, admin: { localPort: ports.client } };
     const files: NonNullable<WorkloadSpec["files"]> = [{ path: NATS_CONTAINER_PATHS.config, content: inputs.config, secret: true, mode: 0o600 }];
     if (layout.tls) {
         if (!inputs.tls) throw new Error("the NATS layout has TLS but no certificate material was given");
@@ -177,9 +177,9 @@ export function buildNatsWorkload(layout: NatsLayout, node: string, inputs: Nats
         // The JetStream store is state: a stateful volume is protected and retained on delete.
         volumes: js ? [{ key: "jetstream", containerPath: NATS_CONTAINER_PATHS.storeDir, stateful: true }] : [],
         ports: published,
-        healthcheck: {
+        probe: {
             // /healthz also fails while JetStream is not current; busybox wget is in the alpine image.
-            test: ["CMD", "wget", "-q", "-O", "/dev/null", `http://127.0.0.1:${ports.monitor}/healthz`],
+            check: httpCheck("wget", ports.monitor, "/healthz"),
             interval: "10s",
             timeout: "5s",
             retries: 6,

@@ -7,6 +7,7 @@ import type { DeploymentContext, ModuleOutputs, NodeContext, PlatformModule } fr
 import type { Topology } from "../../stacks/schema";
 import { APP_SECRET_NAMES } from "../apps/wiring";
 import type { AddressResolver } from "../workload/addresses";
+import { tcpCheck } from "../workload/probes";
 import type { ImageSource, WorkloadSpec } from "../workload/spec";
 import { Neo4jBlock, neo4jConfEnv, neo4jImageEnv, NEO4J_PORTS, planNeo4j, renderNeo4jConf } from "./render";
 
@@ -76,7 +77,7 @@ export function buildNeo4jWorkload(t: Topology, node: string, resolver: AddressR
                   ]
                 : []),
         ],
-        healthcheck: { test: ["CMD-SHELL", `bash -c ':> /dev/tcp/127.0.0.1/${p.bolt}' || exit 1`], startPeriod: "180s" },
+        probe: { check: tcpCheck(p.bolt), startPeriod: "180s" },
         // Heap + page cache + native/transaction memory headroom.
         memoryMb: Math.ceil((block.heapGb + block.pageCacheGb) * 1024) + 1024,
     };

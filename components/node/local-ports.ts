@@ -11,7 +11,7 @@ export const LOCAL_LOW_PORT_BASE = 18000;
 
 export function localHostPort(port: WorkloadPort): WorkloadPort {
     const host = port.hostPort ?? port.containerPort;
-    return port.internal || !port.ingress || host >= 1024 ? port : { ...port, hostPort: LOCAL_LOW_PORT_BASE + host };
+    return port.exposure !== "ingress" || host >= 1024 ? port : { ...port, hostPort: LOCAL_LOW_PORT_BASE + host };
 }
 
 /** The workload with its low published ports moved for the local engine. */

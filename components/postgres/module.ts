@@ -59,8 +59,8 @@ export interface PostgresWorkloadArgs {
     readonly image: ImageSource;
     readonly superuserPassword: pulumi.Input<string>;
     readonly replicationPassword: pulumi.Input<string>;
-    /** Publish the port on the engine's loopback for the Pulumi provider (local engine, primary only). */
-    readonly publishAdminPort?: boolean;
+    /** The postgresql provider of `pulumi up` dials this instance (the primary): its port is an admin port. */
+    readonly adminTarget?: boolean;
     /** @default 2048 */
     readonly memoryMb?: number;
 }
@@ -99,12 +99,10 @@ export function buildPostgresWorkload(args: PostgresWorkloadArgs): WorkloadSpec 
             { key: AGENT_SHARED_VOLUME.key, containerPath: AGENT_SHARED_VOLUME.containerPath, stateful: false },
         ],
         ports: [
-            args.publishAdminPort
-                ? { name: "postgres", containerPort: port, hostPort: LOCAL_ADMIN_PORT, ingress: true }
-                : { name: "postgres", containerPort: port },
+            args.adminTarget ? { name: "postgres", containerPort: port, admin: { localPort: LOCAL_ADMIN_PORT } } : { name: "postgres", containerPort: port },
         ],
         // The socket dir only has a socket once the real server runs (not during bootstrap/maintenance).
-        healthcheck: { test: ["CMD", "pg_isready", "-h", p.socketDir, "-p", String(port)], startPeriod: "300s" },
+        probe: { check: { exec: ["pg_isready", "-h", p.socketDir, "-p", String(port)] }, startPeriod: "300s" },
         // Databases and roles are created through the primary right after it: wait for it to answer.
         // Not on replicas, whose first pg_basebackup may take longer than any sensible timeout.
         waitHealthy: role === "primary",
@@ -223,7 +221,7 @@ export const postgresModule: PlatformModule = {
                 image: imageOf(t),
                 superuserPassword: ctx.secrets.get(POSTGRES_SECRETS.superuser),
                 replicationPassword: ctx.secrets.get(POSTGRES_SECRETS.replication),
-                publishAdminPort: ctx.local && role === "primary",
+                adminTarget: role === "primary",
             }),
             { parent },
         );

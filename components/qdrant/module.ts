@@ -9,6 +9,7 @@ import type { DeploymentContext, ModuleOutputs, NodeContext, PlatformModule } fr
 import type { Topology } from "../../stacks/schema";
 import { APP_SECRET_NAMES } from "../apps/wiring";
 import type { AddressResolver } from "../workload/addresses";
+import { tcpCheck } from "../workload/probes";
 import type { ImageSource, WorkloadSpec } from "../workload/spec";
 import { QdrantCollection } from "./collection";
 import { QDRANT_DEFAULT_PORTS, qdrantArgs, QdrantClusterSpec, qdrantUrl, renderQdrantConfig } from "./render";
@@ -31,7 +32,7 @@ export function qdrantUrlFor(t: Topology, resolver: AddressResolver): string {
     return `http://${resolver.endpoint(qdrantClusterFor(t).firstPeer, QDRANT_WORKLOAD, QDRANT_DEFAULT_PORTS.http)}`;
 }
 
-export function buildQdrantWorkload(t: Topology, node: string, resolver: AddressResolver, apiKey: pulumi.Input<string>, publishAdminPort: boolean): WorkloadSpec {
+export function buildQdrantWorkload(t: Topology, node: string, resolver: AddressResolver, apiKey: pulumi.Input<string>, adminTarget: boolean): WorkloadSpec {
     const cluster = qdrantClusterFor(t);
     const spec = {
         cluster,
@@ -39,7 +40,6 @@ export function buildQdrantWorkload(t: Topology, node: string, resolver: Address
         announceHost: resolver.announce(node, QDRANT_WORKLOAD),
         firstPeerHost: resolver.host(cluster.firstPeer, QDRANT_WORKLOAD),
     };
-    const bash = (port: number) => ["CMD-SHELL", `bash -c ':> /dev/tcp/127.0.0.1/${port}' || exit 1`];
     return {
         name: QDRANT_WORKLOAD,
         service: "qdrant",
@@ -56,15 +56,14 @@ export function buildQdrantWorkload(t: Topology, node: string, resolver: Address
             { key: "snapshots", containerPath: "/qdrant/snapshots", stateful: true },
         ],
         ports: [
-            publishAdminPort
-                ? { name: "http", containerPort: QDRANT_DEFAULT_PORTS.http, hostPort: LOCAL_QDRANT_ADMIN_PORT, ingress: true }
-                : { name: "http", containerPort: QDRANT_DEFAULT_PORTS.http },
+            // The collection provider of `pulumi up` dials the first peer's REST port.
+            adminTarget ? { name: "http", containerPort: QDRANT_DEFAULT_PORTS.http, admin: { localPort: LOCAL_QDRANT_ADMIN_PORT } } : { name: "http", containerPort: QDRANT_DEFAULT_PORTS.http },
             { name: "grpc", containerPort: QDRANT_DEFAULT_PORTS.grpc },
             // Unauthenticated and carries writes: published on the private IP only (never ingress).
             { name: "p2p", containerPort: QDRANT_DEFAULT_PORTS.p2p },
         ],
         // The image ships no curl/wget; bash's /dev/tcp checks the REST listener.
-        healthcheck: { test: bash(QDRANT_DEFAULT_PORTS.http) },
+        probe: { check: tcpCheck(QDRANT_DEFAULT_PORTS.http) },
         metrics: [{ port: "http", path: "/metrics" }],
         // Collections are created through the REST API right after the peers start.
         waitHealthy: true,
@@ -138,7 +137,7 @@ export const qdrantModule: PlatformModule = {
         if (!t.replication.qdrant.nodes.includes(ctx.nodeName)) return;
         const first = qdrantClusterFor(t).firstPeer;
         const parent = new QdrantPeer(`${ctx.nodeName}-qdrant`);
-        ctx.deploy(buildQdrantWorkload(t, ctx.nodeName, ctx.resolver, ctx.secrets.get(APP_SECRET_NAMES.qdrantApiKey), ctx.local && ctx.nodeName === first), { parent });
+        ctx.deploy(buildQdrantWorkload(t, ctx.nodeName, ctx.resolver, ctx.secrets.get(APP_SECRET_NAMES.qdrantApiKey), ctx.nodeName === first), { parent });
         const completes = completingMember(t, t.replication.qdrant.nodes) === ctx.nodeName;
         return {
             url: `http://${ctx.resolver.endpoint(ctx.nodeName, QDRANT_WORKLOAD, QDRANT_DEFAULT_PORTS.http)}`,

@@ -7,7 +7,7 @@ import type { ModuleOutputs, NodeContext, PlatformModule } from "../../stacks/co
 import type { Topology } from "../../stacks/schema";
 import { APP_SECRET_NAMES, PLATFORM_ENDPOINT_PORTS } from "../apps/wiring";
 import type { AddressResolver } from "../workload/addresses";
-import type { ImageSource, WorkloadSpec } from "../workload/spec";
+import type { ImageSource, ProbeCheck, WorkloadSpec } from "../workload/spec";
 import { redisRoleOf, RedisTopology, renderEdgeCacheConf, renderRedisConf, renderSentinelConf, renderRedisLauncher, renderSentinelLauncher, sentinelAddresses } from "./render";
 
 export const REDIS_WORKLOADS = { server: "redis", sentinel: "redis-sentinel", cache: "redis-cache" } as const;
@@ -38,7 +38,7 @@ export function redisSentinelsFor(t: Topology, resolver: AddressResolver): { mas
 // so the sentinel runs as `redis-server <conf> --sentinel`.
 const SENTINEL_EXEC = ["docker-entrypoint.sh", "redis-server", "{config}", "--sentinel"];
 const SERVER_EXEC = ["docker-entrypoint.sh", "redis-server", "{config}"];
-const ping = (port: number) => ["CMD-SHELL", `redis-cli -h 127.0.0.1 -p ${port} ping | grep -q PONG`];
+const ping = (port: number): ProbeCheck => ({ shell: `redis-cli -h 127.0.0.1 -p ${port} ping | grep -q PONG` });
 
 export function buildRedisServerWorkload(topology: RedisTopology, node: string, image: ImageSource, password: pulumi.Input<string>, sentinelPassword: pulumi.Input<string>): WorkloadSpec {
     const role = redisRoleOf(topology, node)!;
@@ -65,7 +65,7 @@ export function buildRedisServerWorkload(topology: RedisTopology, node: string, 
         env: { REDISCLI_AUTH: password, SENTINEL_AUTH: sentinelPassword },
         volumes: [{ key: "data", containerPath: "/data", stateful: true }],
         ports: [{ name: "redis", containerPort: 6379 }],
-        healthcheck: { test: ping(6379) },
+        probe: { check: ping(6379) },
         // `pulumi up` moves on to the node's next stateful container only once this one answers
         // (RolloutSequence): a replaced master is serving again before anything else goes down.
         waitHealthy: true,
@@ -94,7 +94,7 @@ export function buildSentinelWorkload(topology: RedisTopology, node: string, ima
         // What the sentinel learned (current master, epochs) must survive a restart.
         volumes: [{ key: "data", containerPath: "/data", stateful: true }],
         ports: [{ name: "sentinel", containerPort: 26379 }],
-        healthcheck: { test: ping(26379) },
+        probe: { check: ping(26379) },
         // The server after it asks this sentinel for the current master: it must be up first.
         waitHealthy: true,
         memoryMb: 128,
@@ -122,7 +122,7 @@ export function buildEdgeCacheWorkload(t: Topology, node: string, image: ImageSo
         env: { REDISCLI_AUTH: password },
         // No volume: a cache is disposable by design (save "" / appendonly no).
         ports: [{ name: "redis", containerPort: REDIS_CACHE_PORT }],
-        healthcheck: { test: ping(REDIS_CACHE_PORT) },
+        probe: { check: ping(REDIS_CACHE_PORT) },
         // maxmemory plus allocator and connection overhead.
         memoryMb: r.edgeCacheMaxMemoryMb + 128,
     };

@@ -5,7 +5,8 @@
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import { containerName } from "./addresses";
-import { ImageSource, WorkloadHostMount, WorkloadPort, WorkloadSpec } from "./spec";
+import { dockerHealthcheckTest } from "./probes";
+import { ImageSource, RestartPolicy, WorkloadHostMount, WorkloadPort, WorkloadSpec } from "./spec";
 
 /** Env keys whose values are credentials; they are always wrapped in `pulumi.secret`. */
 const CREDENTIAL_KEY = /(PASSWORD|PASSWD|PASS$|SECRET|TOKEN|API_KEY|APIKEY|ACCESS_KEY|PRIVATE_KEY|CREDENTIAL|AUTH)/i;
@@ -44,19 +45,31 @@ export interface PortBinding {
 }
 
 /**
- * Where each port is published. Non-ingress ports go to the node's private IP only; on the local
- * engine (`privateBindIp` undefined) they are not published at all, peers use the Docker network.
+ * Where each port is published (WorkloadPort.exposure): `ingress` on `ingressBindIp`, `private` on
+ * the node's private IP, `internal` nowhere. On the local engine (`privateBindIp` undefined) only
+ * ingress is published, peers use the shared Docker network, and an `admin` port is published on
+ * loopback at its `localPort`, because the providers of `pulumi up` on the laptop cannot reach the
+ * bridge network otherwise.
  */
 export function publishedPorts(ports: readonly WorkloadPort[], privateBindIp: string | undefined, ingressBindIp: string): PortBinding[] {
     const bindings: PortBinding[] = [];
     for (const p of ports) {
-        if (p.internal) continue;
-        const ip = p.ingress ? ingressBindIp : privateBindIp;
+        const exposure = p.exposure ?? "private";
+        const protocol = p.protocol ?? "tcp";
+        if (exposure === "internal") continue;
+        if (privateBindIp === undefined && p.admin) {
+            bindings.push({ internal: p.containerPort, external: p.admin.localPort, ip: ingressBindIp, protocol });
+            continue;
+        }
+        const ip = exposure === "ingress" ? ingressBindIp : privateBindIp;
         if (ip === undefined) continue;
-        bindings.push({ internal: p.containerPort, external: p.hostPort ?? p.containerPort, ip, protocol: p.protocol ?? "tcp" });
+        bindings.push({ internal: p.containerPort, external: p.hostPort ?? p.containerPort, ip, protocol });
     }
     return bindings;
 }
+
+/** Docker's restart policy for the spec's: `always` is `unless-stopped`, so an operator's `docker stop` survives a daemon restart. */
+export const DOCKER_RESTART: Readonly<Record<RestartPolicy, string>> = { always: "unless-stopped", "on-failure": "on-failure", never: "no" };
 
 /** A workload whose volumes hold data that must survive (see WorkloadVolume.stateful). */
 export function isStateful(spec: WorkloadSpec): boolean {
@@ -181,12 +194,12 @@ export class DockerWorkload extends pulumi.ComponentResource {
             "daarion.role": spec.role,
             "daarion.workload": spec.name,
         };
-        if ((spec.ports ?? []).some((p) => p.ingress)) labels["daarion.ingress"] = "true";
+        if ((spec.ports ?? []).some((p) => p.exposure === "ingress")) labels["daarion.ingress"] = "true";
         if (spec.metrics?.length) {
             labels["daarion.metrics"] = spec.metrics.map((m) => `${m.port}${m.path ?? "/metrics"}`).join(",");
         }
 
-        const hc = spec.healthcheck;
+        const hc = spec.probe;
         const stateful = isStateful(spec);
         const rolloutGroup = spec.rolloutGroup ?? spec.service;
         const sequenced = stateful && args.rollout ? args.rollout.previous(rolloutGroup) : [];
@@ -211,13 +224,13 @@ export class DockerWorkload extends pulumi.ComponentResource {
                 ports: publishedPorts(spec.ports ?? [], args.privateBindIp, args.ingressBindIp ?? "0.0.0.0"),
                 networksAdvanced: [{ name: args.networkName, aliases: [spec.name, this.containerName] }],
                 healthcheck: {
-                    tests: hc.test,
+                    tests: dockerHealthcheckTest(hc.check),
                     interval: hc.interval ?? "10s",
                     timeout: hc.timeout ?? "5s",
                     retries: hc.retries ?? 5,
                     startPeriod: hc.startPeriod ?? "30s",
                 },
-                restart: spec.restart ?? "unless-stopped",
+                restart: DOCKER_RESTART[spec.restart ?? "always"],
                 memory: spec.memoryMb,
                 cpus: spec.cpus !== undefined ? String(spec.cpus) : undefined,
                 // Docker's --gpus flag becomes a device request for the NVIDIA runtime.

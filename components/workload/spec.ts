@@ -1,8 +1,8 @@
 /**
  * One workload spec, several runtimes.
  *
- * A service instance is described once here; `DockerWorkload` (components/workload/docker.ts)
- * realizes it on a node's Docker engine. The spec deliberately holds no Pulumi resources,
+ * A service instance is described once here, in terms no runtime owns; a WorkloadRuntime
+ * (components/workload/runtime.ts) realizes it: Docker (components/workload/docker.ts) or Kubernetes. The spec deliberately holds no Pulumi resources,
  * only values and `pulumi.Input`s, so every module can build specs from pure functions.
  */
 import * as pulumi from "@pulumi/pulumi";
@@ -61,27 +61,57 @@ export interface WorkloadHostMount {
     readonly containerPath: string;
 }
 
+/**
+ * Who may reach a port:
+ * - `internal`: workloads of the same node only (its Docker network; not published on any host);
+ * - `private`: peers on other nodes (the node's private IP on Docker hosts, a ClusterIP Service on
+ *   Kubernetes); never the public internet;
+ * - `ingress`: the public internet (the HAProxy edge).
+ */
+export type PortExposure = "internal" | "private" | "ingress";
+
 export interface WorkloadPort {
     /** Port name, used in addresses, scrape targets and docs: `client`, `http`, `metrics`, ... */
     readonly name: string;
     readonly containerPort: number;
-    /** Host port; defaults to the container port. */
-    readonly hostPort?: number;
     /**
-     * Ingress ports are published on all interfaces (the public IP); every other port is
-     * published on the node's private IP only.
-     * @default false
+     * Port published on the Docker host; defaults to the container port. Kubernetes Services always
+     * use the container port.
      */
-    readonly ingress?: boolean;
-    /** Not published at all (reachable on the node's Docker network only). @default false */
-    readonly internal?: boolean;
+    readonly hostPort?: number;
+    /** @default "private" */
+    readonly exposure?: PortExposure;
+    /**
+     * The providers of `pulumi up` dial this port (databases and roles, buckets, streams,
+     * collections). Where the runtime's workloads cannot be reached from the machine running
+     * Pulumi otherwise (the local Docker engine: its containers sit on a bridge network), the runtime
+     * publishes it on loopback at `localPort` (WorkloadRuntime.adminEndpoint).
+     */
+    readonly admin?: { readonly localPort: number };
     /** @default "tcp" */
     readonly protocol?: "tcp" | "udp";
 }
 
-export interface WorkloadHealthcheck {
-    /** Docker healthcheck test, e.g. ["CMD", "pg_isready", "-h", "127.0.0.1"]. */
-    readonly test: string[];
+/** Which tool inside the image performs an HTTP probe where the runtime runs probes in the container (Docker). */
+export type ProbeTool = "python" | "wget" | "bash";
+
+/**
+ * What a probe checks. Docker runs every check inside the container (HEALTHCHECK), so `http` and
+ * `tcp` name the in-image tool that performs them; Kubernetes runs them from the kubelet
+ * (httpGet, tcpSocket) and `exec`/`shell` inside the container.
+ */
+export type ProbeCheck =
+    /** argv executed directly, without a shell. */
+    | { readonly exec: readonly string[] }
+    /** One command line run by the image's `/bin/sh -c`. */
+    | { readonly shell: string }
+    /** GET http://127.0.0.1:<port><path>; healthy on 2xx/3xx. */
+    | { readonly http: { readonly port: number; readonly path: string; readonly tool: ProbeTool } }
+    /** A TCP connect to 127.0.0.1:<port> (Docker: bash's /dev/tcp, so the image needs bash). */
+    | { readonly tcp: { readonly port: number } };
+
+export interface WorkloadProbe {
+    readonly check: ProbeCheck;
     /** @default "10s" */
     readonly interval?: string;
     /** @default "5s" */
@@ -91,6 +121,14 @@ export interface WorkloadHealthcheck {
     /** @default "30s" */
     readonly startPeriod?: string;
 }
+
+/**
+ * - `always`: restarted whenever it stops (Docker `unless-stopped`: a container an operator stopped
+ *   stays stopped across a daemon restart; Kubernetes `Always`);
+ * - `on-failure`: restarted when it exits non-zero;
+ * - `never`: runs once.
+ */
+export type RestartPolicy = "always" | "on-failure" | "never";
 
 /** Where Prometheus finds this workload's metrics. */
 export interface WorkloadMetrics {
@@ -124,14 +162,15 @@ export interface WorkloadSpec {
     readonly volumes?: WorkloadVolume[];
     readonly hostMounts?: WorkloadHostMount[];
     readonly ports?: WorkloadPort[];
-    readonly healthcheck: WorkloadHealthcheck;
-    /** @default "unless-stopped" */
-    readonly restart?: "no" | "always" | "unless-stopped" | "on-failure";
+    /** Liveness and readiness: Docker's HEALTHCHECK, Kubernetes' liveness and readiness probes. */
+    readonly probe: WorkloadProbe;
+    /** @default "always" */
+    readonly restart?: RestartPolicy;
     /** Hard memory limit in MiB. */
     readonly memoryMb: number;
     /** CPU quota in cores, e.g. 1.5. */
     readonly cpus?: number;
-    /** Request the node's GPU(s) through Docker device requests (NVIDIA container toolkit). */
+    /** Request the node's GPU(s): Docker device requests, `nvidia.com/gpu` on Kubernetes. */
     readonly gpu?: boolean;
     /** Extra labels; node, service and role labels are added by the runtime. */
     readonly labels?: Record<string, string>;

@@ -2,6 +2,7 @@
  * Daedalus (seed 004) and the per-node runtime (seed 003) as workloads: env names, exposure,
  * secrets, protection. The nginx text itself is run by Debian's nginx in test/ingress/nginx.test.ts.
  */
+import { dockerHealthcheckTest } from "../../components/workload/probes";
 import * as assert from "node:assert/strict";
 import * as pulumi from "@pulumi/pulumi";
 import { buildDaedalusWorkloads, daedalusDatabaseUrl, daedalusNginxConfig, DaedalusArgs, validateDaedalusArgs } from "../../components/apps/daedalus";
@@ -59,8 +60,8 @@ describe("apps/daedalus: workloads", () => {
         assert.equal(api.labels?.unit, "daedalus");
         assert.equal(nginx.labels?.unit, "daedalus");
         assert.deepEqual(nginx.metrics, [{ port: "http", path: "/metrics", job: "daedalus", interval: "15s" }]);
-        assert.deepEqual(api.healthcheck.test.slice(0, 2), ["CMD", "python3"]);
-        assert.deepEqual(nginx.healthcheck.test, ["CMD", "wget", "-q", "-O", "/dev/null", "-T", "4", "http://127.0.0.1:80/nginx-health"]);
+        assert.deepEqual(dockerHealthcheckTest(api.probe.check).slice(0, 2), ["CMD", "python3"]);
+        assert.deepEqual(dockerHealthcheckTest(nginx.probe.check), ["CMD", "wget", "-q", "-O", "/dev/null", "-T", "4", "http://127.0.0.1:80/nginx-health"]);
         assert.ok(api.memoryMb > 0 && nginx.memoryMb > 0);
     });
 
@@ -82,7 +83,7 @@ describe("apps/runtime: seed 003 per-node runtime", () => {
         assert.deepEqual(w.volumes, [{ key: "data", containerPath: "/data", stateful: false }]);
         assert.deepEqual(w.ports, [{ name: "resp", containerPort: 6379, internal: true }]);
         assert.deepEqual(w.command, ["herodb", "--dir", "/data", "--port", "6379"]);
-        assert.equal(w.healthcheck.test[1], "bash");
+        assert.equal(dockerHealthcheckTest(w.probe.check)[1], "bash");
     });
 
     it("PostgREST: secret URI and JWT secret, admin port health and metrics, ordered after its database", async () => {
@@ -91,7 +92,7 @@ describe("apps/runtime: seed 003 per-node runtime", () => {
         assert.equal((await valueOf(w.env?.PGRST_JWT_SECRET)).secret, true);
         assert.equal(w.env?.PGRST_ADMIN_SERVER_PORT, "3001");
         assert.equal(w.env?.PGRST_DB_ANON_ROLE, "web_anon");
-        assert.deepEqual(w.healthcheck.test, ["CMD", "postgrest", "--ready"]);
+        assert.deepEqual(dockerHealthcheckTest(w.probe.check), ["CMD", "postgrest", "--ready"]);
         assert.deepEqual(w.dependsOn, ["node-postgres"]);
         assert.deepEqual(w.metrics, [{ port: "admin", path: "/metrics", job: "postgrest" }]);
     });
@@ -99,7 +100,7 @@ describe("apps/runtime: seed 003 per-node runtime", () => {
     it("node-local PostgreSQL: protected volume, TCP readiness, secret password", async () => {
         const w = buildNodePostgresWorkload({ image: img, password: "pw" });
         assert.deepEqual(w.volumes, [{ key: "data", containerPath: "/var/lib/postgresql/data", stateful: true }]);
-        assert.deepEqual(w.healthcheck.test, ["CMD", "pg_isready", "-h", "127.0.0.1", "-U", "postgres", "-d", "app"]);
+        assert.deepEqual(dockerHealthcheckTest(w.probe.check), ["CMD", "pg_isready", "-h", "127.0.0.1", "-U", "postgres", "-d", "app"]);
         assert.equal((await valueOf(w.env?.POSTGRES_PASSWORD)).secret, true);
     });
 });

@@ -8,7 +8,8 @@ import { spawn } from "node:child_process";
 import * as fs from "node:fs";
 import * as http from "node:http";
 import * as path from "node:path";
-import { heartbeatProbe, httpProbe, ProbeTool, respPingProbe } from "../../components/apps/healthcheck";
+import { dockerHealthcheckTest, heartbeatCheck, httpProbe, respPingCheck } from "../../components/workload/probes";
+import type { ProbeTool } from "../../components/workload/spec";
 import { makeTempDir, requireBinary, startProcess, stopAllProcesses, waitForTcp } from "../support/process";
 import { freePort } from "../ingress/support";
 
@@ -78,18 +79,18 @@ describe("apps/healthcheck: probes against real servers", function () {
         const redisPort = await freePort(LOCAL);
         startProcess("redis-probe", redis, ["--port", String(redisPort), "--bind", LOCAL, "--save", "", "--appendonly", "no", "--dir", dir]);
         await waitForTcp(LOCAL, redisPort, 10_000);
-        assert.equal(await probe(respPingProbe(redisPort)), 0);
-        assert.notEqual(await probe(respPingProbe(port)), 0);
-        assert.notEqual(await probe(respPingProbe(closedPort)), 0);
+        assert.equal(await probe(dockerHealthcheckTest(respPingCheck(redisPort))), 0);
+        assert.notEqual(await probe(dockerHealthcheckTest(respPingCheck(port))), 0);
+        assert.notEqual(await probe(dockerHealthcheckTest(respPingCheck(closedPort))), 0);
     });
 
     it("heartbeat: healthy while the file is fresh, unhealthy when stale or missing", async () => {
         const file = path.join(dir, "healthy");
         fs.writeFileSync(file, "");
-        assert.equal(await probe(heartbeatProbe(file, 60)), 0);
+        assert.equal(await probe(dockerHealthcheckTest(heartbeatCheck(file, 60))), 0);
         const old = Date.now() / 1000 - 120;
         fs.utimesSync(file, old, old);
-        assert.equal(await probe(heartbeatProbe(file, 60)), 1);
-        assert.notEqual(await probe(heartbeatProbe(path.join(dir, "missing"), 60)), 0);
+        assert.equal(await probe(dockerHealthcheckTest(heartbeatCheck(file, 60))), 1);
+        assert.notEqual(await probe(dockerHealthcheckTest(heartbeatCheck(path.join(dir, "missing"), 60))), 0);
     });
 });

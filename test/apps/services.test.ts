@@ -2,6 +2,7 @@
  * Application services: seed 000's distribution table turned into workloads per node, their env
  * wiring (credentials always secret), and the validation that guards placement.
  */
+import { dockerHealthcheckTest } from "../../components/workload/probes";
 import * as assert from "node:assert/strict";
 import * as pulumi from "@pulumi/pulumi";
 import {
@@ -95,7 +96,7 @@ describe("apps/services: seed 000 distribution", () => {
     it("publishes each port on the private IP only, with an HTTP healthcheck on the health path and a memory limit", () => {
         const gw = byName(buildAppWorkloads(SERVICES, node("node3"), WIRING)).gateway;
         assert.deepEqual(gw.ports, [{ name: "http", containerPort: 9300 }]);
-        assert.deepEqual(gw.healthcheck.test, ["CMD", "python3", "-c", "import urllib.request; urllib.request.urlopen('http://127.0.0.1:9300/health', timeout=4)"]);
+        assert.deepEqual(dockerHealthcheckTest(gw.probe.check), ["CMD", "python3", "-c", "import urllib.request; urllib.request.urlopen('http://127.0.0.1:9300/health', timeout=4)"]);
         assert.equal(gw.memoryMb, 1024);
         assert.deepEqual(gw.image, SERVICES.gateway.image);
     });
@@ -105,7 +106,7 @@ describe("apps/services: seed 000 distribution", () => {
         assert.deepEqual(w.ports, []);
         assert.equal(w.env?.HEALTH_FILE, WORKER_HEALTH_FILE);
         assert.equal(w.env?.PORT, undefined);
-        assert.match(w.healthcheck.test.join(" "), /getmtime\('\/tmp\/healthy'\) < 60/);
+        assert.match(dockerHealthcheckTest(w.probe.check).join(" "), /getmtime\('\/tmp\/healthy'\) < 60/);
     });
 
     it("keeps the configured command", () => {

@@ -34,10 +34,10 @@ const SPEC: WorkloadSpec = {
     ],
     ports: [
         { name: "sql", containerPort: 5432 },
-        { name: "https", containerPort: 443, ingress: true },
-        { name: "internal", containerPort: 9999, internal: true },
+        { name: "https", containerPort: 443, exposure: "ingress" },
+        { name: "internal", containerPort: 9999, exposure: "internal" },
     ],
-    healthcheck: { test: ["CMD", "pg_isready"] },
+    probe: { check: { exec: ["pg_isready"] } },
     memoryMb: 2048,
     cpus: 1.5,
     gpu: true,

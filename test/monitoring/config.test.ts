@@ -26,7 +26,7 @@ function workload(name: string, service: string, role: string, port: number, ext
         image: { repository: `docker.io/example/${name}`, tag: "1" },
         ports: [{ name: "metrics", containerPort: port }],
         metrics: [{ port: "metrics", job: service }],
-        healthcheck: { test: ["CMD", "true"] },
+        probe: { check: { exec: ["true"] } },
         memoryMb: 64,
         ...extra,
     };
@@ -156,7 +156,7 @@ describe("monitoring: prometheus.yml", () => {
                 node: "node2",
                 address: "127.0.1.12",
                 workloads: [
-                    workload("a", "a", "x", 1, { ports: [{ name: "metrics", containerPort: 1, internal: true }] }),
+                    workload("a", "a", "x", 1, { ports: [{ name: "metrics", containerPort: 1, exposure: "internal" }] }),
                     workload("b", "b", "x", 2, { metrics: [{ port: "nope" }] }),
                 ],
             },

@@ -2,6 +2,7 @@
  * MinIO pure parts: bucket-scoped policy, seed 004 key layout, the server WorkloadSpec, image pinning,
  * and the liveness probe run by real bash against a real HTTP server on loopback.
  */
+import { dockerHealthcheckTest } from "../../components/workload/probes";
 import { strict as assert } from "node:assert";
 import { spawn } from "node:child_process";
 import * as http from "node:http";
@@ -91,7 +92,7 @@ describe("minio: server workload", () => {
             { name: "api", containerPort: 9000 },
             { name: "console", containerPort: 9001 },
         ]);
-        assert.ok(spec.ports!.every((p) => !p.ingress && !p.internal));
+        assert.ok(spec.ports!.every((p) => (p.exposure ?? "private") === "private"));
         assert.deepEqual(spec.volumes, [{ key: "data", containerPath: "/data", stateful: true }]);
         assert.deepEqual(spec.command, ["server", "/data", "--address", ":9000", "--console-address", ":9001"]);
         assert.equal(spec.env!.MINIO_ROOT_USER, "root-user");
@@ -99,7 +100,7 @@ describe("minio: server workload", () => {
     });
 
     it("probes /minio/health/live and exposes v2 cluster metrics as a scrape target", () => {
-        assert.match(spec.healthcheck.test.join(" "), /GET \/minio\/health\/live/);
+        assert.match(dockerHealthcheckTest(spec.probe.check).join(" "), /GET \/minio\/health\/live/);
         const { targets, errors } = scrapeTargetsFromWorkloads([{ node: "node1", address: "10.0.0.2", workloads: [spec] }]);
         assert.deepEqual(errors, []);
         assert.deepEqual(targets, [

@@ -33,9 +33,9 @@ describe("local stack footprint", function () {
     });
 
     it("moves published ports below 1024 to 18000 + port, and nothing else", () => {
-        assert.deepEqual(localHostPort({ name: "http", containerPort: 80, ingress: true }), { name: "http", containerPort: 80, ingress: true, hostPort: 18080 });
-        assert.deepEqual(localHostPort({ name: "pg", containerPort: 5432, hostPort: 15432, ingress: true }), { name: "pg", containerPort: 5432, hostPort: 15432, ingress: true });
-        assert.deepEqual(localHostPort({ name: "dns", containerPort: 53, internal: true }), { name: "dns", containerPort: 53, internal: true });
+        assert.deepEqual(localHostPort({ name: "http", containerPort: 80, exposure: "ingress" }), { name: "http", containerPort: 80, exposure: "ingress", hostPort: 18080 });
+        assert.deepEqual(localHostPort({ name: "pg", containerPort: 5432, hostPort: 15432, exposure: "ingress" }), { name: "pg", containerPort: 5432, hostPort: 15432, exposure: "ingress" });
+        assert.deepEqual(localHostPort({ name: "dns", containerPort: 53, exposure: "internal" }), { name: "dns", containerPort: 53, exposure: "internal" });
         const haproxy = containers.find((c) => c.name === "node1-haproxy")!;
         assert.deepEqual(haproxy.ports.map((p) => p.external), [18080, 18443]);
     });

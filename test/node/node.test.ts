@@ -232,7 +232,7 @@ describe("registry credentials on every Docker provider", () => {
             evaluateUnderMocks({ project: "daarion", stack: "node2" }, () =>
                 deployPlatform(config, {
                     ...all("node2", { registryUsername: "u", registryPassword: "p" }),
-                    modules: [{ name: "gpu-probe", deployNode: (ctx) => void ctx.deploy({ name: "probe", service: "probe", role: "active", image: { repository: "docker.io/library/busybox", tag: "1.37" }, gpu: true, memoryMb: 64, healthcheck: { test: ["CMD", "true"] } }) }],
+                    modules: [{ name: "gpu-probe", deployNode: (ctx) => void ctx.deploy({ name: "probe", service: "probe", role: "active", image: { repository: "docker.io/library/busybox", tag: "1.37" }, gpu: true, memoryMb: 64, probe: { check: { exec: ["true"] } } }) }],
                 }),
             ),
             /workload 'probe' on node2 requests a GPU, but no GPU service of daarion:topology.services is placed there/,
