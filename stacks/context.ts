@@ -4,7 +4,7 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import type { AddressResolver } from "../components/workload/addresses";
-import type { DockerWorkload } from "../components/workload/docker";
+import type { DeployedWorkload, DeployOptions, WorkloadRuntime } from "../components/workload/runtime";
 import type { WorkloadSpec } from "../components/workload/spec";
 import type { SecretRequest, SharedSecrets } from "../components/secrets";
 import type { NodeSpec, Topology } from "./schema";
@@ -15,15 +15,19 @@ export interface DeploymentContext {
     readonly topology: Topology;
     /** Name of the node with role primary. */
     readonly primaryNode: string;
-    /** Resolves peer addresses for this runtime (private IPs on hosts, container names locally). */
+    /** What runs the workloads (Docker hosts, the local Docker engine, Kubernetes): addresses, admin endpoints, ranges. */
+    readonly runtime: WorkloadRuntime;
+    /** `runtime.resolver`: peer addresses (private IPs on hosts, container names locally, Service names on Kubernetes). */
     readonly resolver: AddressResolver;
+    /** A development stack (`local`): unpinned images are a warning, not an error. */
+    readonly development: boolean;
     readonly secrets: SharedSecrets;
     /** `daarion:secrets` of this stack file (TLS certificates, receiver tokens), secret. */
     readonly stackSecrets: pulumi.Output<Record<string, string>>;
     /** Keys present in `daarion:secrets` (known up front, unlike the secret values). */
     readonly stackSecretKeys: ReadonlySet<string>;
     /** Every workload deployed so far in this stack, keyed `<node>/<workload>`. */
-    readonly workloads: ReadonlyMap<string, DockerWorkload>;
+    readonly workloads: ReadonlyMap<string, DeployedWorkload>;
     /** Print an advisory finding (pulumi.log.warn in `pulumi up`, stderr in the offline render). */
     warn(message: string): void;
 }
@@ -31,15 +35,13 @@ export interface DeploymentContext {
 export interface NodeContext extends DeploymentContext {
     readonly nodeName: string;
     readonly node: NodeSpec;
-    /** Runs on the local engine (stack `local`): nothing but ingress is published. */
-    readonly local: boolean;
     /** Public IPv4 of the node (Robot address, or the hcloud server's once created); undefined locally. */
     readonly publicIp: pulumi.Output<string | undefined>;
     /**
-     * Realize a workload on this node's Docker engine. Returns the component, so modules can
-     * order their own resources after it.
+     * Realize a workload on this node through the runtime. Modules order their own resources after
+     * it with `dependsOn: [deployed.resource]`.
      */
-    deploy(spec: WorkloadSpec, opts?: { parent?: pulumi.Resource; dependsOn?: pulumi.Resource[] }): DockerWorkload;
+    deploy(spec: WorkloadSpec, opts?: DeployOptions): DeployedWorkload;
 }
 
 export type ModuleOutputs = Record<string, pulumi.Input<unknown>>;

@@ -2,15 +2,13 @@
  * Role composition: from a validated config, declare this stack's slice of the platform.
  * A stack is one node (node1, node2, node3) or the whole platform on the local engine (`local`).
  */
-import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import { PrivateNetwork } from "../components/network";
-import { LocalDockerEndpoint, Node, RegistryAuth } from "../components/node";
-import { withLocalHostPorts } from "../components/node/local-ports";
+import type { LocalDockerEndpoint, RegistryAuth } from "../components/node";
 import { privateRegistryInUse, REGISTRY_SECRET_KEYS, undeclaredRegistries } from "../components/node/registry";
 import { SecretRequest, SharedSecrets } from "../components/secrets";
-import { hostResolver, localResolver } from "../components/workload/addresses";
-import { DockerWorkload, RolloutSequence } from "../components/workload/docker";
+import { DockerRuntime } from "../components/workload/docker-runtime";
+import type { DeployedWorkload, WorkloadRuntime } from "../components/workload/runtime";
 import { ConfigError, LoadedConfig } from "./config";
 import type { DeploymentContext, ModuleOutputs, NodeContext, PlatformModule } from "./context";
 import { MODULES } from "./modules";
@@ -152,17 +150,6 @@ export function deployPlatform(config: LoadedConfig, options: ProgramOptions = {
           ]
         : [];
     const localDocker: LocalDockerEndpoint = settings.localDockerHost ? { host: settings.localDockerHost } : (options.localDocker ?? {});
-
-    // On the local engine every node's containers share one network so they find each other by name.
-    let sharedLocalNetwork: docker.Network | undefined;
-    if (local) {
-        const localProvider = new docker.Provider("local-docker", { host: localDocker.host, context: localDocker.context, registryAuth });
-        sharedLocalNetwork = new docker.Network("local-network", { name: "daarion", driver: "bridge", attachable: true }, { provider: localProvider });
-    }
-
-    // Images with a build context are built on the engine running Pulumi and pushed, then every
-    // node pulls exactly the pushed digest.
-    const buildProvider = Object.values(t.services).some((s) => "build" in s.image) ? new docker.Provider("build-docker", {}) : undefined;
     const registry = t.registry
         ? {
               server: t.registry.server,
@@ -171,13 +158,26 @@ export function deployPlatform(config: LoadedConfig, options: ProgramOptions = {
           }
         : undefined;
 
-    const resolver = local ? localResolver() : hostResolver(Object.fromEntries(Object.entries(t.nodes).map(([n, s]) => [n, s.privateIp])));
-    const workloads = new Map<string, DockerWorkload>();
+    const runtime: WorkloadRuntime = new DockerRuntime({
+        topology: t,
+        local,
+        network,
+        registryAuth,
+        localDocker,
+        localGpu: settings.localGpu,
+        registry,
+        ingressNodes: ingressNodes(t),
+        gpuNodes: gpuNodes(t),
+        warn,
+    });
+    const workloads = new Map<string, DeployedWorkload>();
     const base: DeploymentContext = {
         stack,
         topology: t,
         primaryNode,
-        resolver,
+        runtime,
+        resolver: runtime.resolver,
+        development: local,
         secrets,
         stackSecrets,
         stackSecretKeys: present,
@@ -188,64 +188,23 @@ export function deployPlatform(config: LoadedConfig, options: ProgramOptions = {
     const outputs: Record<string, unknown> = { stack, nodes: nodeNames };
     const nodeOutputs: Record<string, unknown> = {};
     for (const nodeName of nodeNames) {
-        const spec = t.nodes[nodeName]!;
-        const node = new Node(nodeName, {
-            nodeName,
-            spec,
-            forceLocal: local,
-            adminCidrs: t.adminCidrs,
-            sshKeys: t.sshKeys,
-            ingress: ingressNodes(t).has(nodeName),
-            network,
-            vswitch: t.network.vswitch ? { vlan: t.network.vswitch.vlan, subnet: t.network.vswitch.subnet, networkCidr: t.network.ipRange } : undefined,
-            localDocker,
-            gpuServices: gpuNodes(t).has(nodeName),
-            registryAuth,
-            sharedDockerNetwork: sharedLocalNetwork,
-        });
-        const dropGpu = local && !settings.localGpu;
-        // One stateful container of this node replaced at a time (components/workload/docker.ts).
-        const rollout = new RolloutSequence();
+        const target = runtime.forNode(nodeName);
         const ctx: NodeContext = {
             ...base,
             nodeName,
-            node: spec,
-            local,
-            publicIp: node.publicIp,
+            node: t.nodes[nodeName]!,
+            publicIp: target.publicIp,
             deploy(workload, opts = {}) {
                 const key = `${nodeName}/${workload.name}`;
                 if (workloads.has(key)) throw new Error(`workload '${workload.name}' is declared twice on ${nodeName}`);
-                // A GPU container on a host whose readiness did not check the NVIDIA stack would fail at
-                // create with "could not select device driver": refuse it before declaring it.
-                if (workload.gpu && node.readinessSpec && !node.readinessSpec.gpu) {
-                    throw new Error(`workload '${workload.name}' on ${nodeName} requests a GPU, but no GPU service of daarion:topology.services is placed there, so the host's GPU runtime is not checked`);
-                }
-                if (workload.gpu && dropGpu) warn(`${nodeName}/${workload.name}: GPU request dropped on the local engine (set daarion:localGpu: true if it has an NVIDIA GPU)`);
                 const after = (workload.dependsOn ?? []).map((name) => {
                     const dep = workloads.get(`${nodeName}/${name}`);
                     if (!dep) throw new Error(`workload '${workload.name}' on ${nodeName} depends on '${name}', which is not deployed before it`);
-                    return dep;
+                    return dep.resource;
                 });
-                const component = new DockerWorkload(
-                    `${nodeName}-${workload.name}`,
-                    {
-                        node: nodeName,
-                        // On a laptop, ports below 1024 move to 18000 + port (components/node/local-ports.ts).
-                        spec: local ? withLocalHostPorts(workload) : workload,
-                        provider: node.dockerProvider,
-                        networkName: node.networkName,
-                        privateBindIp: local ? undefined : spec.privateIp,
-                        ingressBindIp: local ? "127.0.0.1" : "0.0.0.0",
-                        dropGpu,
-                        buildProvider,
-                        registry,
-                        dependsOn: [...after, ...(opts.dependsOn ?? [])],
-                        rollout,
-                    },
-                    { parent: opts.parent ?? node },
-                );
-                workloads.set(key, component);
-                return component;
+                const deployed = target.deploy(workload, { parent: opts.parent, dependsOn: [...after, ...(opts.dependsOn ?? [])] });
+                workloads.set(key, deployed);
+                return deployed;
             },
         };
         const perModule: Record<string, ModuleOutputs> = {};
@@ -253,14 +212,7 @@ export function deployPlatform(config: LoadedConfig, options: ProgramOptions = {
             const result = m.deployNode?.(ctx);
             if (result) perModule[m.name] = result;
         }
-        nodeOutputs[nodeName] = {
-            kind: node.kind,
-            privateIp: node.privateIp,
-            publicIp: node.publicIp,
-            dockerHost: node.dockerHost,
-            hostFiles: node.hostFiles,
-            ...perModule,
-        };
+        nodeOutputs[nodeName] = { ...target.outputs(), ...perModule };
     }
     outputs.nodeOutputs = nodeOutputs;
 

@@ -98,7 +98,7 @@ export const agentModule: PlatformModule = {
         ctx.deploy(
             buildAgentWorkload({ bundle, config, port: f.port, image, env, sharesPostgresVolume: postgres !== undefined }),
             // The shared volume is declared by the postgres workload: it must exist first.
-            { parent, dependsOn: postgres ? [postgres] : [] },
+            { parent, dependsOn: postgres ? [postgres.resource] : [] },
         );
         return { endpoint: `http://${endpoint}`, bundleSha256: bundle.sha256 };
     },

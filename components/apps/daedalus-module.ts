@@ -56,7 +56,7 @@ export const daedalusModule: PlatformModule = {
 
         // Prometheus on another node scrapes nginx from its private IP: it must be allowed.
         const mon = t.monitoring?.node;
-        if (mon && mon !== d.node && !ctx.local) {
+        if (mon && mon !== d.node && !ctx.runtime.singleHost) {
             const ip = t.nodes[mon]!.privateIp;
             if (!metricsAllow.some((c) => cidrContains(c, ip))) {
                 ctx.warn(`daedalus.metricsAllow: Prometheus on ${mon} (${ip}) is not allowed to read Daedalus /metrics; add its network`);
@@ -87,11 +87,10 @@ export const daedalusModule: PlatformModule = {
         // nginx resolves the api's name once, at start (open-source nginx 1.22-1.26 cannot re-resolve
         // an upstream). Tying nginx to the api container's id replaces nginx whenever the api
         // container is replaced, so it never keeps proxying to the old container's address.
-        ctx.deploy({ ...nginx!, env: { ...(nginx!.env ?? {}), DAEDALUS_API_CONTAINER: apiWorkload.container.id } }, { parent });
+        ctx.deploy({ ...nginx!, env: { ...(nginx!.env ?? {}), DAEDALUS_API_CONTAINER: apiWorkload.instanceId } }, { parent });
         const domain = t.ingress?.hosts.find((h) => h.service === "daedalus")?.domain;
         return {
-            // On the local engine nothing but ingress is published: nginx is reached by container name.
-            nginx: ctx.local ? `${containerName(ctx.nodeName, "daedalus-nginx")}:80` : ctx.resolver.endpoint(ctx.nodeName, "daedalus-nginx", DAEDALUS_NGINX_PORT),
+            nginx: ctx.resolver.portEndpoint(ctx.nodeName, "daedalus-nginx", { containerPort: 80, hostPort: DAEDALUS_NGINX_PORT }),
             ...(domain ? { url: `https://${domain}` } : {}),
         };
     },

@@ -115,7 +115,7 @@ export const ingressModule: PlatformModule = {
         if (!ing || !ing.nodes.includes(ctx.nodeName)) return;
         // The local engine publishes ingress on the one loopback address: a second HAProxy would
         // collide on 80/443, and every backend is reachable from the first one anyway.
-        if (ctx.local && ctx.nodeName !== ing.nodes[0]) return;
+        if (ctx.runtime.singleHost && ctx.nodeName !== ing.nodes[0]) return;
         const parent = new Ingress(`${ctx.nodeName}-ingress`);
 
         const hosts: IngressHost[] = ing.hosts.map((h) => ({
@@ -132,15 +132,15 @@ export const ingressModule: PlatformModule = {
                 backends: ingressBackends(t, ctx.resolver),
                 statsUser: STATS_USER,
                 statsPassword: ctx.secrets.get(STATS_SECRET),
-                // Backends are container names on the local engine: resolve them through Docker's
-                // DNS at runtime, so HAProxy starts before (or without) every backend container.
-                ...(ctx.resolver.kind === "local" ? { resolvers: ["127.0.0.11:53"] } : {}),
+                // Backends that are names (containers, Services) are resolved through the runtime's
+                // DNS at runtime, so HAProxy starts before (or without) every backend.
+                ...(ctx.runtime.nameServers.length > 0 ? { resolvers: [...ctx.runtime.nameServers] } : {}),
             }),
             { parent },
         );
 
         const records: string[] = [];
-        if (ing.dns && !ctx.local) {
+        if (ing.dns && !ctx.runtime.singleHost) {
             // The Robot address, or the hcloud server's IPv4 once the server exists.
             const address = ctx.publicIp.apply((ip) => {
                 if (!ip) throw new Error(`ingress.dns: ${ctx.nodeName} has no public IPv4 for its DNS records`);
@@ -160,7 +160,7 @@ export const ingressModule: PlatformModule = {
         }
         return {
             hosts: ing.hosts.map((h) => `https://${h.domain}`),
-            stats: ctx.local ? `${containerName(ctx.nodeName, "haproxy")}:${HAPROXY_STATS_PORT}` : ctx.resolver.endpoint(ctx.nodeName, "haproxy", HAPROXY_STATS_PORT),
+            stats: ctx.resolver.portEndpoint(ctx.nodeName, "haproxy", { containerPort: HAPROXY_STATS_PORT }),
             ...(records.length ? { dnsRecords: records } : {}),
         };
     },

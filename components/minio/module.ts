@@ -4,6 +4,7 @@
  * @pulumi/minio. Every S3 consumer (Daedalus, services that `use: s3`) gets its own user whose secret
  * key is the shared secret `minio-user-<consumer>`; only the consumer's backend container receives it.
  */
+import type { WorkloadPort } from "../workload/spec";
 import * as minio from "@pulumi/minio";
 import * as pulumi from "@pulumi/pulumi";
 import type { DeploymentContext, ModuleOutputs, NodeContext, PlatformModule } from "../../stacks/context";
@@ -20,6 +21,8 @@ export const MINIO_SECRET_NAMES = {
     user: (consumer: string) => `minio-user-${consumer}`,
 } as const;
 export const MINIO_API_PORT = 9000;
+/** The S3 API as the minio provider of `pulumi up` dials it (WorkloadPort.admin; loopback 9000 on the local engine). */
+export const MINIO_ADMIN_PORT: WorkloadPort = { name: "api", containerPort: MINIO_API_PORT, admin: { localPort: MINIO_API_PORT } };
 
 export interface MinioConsumer {
     /** IAM user name = access key. */
@@ -128,7 +131,7 @@ export const minioModule: PlatformModule = {
     deployNode(ctx: NodeContext): ModuleOutputs | void {
         const t = ctx.topology;
         if (!t.minio || t.minio.node !== ctx.nodeName) return;
-        const { errors, warnings } = validateMinioTopology(t, { allowUnpinned: ctx.local });
+        const { errors, warnings } = validateMinioTopology(t, { allowUnpinned: ctx.development });
         if (errors.length > 0) throw new Error(`invalid minio config:\n  ${errors.join("\n  ")}`);
         warnings.forEach((w) => ctx.warn(w));
         const image = t.minio.image as { repository: string; tag?: string; digest?: string };
@@ -139,7 +142,7 @@ export const minioModule: PlatformModule = {
             rootPassword: ctx.secrets.get(MINIO_SECRET_NAMES.rootPassword),
         });
         // The minio provider of `pulumi up` dials the S3 API: an admin port (WorkloadPort.admin).
-        const ports = spec.ports!.map((p) => (p.name === "api" ? { ...p, admin: { localPort: MINIO_API_PORT } } : p));
+        const ports = spec.ports!.map((p) => (p.name === "api" ? MINIO_ADMIN_PORT : p));
         ctx.deploy({ ...spec, ports }, { parent });
         return { endpoint: ctx.resolver.endpoint(ctx.nodeName, "minio", MINIO_API_PORT), console: ctx.resolver.endpoint(ctx.nodeName, "minio", 9001) };
     },
@@ -148,15 +151,14 @@ export const minioModule: PlatformModule = {
         const t = ctx.topology;
         if (!t.minio) return;
         const server = ctx.workloads.get(`${t.minio.node}/minio`);
-        const local = ctx.resolver.kind === "local";
-        const endpoint = t.minio.providerEndpoint ?? (local ? `127.0.0.1:${MINIO_API_PORT}` : `${t.nodes[t.minio.node]!.privateIp}:${MINIO_API_PORT}`);
+        const endpoint = t.minio.providerEndpoint ?? ctx.runtime.adminEndpoint(t.minio.node, "minio", MINIO_ADMIN_PORT);
         const tenants = new MinioTenants("minio", {
             endpoint,
             rootUser: MINIO_ROOT_USER,
             rootPassword: ctx.secrets.get(MINIO_SECRET_NAMES.rootPassword),
             buckets: minioBuckets(t),
             consumers: minioConsumers(t).map((c) => ({ ...c, secretKey: ctx.secrets.get(MINIO_SECRET_NAMES.user(c.user)) })),
-            dependsOn: server ? [server] : undefined,
+            dependsOn: server ? [server.resource] : undefined,
         });
         return { buckets: tenants.buckets, users: tenants.users, providerEndpoint: endpoint };
     },

@@ -109,7 +109,7 @@ export function alertmanagerSpecFor(t: Topology, secrets: Record<string, string>
 
 /** The host filesystems whose space matters: the root, and the data volume of cloud nodes. */
 function hostFilesystems(ctx: NodeContext): HostFilesystemProbe[] {
-    if (ctx.local) return [];
+    if (ctx.runtime.singleHost) return [];
     const probes: HostFilesystemProbe[] = [{ mountPoint: "/", probeDir: "/var/lib/daarion/fs-probe" }];
     // Docker's data root (every volume) lives on the hcloud data volume (components/node/cloud-init.ts).
     if (ctx.node.provisioner.kind === "hcloud") probes.push({ mountPoint: "/mnt/data", probeDir: "/mnt/data/.fs-probe" });

@@ -201,8 +201,10 @@ function declareJetStreamAssets(ctx: DeploymentContext): ModuleOutputs {
     const routing = { ...base, keyValues: [...base.keyValues, failoverBucket(layout, ctx.topology.failover?.bucket ?? "failover", base.coreCluster)] };
     const core = fullClusters(layout).find((c) => c.name === routing.coreCluster)!;
     const ports = clusterPorts(layout, core);
-    const local = ctx.resolver.kind === "local";
-    const servers = ctx.topology.replication.nats.adminServers ?? (local ? [`nats://127.0.0.1:${ports.client}`] : core.servers.map((s) => `nats://${s.host}:${ports.client}`));
+    // Where the JetStream provider of `pulumi up` dials the core servers (their client port is an
+    // admin port; on the local engine one loopback address reaches the admin server).
+    const adminPort = { name: "client", containerPort: ports.client, admin: { localPort: ports.client } };
+    const servers = ctx.topology.replication.nats.adminServers ?? [...new Set(core.servers.map((s) => `nats://${ctx.runtime.adminEndpoint(s.node, natsWorkloadOf(layout, s.node, core.name), adminPort)}`))];
     const connection = pulumi.secret({
         servers,
         user: NATS_ADMIN_USER,
@@ -210,7 +212,7 @@ function declareJetStreamAssets(ctx: DeploymentContext): ModuleOutputs {
         domain: routing.coreDomain,
     });
     // The core servers deployed by this stack must run before JetStream can be asked anything.
-    const dependsOn = core.servers.map((s) => ctx.workloads.get(`${s.node}/${natsWorkloadOf(layout, s.node, core.name)}`)).filter((w): w is NonNullable<typeof w> => w !== undefined);
+    const dependsOn = core.servers.flatMap((s) => ctx.workloads.get(`${s.node}/${natsWorkloadOf(layout, s.node, core.name)}`)?.resource ?? []);
     // Streams and buckets hold messages and leases: protected like every stateful resource.
     const opts = { dependsOn, protect: true };
     for (const s of routing.streams) {

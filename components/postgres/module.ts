@@ -10,8 +10,7 @@ import type { Topology } from "../../stacks/schema";
 import { AGENT_SHARED_VOLUME } from "../agent/render";
 import { APP_SECRET_NAMES, serviceDatabase } from "../apps/wiring";
 import type { AddressResolver } from "../workload/addresses";
-import type { DockerWorkload } from "../workload/docker";
-import type { ImageSource, WorkloadSpec } from "../workload/spec";
+import type { ImageSource, WorkloadPort, WorkloadSpec } from "../workload/spec";
 import { CONTAINER_POSTGRES_PATHS, PostgresNodeSpec, POSTGRES_FILES, renderPostgresNodeFiles } from "./render";
 import { postgresRoleOf, PostgresTopology } from "./topology";
 
@@ -22,6 +21,11 @@ export const DEFAULT_POSTGRES_IMAGE: ImageSource = { repository: "docker.io/libr
 export const DOCKER_BRIDGE_CIDR = "172.16.0.0/12";
 /** Host port of the primary on the local engine (127.0.0.1 only), where the Pulumi provider connects. */
 export const LOCAL_ADMIN_PORT = 15432;
+
+/** The primary's port as the postgresql provider of `pulumi up` dials it (WorkloadPort.admin). */
+export function postgresAdminPort(port: number): WorkloadPort {
+    return { name: "postgres", containerPort: port, admin: { localPort: LOCAL_ADMIN_PORT } };
+}
 
 /** Every database with an owner role of the same name: the configured ones plus one per service that uses PostgreSQL. */
 export function postgresDatabases(t: Topology): string[] {
@@ -99,7 +103,7 @@ export function buildPostgresWorkload(args: PostgresWorkloadArgs): WorkloadSpec 
             { key: AGENT_SHARED_VOLUME.key, containerPath: AGENT_SHARED_VOLUME.containerPath, stateful: false },
         ],
         ports: [
-            args.adminTarget ? { name: "postgres", containerPort: port, admin: { localPort: LOCAL_ADMIN_PORT } } : { name: "postgres", containerPort: port },
+            args.adminTarget ? postgresAdminPort(port) : { name: "postgres", containerPort: port },
         ],
         // The socket dir only has a socket once the real server runs (not during bootstrap/maintenance).
         probe: { check: { exec: ["pg_isready", "-h", p.socketDir, "-p", String(port)] }, startPeriod: "300s" },
@@ -207,7 +211,7 @@ export const postgresModule: PlatformModule = {
             paths: CONTAINER_POSTGRES_PATHS,
             // Inside the container; the runtime publishes the port on the node's private IP only.
             listenAddresses: ["*"],
-            sameNetAccess: ctx.local,
+            sameNetAccess: ctx.runtime.singleHost,
             tuning: { sharedBuffersMb: 512 },
             // With a postgres failover group the node agent's lease decides the role (launcher
             // failover mode, components/postgres/render.ts); the state dir is the shared volume.
@@ -232,18 +236,18 @@ export const postgresModule: PlatformModule = {
         const t = ctx.topology;
         const pg = t.replication.postgresql;
         const dbs = postgresDatabases(t);
-        const primaryContainer: DockerWorkload | undefined = ctx.workloads.get(`${pg.primary}/${POSTGRES_WORKLOAD}`);
-        const local = ctx.resolver.kind === "local";
+        const primary = ctx.workloads.get(`${pg.primary}/${POSTGRES_WORKLOAD}`);
+        const admin = pg.adminEndpoint ?? ctx.runtime.adminEndpoint(pg.primary, POSTGRES_WORKLOAD, postgresAdminPort(pg.port));
         const passwords = Object.fromEntries(dbs.map((db) => [db, ctx.secrets.get(APP_SECRET_NAMES.postgresUser(db))]));
         new PostgresDatabases("postgres", {
             // The Pulumi engine runs outside the nodes: on Hetzner it needs a route into the private
             // network (VPN/SSH tunnel); on the local engine the primary is published on loopback.
-            host: local ? "127.0.0.1" : pg.adminEndpoint ? pg.adminEndpoint.split(":")[0]! : t.nodes[pg.primary]!.privateIp,
-            port: local ? LOCAL_ADMIN_PORT : pg.adminEndpoint ? Number(pg.adminEndpoint.split(":")[1]) : pg.port,
+            host: admin.slice(0, admin.lastIndexOf(":")),
+            port: Number(admin.slice(admin.lastIndexOf(":") + 1)),
             superuserPassword: ctx.secrets.get(POSTGRES_SECRETS.superuser),
             databases: dbs,
             passwords,
-            dependsOn: primaryContainer ? [primaryContainer] : [],
+            dependsOn: primary ? [primary.resource] : [],
         });
         return {
             primary: ctx.resolver.endpoint(pg.primary, POSTGRES_WORKLOAD, pg.port),

@@ -10,7 +10,7 @@ import type { Topology } from "../../stacks/schema";
 import { APP_SECRET_NAMES } from "../apps/wiring";
 import type { AddressResolver } from "../workload/addresses";
 import { tcpCheck } from "../workload/probes";
-import type { ImageSource, WorkloadSpec } from "../workload/spec";
+import type { ImageSource, WorkloadPort, WorkloadSpec } from "../workload/spec";
 import { QdrantCollection } from "./collection";
 import { QDRANT_DEFAULT_PORTS, qdrantArgs, QdrantClusterSpec, qdrantUrl, renderQdrantConfig } from "./render";
 
@@ -18,6 +18,8 @@ export const QDRANT_WORKLOAD = "qdrant";
 export const DEFAULT_QDRANT_IMAGE: ImageSource = { repository: "docker.io/qdrant/qdrant", tag: "v1.12.4" };
 /** Host port of the first peer's REST API on the local engine (127.0.0.1 only), for the collection provider. */
 export const LOCAL_QDRANT_ADMIN_PORT = 16333;
+/** The first peer's REST port as the collection provider of `pulumi up` dials it (WorkloadPort.admin). */
+export const QDRANT_ADMIN_PORT: WorkloadPort = { name: "http", containerPort: QDRANT_DEFAULT_PORTS.http, admin: { localPort: LOCAL_QDRANT_ADMIN_PORT } };
 const CONFIG_PATH = "/qdrant/config/daarion.yaml";
 /** The image's own CMD (qdrant/qdrant@v1.12.4:Dockerfile#L175); arguments after it go to ./qdrant. */
 export const QDRANT_LAUNCHER = "./entrypoint.sh";
@@ -57,7 +59,7 @@ export function buildQdrantWorkload(t: Topology, node: string, resolver: Address
         ],
         ports: [
             // The collection provider of `pulumi up` dials the first peer's REST port.
-            adminTarget ? { name: "http", containerPort: QDRANT_DEFAULT_PORTS.http, admin: { localPort: LOCAL_QDRANT_ADMIN_PORT } } : { name: "http", containerPort: QDRANT_DEFAULT_PORTS.http },
+            adminTarget ? QDRANT_ADMIN_PORT : { name: "http", containerPort: QDRANT_DEFAULT_PORTS.http },
             { name: "grpc", containerPort: QDRANT_DEFAULT_PORTS.grpc },
             // Unauthenticated and carries writes: published on the private IP only (never ingress).
             { name: "p2p", containerPort: QDRANT_DEFAULT_PORTS.p2p },
@@ -97,13 +99,8 @@ function declareCollections(ctx: DeploymentContext): ModuleOutputs {
     const apiKey = ctx.secrets.get(APP_SECRET_NAMES.qdrantApiKey);
     // The provider runs where Pulumi runs: the first peer's private IP (needs a route into the
     // private network) or, on the local engine, its REST port published on loopback.
-    const adminUrl =
-        ctx.resolver.kind === "local"
-            ? qdrantUrl("127.0.0.1", LOCAL_QDRANT_ADMIN_PORT)
-            : q.adminEndpoint
-              ? `http://${q.adminEndpoint}`
-              : qdrantUrl(t.nodes[cluster.firstPeer]!.privateIp);
-    const peers = q.nodes.map((n) => ctx.workloads.get(`${n}/${QDRANT_WORKLOAD}`)).filter((w): w is NonNullable<typeof w> => w !== undefined);
+    const adminUrl = `http://${q.adminEndpoint ?? ctx.runtime.adminEndpoint(cluster.firstPeer, QDRANT_WORKLOAD, QDRANT_ADMIN_PORT)}`;
+    const peers = q.nodes.flatMap((n) => ctx.workloads.get(`${n}/${QDRANT_WORKLOAD}`)?.resource ?? []);
     const parent = new QdrantCollections("qdrant-collections");
     const collections: Record<string, pulumi.Output<number>> = {};
     for (const c of q.collections) {

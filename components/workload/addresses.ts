@@ -13,6 +13,11 @@ export interface AddressResolver {
     endpoint(node: string, workload: string, port: number): string;
     /** Address a server inside the container should announce to peers (Redis, NATS, Neo4j). */
     announce(node: string, workload: string): string;
+    /**
+     * `host:port` of a named port: on hosts the port published on the private IP (`hostPort`), where
+     * peers share a network (the local engine, a cluster) the container's own port.
+     */
+    portEndpoint(node: string, workload: string, port: { readonly containerPort: number; readonly hostPort?: number }): string;
 }
 
 /** The Docker container name of a workload; also its DNS name on the node's network. */
@@ -31,6 +36,7 @@ export function hostResolver(privateIps: Readonly<Record<string, string>>): Addr
         host: (node) => ipOf(node),
         endpoint: (node, _workload, port) => `${ipOf(node)}:${port}`,
         announce: (node) => ipOf(node),
+        portEndpoint: (node, _workload, port) => `${ipOf(node)}:${port.hostPort ?? port.containerPort}`,
     };
 }
 
@@ -40,5 +46,6 @@ export function localResolver(): AddressResolver {
         host: containerName,
         endpoint: (node, workload, port) => `${containerName(node, workload)}:${port}`,
         announce: containerName,
+        portEndpoint: (node, workload, port) => `${containerName(node, workload)}:${port.containerPort}`,
     };
 }

@@ -41,7 +41,7 @@ describe("apps/daedalus: workloads", () => {
     });
 
     it("keeps uvicorn on 8000 internal and publishes nginx on 22181 (private IP, not public ingress)", () => {
-        assert.deepEqual(api.ports, [{ name: "http", containerPort: 8000, internal: true }]);
+        assert.deepEqual(api.ports, [{ name: "http", containerPort: 8000, exposure: "internal" }]);
         assert.deepEqual(nginx.ports, [{ name: "http", containerPort: 80, hostPort: 22181 }]);
         assert.match(api.command?.join(" ") ?? "", /alembic upgrade head && exec uvicorn daedalus\.main:app --host 0\.0\.0\.0 --port 8000 --workers 2$/);
         assert.equal(api.name, "daedalus-api");
@@ -81,7 +81,7 @@ describe("apps/runtime: seed 003 per-node runtime", () => {
     it("herodb: node-local only and NOT protected (its data may be lost)", () => {
         const w = buildHerodbWorkload({ image: img });
         assert.deepEqual(w.volumes, [{ key: "data", containerPath: "/data", stateful: false }]);
-        assert.deepEqual(w.ports, [{ name: "resp", containerPort: 6379, internal: true }]);
+        assert.deepEqual(w.ports, [{ name: "resp", containerPort: 6379, exposure: "internal" }]);
         assert.deepEqual(w.command, ["herodb", "--dir", "/data", "--port", "6379"]);
         assert.equal(dockerHealthcheckTest(w.probe.check)[1], "bash");
     });

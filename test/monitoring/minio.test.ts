@@ -153,14 +153,14 @@ describe("minio: liveness probe (real bash against a real HTTP server)", () => {
     // spawnSync would block the event loop that serves the HTTP answers; run bash asynchronously.
     const probe = (p: number) =>
         new Promise<number>((resolve) => {
-            const [, cmd, ...args] = minioLivenessProbe(p, "127.0.1.11");
+            const [cmd, ...args] = minioLivenessProbe(p, "127.0.1.11");
             const child = spawn(cmd, args, { stdio: "ignore" });
             child.on("exit", (code) => resolve(code ?? -1));
         });
 
     it("passes shellcheck", () => {
         const shellcheck = requireBinary("shellcheck");
-        const script = minioLivenessProbe(9000)[3];
+        const script = minioLivenessProbe(9000)[2];
         assert.equal(run(shellcheck, ["-s", "bash", "-"], { input: `#!/bin/bash\n${script}\n` }), "");
     });
 
