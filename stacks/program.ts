@@ -14,6 +14,7 @@ import { DockerWorkload, RolloutSequence } from "../components/workload/docker";
 import { ConfigError, LoadedConfig } from "./config";
 import type { DeploymentContext, ModuleOutputs, NodeContext, PlatformModule } from "./context";
 import { MODULES } from "./modules";
+import { deployOnKubernetes } from "./kubernetes";
 import type { Topology } from "./schema";
 
 export interface ProgramOptions {
@@ -84,6 +85,8 @@ function ingressNodes(topology: Topology): Set<string> {
 
 export function deployPlatform(config: LoadedConfig, options: ProgramOptions = {}): Record<string, unknown> {
     const { topology: t, settings, stack } = config;
+    // `daarion:runtime: kubernetes`: every node into one cluster (stacks/kubernetes.ts).
+    if (settings.runtime === "kubernetes") return deployOnKubernetes(config, options);
     const modules = options.modules ?? MODULES;
     const warn = options.warn ?? ((message: string) => pulumi.log.warn(message));
     for (const w of config.warnings) warn(`${w.path}: ${w.message}`);
