@@ -7,6 +7,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { stringify } from "yaml";
+import { ASSEMBLED_ANNOTATION } from "../components/workload/kubernetes-manifests";
 import { RecordedResource, RenderResult, reveal } from "./render";
 
 const NODE_LABEL = "daarion.io/node";
@@ -41,7 +42,7 @@ export function writeManifests(result: Pick<RenderResult, "resources">, outDir: 
 }
 
 interface PodTemplate {
-    metadata?: { labels?: Record<string, string> };
+    metadata?: { labels?: Record<string, string>; annotations?: Record<string, string> };
     spec?: {
         containers?: Array<{ volumeMounts?: Array<{ name: string; mountPath: string; subPath?: string }> }>;
         volumes?: Array<{ name: string; configMap?: { name: string }; secret?: { secretName: string } }>;
@@ -61,6 +62,16 @@ export function kubernetesPlacedFiles(result: Pick<RenderResult, "resources">): 
         if (o.kind !== "Deployment" && o.kind !== "StatefulSet") continue;
         const template = (o.spec as { template?: PodTemplate } | undefined)?.template ?? {};
         const labels = template.metadata?.labels ?? {};
+        // Files too large for one ConfigMap: chunks joined by the init container (kubernetes-manifests.ts CHUNK_BYTES).
+        const assembled = JSON.parse(template.metadata?.annotations?.[ASSEMBLED_ANNOTATION] ?? "[]") as Array<{ path: string; parts: string[] }>;
+        for (const a of assembled) {
+            const content = a.parts.map((part) => {
+                const text = data.get(`ConfigMap/${part}`)?.["part"];
+                if (text === undefined) throw new Error(`${o.kind} ${o.metadata.name} assembles ${a.path} from ConfigMap ${part}, which is not declared`);
+                return text;
+            });
+            files.push({ node: labels[NODE_LABEL] ?? "unknown", workload: labels[WORKLOAD_LABEL] ?? o.metadata.name, path: a.path, content: content.join("") });
+        }
         const volumes = new Map((template.spec?.volumes ?? []).map((v) => [v.name, v]));
         for (const c of template.spec?.containers ?? []) {
             for (const m of c.volumeMounts ?? []) {

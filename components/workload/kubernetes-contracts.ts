@@ -15,6 +15,7 @@
  */
 import type { ContainerUnderCheck } from "../images/check";
 import { revealSecrets } from "../images/resources";
+import { ASSEMBLED_ANNOTATION } from "./kubernetes-manifests";
 
 const CONTROLLERS = ["kubernetes:apps/v1:Deployment", "kubernetes:apps/v1:StatefulSet"];
 
@@ -33,6 +34,7 @@ export function kubernetesContainersUnderCheck(resources: readonly { type: strin
         const volumes = new Map<string, Rec>(((pod.volumes ?? []) as Rec[]).map((v) => [String(v.name), v]));
         const claimTemplates = new Set(((obj.spec?.volumeClaimTemplates ?? []) as Rec[]).map((t) => String(t.metadata?.name)));
         const sc = (pod.securityContext ?? {}) as Rec;
+        const assembled = JSON.parse(String(template.metadata?.annotations?.[ASSEMBLED_ANNOTATION] ?? "[]")) as Array<{ path: string; mode: number }>;
         for (const c of (pod.containers ?? []) as Rec[]) {
             const csc = { ...sc, ...((c.securityContext ?? {}) as Rec) };
             const user = typeof csc.runAsUser === "number" ? `${csc.runAsUser}${typeof csc.runAsGroup === "number" ? `:${csc.runAsGroup}` : ""}` : undefined;
@@ -43,7 +45,9 @@ export function kubernetesContainersUnderCheck(resources: readonly { type: strin
             for (const m of (c.volumeMounts ?? []) as Rec[]) {
                 const v = volumes.get(String(m.name));
                 const items = ((v?.configMap ?? v?.secret)?.items ?? []) as Rec[];
-                if (m.subPath !== undefined && items.length) {
+                const joined = v?.emptyDir && m.subPath !== undefined ? assembled.find((a) => a.path === m.mountPath) : undefined;
+                if (joined) uploads.push({ file: joined.path, mode: joined.mode });
+                else if (m.subPath !== undefined && items.length) {
                     const item = items.find((i) => i.key === m.subPath);
                     uploads.push({ file: String(m.mountPath), mode: typeof item?.mode === "number" ? item.mode : 0o644 });
                 } else if (v?.hostPath) mounted.push({ containerPath: String(m.mountPath), readOnly: m.readOnly === true, hostPath: true });

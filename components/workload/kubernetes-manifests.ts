@@ -103,6 +103,42 @@ export function fileKey(path: string): string {
     return key;
 }
 
+/**
+ * The API server refuses a ConfigMap or Secret whose data exceeds 1 MiB (Kubernetes docs,
+ * ConfigMaps: "The data stored in a ConfigMap cannot exceed 1 MiB"; Secrets: "Individual secrets
+ * are limited to 1MiB in size"). A plain file larger than CHUNK_BYTES (the node agent's bundle,
+ * 1.4 MB) is split into ConfigMaps of one chunk each and joined by an init container into an
+ * emptyDir, which the container mounts at the file's path.
+ */
+export const CONFIGMAP_LIMIT_BYTES = 1024 * 1024;
+export const CHUNK_BYTES = 512 * 1024;
+
+/** `text` in pieces of at most `max` UTF-8 bytes, never splitting a character. */
+export function splitUtf8(text: string, max = CHUNK_BYTES): string[] {
+    const parts: string[] = [];
+    let at = 0;
+    while (at < text.length) {
+        let end = Math.min(text.length, at + max);
+        while (Buffer.byteLength(text.slice(at, end)) > max) end = at + Math.floor((end - at) * 0.9);
+        // A surrogate pair stays whole.
+        if (end < text.length && /[\uD800-\uDBFF]/.test(text[end - 1]!)) end -= 1;
+        parts.push(text.slice(at, end));
+        at = end;
+    }
+    return parts;
+}
+
+/** Annotation on the pod template listing the files the init container assembles (the render's files/ view reads it). */
+export const ASSEMBLED_ANNOTATION = "daarion.io/assembled-files";
+const CHUNK_DIR = "/daarion-chunks";
+const ASSEMBLED_DIR = "/daarion-assembled";
+
+function shortHash(text: string): string {
+    let h = 0x811c9dc5;
+    for (let i = 0; i < text.length; i++) h = Math.imul(h ^ text.charCodeAt(i), 0x01000193) >>> 0;
+    return h.toString(16).padStart(8, "0");
+}
+
 function seconds(duration: string | undefined, fallback: number, what: string): number {
     if (duration === undefined) return fallback;
     const m = /^(\d+)(ms|s|m|h)$/.exec(duration);
@@ -169,6 +205,8 @@ export interface WorkloadObjects {
     readonly configMap?: K8sObject;
     /** Secret of the secret files and credential env values, if any (the runtime wraps its data in pulumi.secret). */
     readonly secret?: K8sObject;
+    /** ConfigMaps of one chunk each of the files too large for one ConfigMap (see CHUNK_BYTES). */
+    readonly chunks: K8sObject[];
     /** Standalone PVCs of the non-stateful volumes this workload declares. */
     readonly claims: K8sObject[];
     /** The StatefulSet or Deployment. */
@@ -226,11 +264,31 @@ export function buildWorkloadObjects<V>(args: BuildArgs<V>): WorkloadObjects {
     const secretItems: Array<Record<string, unknown>> = [];
     const seen = new Set<string>();
     const computed = args.isComputed ?? ((value: unknown) => typeof value !== "string");
+    const chunks: K8sObject[] = [];
+    const assembled: Array<{ path: string; key: string; mode: number; parts: string[] }> = [];
+    const chunkVolumes: Array<Record<string, unknown>> = [];
+    const chunkMounts: Array<Record<string, unknown>> = [];
+    const joins: string[] = [];
     for (const f of files) {
         const key = fileKey(f.path);
         const secret = f.secret === true || computed(f.content);
         if (seen.has(key)) fail(node, spec, `files '${f.path}' and another map to the same key '${key}'`);
         seen.add(key);
+        if (!secret && typeof f.content === "string" && Buffer.byteLength(f.content) > CHUNK_BYTES) {
+            const h = shortHash(f.path);
+            const parts = splitUtf8(f.content).map((text, i) => {
+                const part = `${name}-f${h}-${i}`;
+                chunks.push({ apiVersion: "v1", kind: "ConfigMap", metadata: meta(`-f${h}-${i}`), data: { part: text } });
+                chunkVolumes.push({ name: `chunk-${h}-${i}`, configMap: { name: part } });
+                chunkMounts.push({ name: `chunk-${h}-${i}`, mountPath: `${CHUNK_DIR}/${h}/${i}`, readOnly: true });
+                return part;
+            });
+            const mode = (f.mode ?? 0o644).toString(8);
+            joins.push(`cat ${parts.map((_, i) => `${CHUNK_DIR}/${h}/${i}/part`).join(" ")} > ${ASSEMBLED_DIR}/${key} && chmod ${mode} ${ASSEMBLED_DIR}/${key}`);
+            assembled.push({ path: f.path, key, mode: f.mode ?? 0o644, parts });
+            mounts.push({ name: "assembled", mountPath: f.path, subPath: key, readOnly: true });
+            continue;
+        }
         (secret ? secretData : plainData)[key] = f.content;
         (secret ? secretItems : plainItems).push({ key, path: key, mode: f.mode ?? 0o644 });
         mounts.push({ name: secret ? "secret-files" : "files", mountPath: f.path, subPath: key, readOnly: true });
@@ -248,7 +306,10 @@ export function buildWorkloadObjects<V>(args: BuildArgs<V>): WorkloadObjects {
     }
 
     const volumes: Array<Record<string, unknown>> = [];
+    const plainBytes = Object.values(plainData).reduce((n: number, v) => n + (typeof v === "string" ? Buffer.byteLength(v) : 0), 0);
+    if (plainBytes > CONFIGMAP_LIMIT_BYTES) fail(node, spec, `its files add up to ${plainBytes} bytes, over the 1 MiB a ConfigMap may hold`);
     if (plainItems.length) volumes.push({ name: "files", configMap: { name: `${name}-files`, items: plainItems } });
+    if (assembled.length) volumes.push({ name: "assembled", emptyDir: {} }, ...chunkVolumes);
     if (secretItems.length) volumes.push({ name: "secret-files", secret: { secretName: `${name}-secret`, items: secretItems } });
 
     const templates: K8sObject[] = [];
@@ -297,9 +358,24 @@ export function buildWorkloadObjects<V>(args: BuildArgs<V>): WorkloadObjects {
         terminationGracePeriodSeconds: 30,
         enableServiceLinks: false,
         ...(user ? { securityContext: user } : {}),
+        ...(joins.length
+            ? {
+                  initContainers: [
+                      {
+                          name: "assemble-files",
+                          image: args.image,
+                          command: ["/bin/sh", "-c", joins.join(" && ")],
+                          volumeMounts: [{ name: "assembled", mountPath: ASSEMBLED_DIR }, ...chunkMounts],
+                          resources: { limits: { memory: "64Mi" }, requests: { memory: "64Mi" } },
+                          securityContext: { privileged: false, allowPrivilegeEscalation: false },
+                      },
+                  ],
+              }
+            : {}),
         containers: [container],
         ...(volumes.length ? { volumes } : {}),
     };
+    if (assembled.length) annotations[ASSEMBLED_ANNOTATION] = JSON.stringify(assembled);
     const template = { metadata: { labels: { ...labels }, ...(args.podAnnotations || Object.keys(annotations).length ? { annotations: { ...annotations, ...(args.podAnnotations ?? {}) } } : {}) }, spec: podSpec };
 
     const stateful = isStatefulSpec(spec);
@@ -371,6 +447,7 @@ export function buildWorkloadObjects<V>(args: BuildArgs<V>): WorkloadObjects {
     return {
         configMap: plainItems.length ? { apiVersion: "v1", kind: "ConfigMap", metadata: meta("-files"), data: plainData } : undefined,
         secret: Object.keys(secretData).length ? { apiVersion: "v1", kind: "Secret", metadata: meta("-secret"), type: "Opaque", stringData: secretData } : undefined,
+        chunks,
         claims,
         controller,
         services,

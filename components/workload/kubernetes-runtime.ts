@@ -131,6 +131,7 @@ export class KubernetesWorkload extends pulumi.ComponentResource implements Depl
         const stateful = isStatefulSpec(spec);
         const before: pulumi.Resource[] = [];
         if (objects.configMap) before.push(declare(objects.configMap, `${base}-files`, child));
+        for (const chunk of objects.chunks) before.push(declare(chunk, chunk.metadata.name, child));
         if (objects.secret) {
             const secret = { ...objects.secret, stringData: pulumi.secret(objects.secret.stringData as Record<string, pulumi.Input<string>>) } as K8sObject;
             before.push(declare(secret, `${base}-secret`, child));

@@ -8,7 +8,9 @@ import {
     KubernetesPlacement,
     KubernetesSpecError,
     objectName,
+    CHUNK_BYTES,
     probes,
+    splitUtf8,
     resources,
 } from "../../components/workload/kubernetes-manifests";
 import { kubernetesResolver } from "../../components/workload/kubernetes-runtime";
@@ -211,5 +213,35 @@ describe("kubernetes manifests: services and network policies", () => {
         assert.equal(r.kind, "kubernetes");
         assert.equal(r.endpoint("node2", "postgres", 5432), "node2-postgres.daarion.svc.cluster.local:5432");
         assert.equal(r.announce("node1", "nats"), "node1-nats.daarion.svc.cluster.local");
+    });
+});
+
+describe("kubernetes manifests: files larger than a ConfigMap may hold", () => {
+    const big = "x".repeat(CHUNK_BYTES) + "é".repeat(200000) + "\n";
+    const spec: WorkloadSpec = { ...gateway, files: [{ path: "/opt/agent/agent.js", content: big, mode: 0o640 }, { path: "/etc/agent.json", content: "{}" }] };
+
+    it("splits text into pieces of at most CHUNK_BYTES UTF-8 bytes without cutting a character", () => {
+        const parts = splitUtf8(big);
+        assert.equal(parts.join(""), big);
+        assert.ok(parts.length >= 2);
+        assert.ok(parts.every((p) => Buffer.byteLength(p) <= CHUNK_BYTES));
+        assert.deepEqual(splitUtf8("a😀b", 4), ["a", "😀", "b"]);
+    });
+    it("ships a large file as chunk ConfigMaps joined by an init container into an emptyDir, with its mode", () => {
+        const o = build(spec);
+        assert.equal(o.chunks.length, splitUtf8(big).length);
+        assert.equal(o.chunks.map((c) => (c.data as { part: string }).part).join(""), big);
+        assert.deepEqual(o.configMap!.data, { "etc_agent.json": "{}" });
+        const pod = podSpec(o.controller);
+        const init = pod.initContainers[0];
+        assert.equal(init.image, "img:1");
+        assert.match(init.command[2], /^cat \/daarion-chunks\/[0-9a-f]{8}\/0\/part \/daarion-chunks\/[0-9a-f]{8}\/1\/part.* > \/daarion-assembled\/opt_agent_agent.js && chmod 640 \/daarion-assembled\/opt_agent_agent.js$/);
+        assert.deepEqual(pod.containers[0].volumeMounts.find((m: any) => m.mountPath === "/opt/agent/agent.js"), { name: "assembled", mountPath: "/opt/agent/agent.js", subPath: "opt_agent_agent.js", readOnly: true });
+        assert.ok(pod.volumes.some((v: any) => v.name === "assembled" && v.emptyDir));
+        assert.equal(init.resources.limits.memory, "64Mi");
+    });
+    it("refuses small files that together exceed 1 MiB in one ConfigMap", () => {
+        const many = Array.from({ length: 3 }, (_, i) => ({ path: `/etc/f${i}`, content: "y".repeat(CHUNK_BYTES - 10) }));
+        assert.throws(() => build({ ...gateway, files: many }), /files add up to \d+ bytes, over the 1 MiB a ConfigMap may hold/);
     });
 });

@@ -3,7 +3,7 @@ import { createHash } from "node:crypto";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { parse } from "yaml";
-import { readStackConfig } from "../../offline/render";
+import { readStackConfig, reveal } from "../../offline/render";
 import { leakedSecrets } from "../../offline/write";
 import { ConfigError, loadConfig, rawConfigOf } from "../../stacks/config";
 import { GOLDEN_DIR } from "../support/fingerprint";
@@ -47,6 +47,17 @@ describe("kubernetes: the k8s stack render", function () {
         const ns = result.resources.filter((r) => r.type === "kubernetes:core/v1:Namespace");
         assert.deepEqual(ns.map((r) => [r.name, r.options]), [["daarion", { protect: true, retainOnDelete: true }]]);
         for (const pvc of result.resources.filter((r) => r.type === "kubernetes:core/v1:PersistentVolumeClaim")) assert.deepEqual(pvc.options, { protect: true, retainOnDelete: true }, pvc.name);
+    });
+
+    it("keeps every ConfigMap and Secret within the API server's 1 MiB (the agent bundle goes in chunks)", async () => {
+        const { result } = await renderK8s();
+        const stores = result.resources.filter((r) => r.type === "kubernetes:core/v1:ConfigMap" || r.type === "kubernetes:core/v1:Secret");
+        for (const r of stores) {
+            const data = reveal(r.inputs.data ?? r.inputs.stringData ?? {}) as Record<string, string>;
+            const bytes = Object.values(data).reduce((n, v) => n + Buffer.byteLength(v), 0);
+            assert.ok(bytes <= 1024 * 1024, `${r.type} ${r.name}: ${bytes} bytes`);
+        }
+        assert.equal(stores.filter((r) => /^node\d-agent-f[0-9a-f]{8}-\d$/.test(r.name)).length, 9);
     });
 
     it("sizes claims from daarion:kubernetes volumeGi", async () => {
