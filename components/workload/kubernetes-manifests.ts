@@ -25,8 +25,9 @@
  *   still allow multiple pods to access the volume when the pods are running on the same node"),
  *   and both pods carry the same nodeSelector.
  * - host mounts (node_exporter's filesystem probes) are read-only hostPath volumes of type
- *   `Directory`: the pod fails to start when the directory is missing instead of the kubelet
- *   creating it on the host (type "" creates it, Kubernetes docs, Volumes, "hostPath").
+ *   `Directory`: the kubelet checks that the directory exists before mounting and the pod fails
+ *   to start otherwise; the default type "" performs no check (Kubernetes docs, Volumes,
+ *   "hostPath"), so nothing of ours would ever create a directory on the host.
  */
 import type { ProbeCheck, WorkloadPort, WorkloadProbe, WorkloadSpec, WorkloadVolume } from "./spec";
 

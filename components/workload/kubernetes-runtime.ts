@@ -6,13 +6,15 @@
  * and sets resource options.
  *
  * Provider facts (@pulumi/kubernetes@4.34.2):
- * - `pulumi up` waits for a Deployment / StatefulSet to become ready before dependents are created,
- *   unless the `pulumi.com/skipAwait` annotation is set (pulumi-kubernetes docs, "Resource
- *   readiness"/await logic: StatefulSet "ready when .status.readyReplicas == .spec.replicas and the
- *   current revision equals the update revision"). WorkloadSpec.waitHealthy therefore needs nothing
- *   more here, and the other workloads wait the same way.
- * - A Secret's `data`/`stringData` are stored as secret in the state whatever the input
- *   (pulumi-kubernetes CHANGELOG 3.0: "Secret data and stringData are now marked as secret");
+ * - A Deployment / StatefulSet "waits until its status is ready before registering success"
+ *   (readyReplicas == replicas and, for a StatefulSet, updateRevision == currentRevision), and fails
+ *   after 10 minutes unless `customTimeouts` say otherwise (@pulumi/kubernetes@4.34.2:
+ *   apps/v1/statefulSet.d.ts l. 11-22, apps/v1/deployment.d.ts l. 7-27); the `pulumi.com/skipAwait`
+ *   annotation turns that off (pulumi/pulumi-kubernetes#417). WorkloadSpec.waitHealthy therefore
+ *   needs nothing more here: every workload is awaited. A replica whose first pg_basebackup takes
+ *   longer than 10 minutes would need a longer create timeout (not set: no measurement yet).
+ * - Secret `data`/`stringData` are stored as secrets in the state whatever the input
+ *   (pulumi/pulumi-kubernetes#803, #1577; @pulumi/kubernetes@4.34.2: core/v1/secret.d.ts l. 7);
  *   the runtime wraps them in pulumi.secret anyway, as components must (ARCHITECTURE principle 5).
  */
 import { createHash } from "node:crypto";
