@@ -6,6 +6,8 @@ import { parse } from "yaml";
 import { readStackConfig, reveal } from "../../offline/render";
 import { leakedSecrets } from "../../offline/write";
 import { ConfigError, loadConfig, rawConfigOf } from "../../stacks/config";
+import { parsePortList, portInRanges } from "../../policy/lib/net";
+import { DEFAULT_DATA_PORTS } from "../../policy/rules/firewall";
 import { GOLDEN_DIR } from "../support/fingerprint";
 import { listFiles, renderK8s } from "./support";
 
@@ -65,6 +67,26 @@ describe("kubernetes: the k8s stack render", function () {
         const pg = result.resources.find((r) => r.type === "kubernetes:apps/v1:StatefulSet" && r.name === "node1-postgres")!;
         const templates = (pg.inputs.spec as { volumeClaimTemplates: Array<{ metadata: { name: string }; spec: { resources: { requests: { storage: string } } } }> }).volumeClaimTemplates;
         assert.deepEqual(templates.map((t) => [t.metadata.name, t.spec.resources.requests.storage]), [["vol-data", "200Gi"]]);
+    });
+
+    it("mirrors the firewall: data and broker ports reachable from inside the namespace only, only HAProxy outside the cluster", async () => {
+        const { result } = await renderK8s();
+        const data = parsePortList(DEFAULT_DATA_PORTS);
+        const policies = result.resources.filter((r) => r.type === "kubernetes:networking.k8s.io/v1:NetworkPolicy");
+        let dataRules = 0;
+        for (const p of policies) {
+            const spec = p.inputs.spec as { ingress?: Array<{ from?: Array<Record<string, unknown>>; ports: Array<{ port: number }> }> };
+            for (const rule of spec.ingress ?? []) {
+                if (!rule.ports.some((x) => portInRanges(x.port, data))) continue;
+                dataRules += 1;
+                assert.ok(rule.from && rule.from.length > 0 && rule.from.every((f) => "podSelector" in f && !("namespaceSelector" in f) && !("ipBlock" in f)), `${p.name}: ${JSON.stringify(rule)}`);
+            }
+        }
+        assert.ok(dataRules >= 10, `${dataRules} rules cover data ports`);
+        const deny = policies.find((p) => p.name === "default-deny-ingress")!;
+        assert.deepEqual(deny.inputs.spec, { podSelector: {}, policyTypes: ["Ingress"] });
+        const external = result.resources.filter((r) => r.type === "kubernetes:core/v1:Service" && (r.inputs.spec as { type?: string }).type !== "ClusterIP" && (r.inputs.spec as { clusterIP?: string }).clusterIP !== "None");
+        assert.deepEqual(external.map((r) => [r.name, (r.inputs.spec as { type: string }).type]).sort(), [["node1-haproxy-public", "LoadBalancer"], ["node2-haproxy-public", "LoadBalancer"]]);
     });
 
     it("keeps every credential out of plain inputs", async () => {
