@@ -1,4 +1,7 @@
 /**
+ * (About 440 lines: one function maps a whole WorkloadSpec and the mapping's sources are written
+ * beside each part; the pod-level helpers live in ./kubernetes-pod.ts.)
+ *
  * Pure builders of the Kubernetes objects that realize one WorkloadSpec (no Pulumi import: the
  * runtime, ./kubernetes-runtime.ts, hands them to @pulumi/kubernetes, the offline render writes
  * them to `manifests/`, and test/kubernetes/ validates them against the Kubernetes OpenAPI schema).
@@ -29,7 +32,10 @@
  *   to start otherwise; the default type "" performs no check (Kubernetes docs, Volumes,
  *   "hostPath"), so nothing of ours would ever create a directory on the host.
  */
-import type { ProbeCheck, WorkloadPort, WorkloadProbe, WorkloadSpec, WorkloadVolume } from "./spec";
+import { ASSEMBLED_ANNOTATION, ASSEMBLED_DIR, CHUNK_BYTES, CHUNK_DIR, CONFIGMAP_LIMIT_BYTES, KubernetesSpecError, probes, resources, shortHash, splitUtf8 } from "./kubernetes-pod";
+import type { WorkloadPort, WorkloadSpec, WorkloadVolume } from "./spec";
+
+export { ASSEMBLED_ANNOTATION, CHUNK_BYTES, CONFIGMAP_LIMIT_BYTES, KubernetesSpecError, probeHandler, probes, resources, splitUtf8 } from "./kubernetes-pod";
 
 /** A Kubernetes object as plain data; `V` is an opaque value (a Pulumi Input in the runtime, a string in tests). */
 export type K8sObject = { apiVersion: string; kind: string; metadata: K8sMetadata; [field: string]: unknown };
@@ -75,7 +81,6 @@ const LABEL_VALUE = /^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$/;
 /** ConfigMap / Secret data keys. */
 const DATA_KEY = /^[-._a-zA-Z0-9]+$/;
 
-export class KubernetesSpecError extends Error {}
 
 function fail(node: string, spec: WorkloadSpec, message: string): never {
     throw new KubernetesSpecError(`kubernetes: workload '${spec.name}' on ${node}: ${message}`);
@@ -102,90 +107,6 @@ export function fileKey(path: string): string {
     const key = path.replace(/^\/+/, "").replace(/[^-._a-zA-Z0-9]/g, "_");
     if (!DATA_KEY.test(key)) throw new KubernetesSpecError(`kubernetes: file path '${path}' gives no usable data key`);
     return key;
-}
-
-/**
- * The API server refuses a ConfigMap or Secret whose data exceeds 1 MiB (Kubernetes docs,
- * ConfigMaps: "The data stored in a ConfigMap cannot exceed 1 MiB"; Secrets: "Individual secrets
- * are limited to 1MiB in size"). A plain file larger than CHUNK_BYTES (the node agent's bundle,
- * 1.4 MB) is split into ConfigMaps of one chunk each and joined by an init container into an
- * emptyDir, which the container mounts at the file's path.
- */
-export const CONFIGMAP_LIMIT_BYTES = 1024 * 1024;
-export const CHUNK_BYTES = 512 * 1024;
-
-/** `text` in pieces of at most `max` UTF-8 bytes, never splitting a character. */
-export function splitUtf8(text: string, max = CHUNK_BYTES): string[] {
-    const parts: string[] = [];
-    let at = 0;
-    while (at < text.length) {
-        let end = Math.min(text.length, at + max);
-        while (Buffer.byteLength(text.slice(at, end)) > max) end = at + Math.floor((end - at) * 0.9);
-        // A surrogate pair stays whole.
-        if (end < text.length && /[\uD800-\uDBFF]/.test(text[end - 1]!)) end -= 1;
-        parts.push(text.slice(at, end));
-        at = end;
-    }
-    return parts;
-}
-
-/** Annotation on the pod template listing the files the init container assembles (the render's files/ view reads it). */
-export const ASSEMBLED_ANNOTATION = "daarion.io/assembled-files";
-const CHUNK_DIR = "/daarion-chunks";
-const ASSEMBLED_DIR = "/daarion-assembled";
-
-function shortHash(text: string): string {
-    let h = 0x811c9dc5;
-    for (let i = 0; i < text.length; i++) h = Math.imul(h ^ text.charCodeAt(i), 0x01000193) >>> 0;
-    return h.toString(16).padStart(8, "0");
-}
-
-function seconds(duration: string | undefined, fallback: number, what: string): number {
-    if (duration === undefined) return fallback;
-    const m = /^(\d+)(ms|s|m|h)$/.exec(duration);
-    if (!m) throw new KubernetesSpecError(`kubernetes: ${what} '${duration}' is not a duration like 10s`);
-    const n = Number(m[1]);
-    const s = m[2] === "ms" ? n / 1000 : m[2] === "s" ? n : m[2] === "m" ? n * 60 : n * 3600;
-    return Math.max(1, Math.ceil(s));
-}
-
-/** The probe handler of a check. */
-export function probeHandler(check: ProbeCheck): Record<string, unknown> {
-    if ("exec" in check) return { exec: { command: [...check.exec] } };
-    if ("shell" in check) return { exec: { command: ["/bin/sh", "-c", check.shell] } };
-    if ("http" in check) return { httpGet: { port: check.http.port, path: check.http.path } };
-    return { tcpSocket: { port: check.tcp.port } };
-}
-
-/** Liveness, readiness and startup probes with Docker's defaults (components/workload/docker.ts). */
-export function probes(probe: WorkloadProbe): { livenessProbe: Record<string, unknown>; readinessProbe: Record<string, unknown>; startupProbe: Record<string, unknown> } {
-    const period = seconds(probe.interval, 10, "probe interval");
-    const timeout = seconds(probe.timeout, 5, "probe timeout");
-    const retries = probe.retries ?? 5;
-    const start = seconds(probe.startPeriod, 30, "probe start period");
-    const handler = probeHandler(probe.check);
-    const common = { ...handler, periodSeconds: period, timeoutSeconds: timeout };
-    return {
-        livenessProbe: { ...common, failureThreshold: retries },
-        readinessProbe: { ...common, failureThreshold: retries },
-        // Failures inside the start period do not count on Docker; here the startup probe absorbs them.
-        startupProbe: { ...common, failureThreshold: Math.ceil(start / period) + retries },
-    };
-}
-
-/** Memory and CPU: requests equal limits, so the scheduler reserves what Docker caps. */
-export function resources(spec: WorkloadSpec): Record<string, Record<string, string | number>> {
-    const limits: Record<string, string | number> = { memory: `${spec.memoryMb}Mi` };
-    const requests: Record<string, string | number> = { memory: `${spec.memoryMb}Mi` };
-    if (spec.cpus !== undefined) {
-        limits.cpu = `${Math.round(spec.cpus * 1000)}m`;
-        requests.cpu = limits.cpu;
-    }
-    // One device: a topology node has one GPU (seed 000: node1 is a GEX44 with one RTX 4000).
-    // Extended resources are set as limits; the request defaults to the limit (Kubernetes docs,
-    // "Schedule GPUs").
-    if (spec.gpu) limits["nvidia.com/gpu"] = 1;
-    return { limits, requests };
 }
 
 export function isStatefulSpec(spec: WorkloadSpec): boolean {
