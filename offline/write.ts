@@ -5,6 +5,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { findLeaks, RecordedResource, RenderResult, reveal, sanitize } from "./render";
+import { kubernetesPlacedFiles, kubernetesWorkloadsByNode, writeManifests } from "./manifests";
 import { renderTopologyMermaid } from "./mermaid";
 import { topologySchema } from "../stacks/schema";
 
@@ -34,6 +35,8 @@ export function placedFiles(result: RenderResult): PlacedFile[] {
         const uploads = (reveal(c.inputs.uploads) as Array<{ file: string; content?: string }> | undefined) ?? [];
         for (const u of uploads) files.push({ node: labels["daarion.node"] ?? "unknown", workload: labels["daarion.workload"] ?? String(c.inputs.name), path: u.file, content: u.content ?? "" });
     }
+    // Runtime kubernetes: the files pods mount from their ConfigMaps and Secrets.
+    files.push(...kubernetesPlacedFiles(result));
     return files;
 }
 
@@ -66,6 +69,7 @@ export function summarize(result: RenderResult): Summary {
         const l = labelsOf(c);
         (containersByNode[l["daarion.node"] ?? "unknown"] ??= []).push(l["daarion.workload"] ?? String(c.inputs.name));
     }
+    for (const [node, list] of Object.entries(kubernetesWorkloadsByNode(result))) (containersByNode[node] ??= []).push(...list);
     for (const list of Object.values(containersByNode)) list.sort();
     return { resourcesByType, containersByNode };
 }
@@ -90,6 +94,7 @@ export function writeRender(result: RenderResult, outDir: string, topologyValue:
             fs.writeFileSync(target, f.content);
         }
     }
+    writeManifests(result, outDir);
     const summary = summarize(result);
     const topology = topologySchema.parse(topologyValue);
     fs.writeFileSync(path.join(outDir, "topology.md"), renderTopologyMermaid(topology, summary.containersByNode));

@@ -37,6 +37,20 @@ import { checkServersFirewalledAndPrivate } from "./rules/hcloud";
 import { checkIngressTls } from "./rules/ingress";
 import { checkImageContracts } from "./rules/image-contract";
 import {
+    checkDefaultDeny,
+    checkHostPathReadOnly,
+    checkKubernetesStatefulProtected,
+    checkPodCredentialEnv,
+    checkPodImagesPinned,
+    checkPodLimits,
+    checkPodNotPrivileged,
+    checkPodProbes,
+    checkServiceExposure,
+    ExposedPortsConfig,
+    KUBERNETES_TYPES,
+    POD_TYPES,
+} from "./rules/kubernetes";
+import {
     checkJetStreamQuorum,
     checkPostgresReplicaPlacement,
     checkQdrantReplicationFactor,
@@ -615,6 +629,51 @@ export function replicasSpread(options?: PolicyOptions<ColocationConfig & { repl
     );
 }
 
+// ---- kubernetes -------------------------------------------------------------------------------
+
+function kubernetesPodPolicy(name: string, description: string, defaultLevel: EnforcementLevel, check: (r: ResourceView) => Violation[]) {
+    return (options?: PolicyOptions): ResourceValidationPolicy => resourcePolicy({ name, description, defaultLevel, defaults: {} }, POD_TYPES, (r) => check(r), options);
+}
+
+export const kubernetesNoPrivileged = kubernetesPodPolicy("kubernetes-no-privileged", "No privileged container, privilege escalation, dangerous capability, hostPort or host namespace in a pod.", "mandatory", checkPodNotPrivileged);
+export const kubernetesHostPathReadOnly = kubernetesPodPolicy("kubernetes-hostpath-read-only", "hostPath volumes are mounted read-only and never expose a container runtime socket.", "mandatory", checkHostPathReadOnly);
+export const kubernetesMemoryLimit = kubernetesPodPolicy("kubernetes-memory-limit", "Every container of a pod has resources.limits.memory.", "mandatory", checkPodLimits);
+export const kubernetesImagePinned = kubernetesPodPolicy("kubernetes-image-pinned-by-digest", "Every container image of a pod is pinned by digest.", "advisory", checkPodImagesPinned);
+export const kubernetesProbes = kubernetesPodPolicy("kubernetes-probes", "Every long-running container has liveness and readiness probes.", "mandatory", checkPodProbes);
+export const kubernetesCredentialEnv = kubernetesPodPolicy("kubernetes-credential-env", "Credentials reach containers from Secrets, never as literal env values.", "mandatory", checkPodCredentialEnv);
+
+export function kubernetesServiceExposure(options?: PolicyOptions<ExposedPortsConfig>): ResourceValidationPolicy {
+    return resourcePolicy(
+        {
+            name: "kubernetes-no-exposed-data-ports",
+            description: "No LoadBalancer/NodePort/externalIPs Service exposes a data store, broker or metrics port.",
+            defaultLevel: "mandatory",
+            defaults: { dataPorts: DEFAULT_DATA_PORTS, metricsPorts: DEFAULT_METRICS_PORTS },
+            schema: { dataPorts: portListSchema("Ports of data stores and brokers"), metricsPorts: portListSchema("Metrics/observability ports") },
+        },
+        [KUBERNETES_TYPES.service],
+        (r, c) => checkServiceExposure(r, c),
+        options,
+    );
+}
+
+export function kubernetesDefaultDeny(options?: PolicyOptions): StackValidationPolicy {
+    return stackPolicy(
+        { name: "kubernetes-default-deny", description: "Every namespace with workloads has a default-deny ingress NetworkPolicy.", defaultLevel: "mandatory", defaults: {} },
+        (views) => checkDefaultDeny(views),
+        options,
+    );
+}
+
+export function kubernetesStatefulProtected(options?: PolicyOptions): ResourceValidationPolicy {
+    return resourcePolicy(
+        { name: "kubernetes-stateful-protected", description: "Namespaces, PersistentVolumeClaims and StatefulSets with claim templates are protected and keep their claims.", defaultLevel: "mandatory", defaults: {} },
+        [KUBERNETES_TYPES.namespace, KUBERNETES_TYPES.pvc, KUBERNETES_TYPES.statefulSet],
+        (r) => checkKubernetesStatefulProtected(r),
+        options,
+    );
+}
+
 // ---- the pack's policy set --------------------------------------------------------------------
 
 /** Per-policy options for `daarionPolicies`, keyed by policy name. */
@@ -647,6 +706,15 @@ export function daarionPolicies(options: PolicySetOptions = {}): (ResourceValida
         ["postgres-replica-placement", postgresReplicaPlacement],
         ["qdrant-replication-factor", qdrantReplicationFactor],
         ["replicas-spread-across-nodes", replicasSpread],
+        ["kubernetes-no-privileged", kubernetesNoPrivileged],
+        ["kubernetes-hostpath-read-only", kubernetesHostPathReadOnly],
+        ["kubernetes-memory-limit", kubernetesMemoryLimit],
+        ["kubernetes-image-pinned-by-digest", kubernetesImagePinned],
+        ["kubernetes-probes", kubernetesProbes],
+        ["kubernetes-credential-env", kubernetesCredentialEnv],
+        ["kubernetes-no-exposed-data-ports", kubernetesServiceExposure],
+        ["kubernetes-default-deny", kubernetesDefaultDeny],
+        ["kubernetes-stateful-protected", kubernetesStatefulProtected],
     ];
     const unknown = Object.keys(options).filter((k) => !factories.some(([name]) => name === k));
     if (unknown.length > 0) throw new Error(`daarionPolicies: unknown policy name(s) ${unknown.join(", ")}`);

@@ -71,6 +71,30 @@ export class ConfigError extends pulumi.RunError {
     }
 }
 
+/** Cross-checks of `daarion:runtime` and `daarion:kubernetes` against the topology. */
+export function validateRuntimeSettings(settings: StackSettings, t: Topology): Finding[] {
+    const findings: Finding[] = [];
+    const names = Object.keys(t.nodes);
+    const k = settings.kubernetes;
+    if (settings.runtime !== "kubernetes") {
+        if (k) findings.push({ severity: "warning", path: "kubernetes", message: "ignored: daarion:runtime is not kubernetes" });
+        return findings;
+    }
+    if (settings.node !== "all") findings.push({ severity: "error", path: "node", message: `must be 'all' with runtime kubernetes: one stack deploys every topology node into the cluster (found '${settings.node}')` });
+    if (!k) {
+        findings.push({ severity: "error", path: "kubernetes", message: "missing: runtime kubernetes needs the cluster's storageClass, podCidrs and dnsServer (README \"Kubernetes\")" });
+        return findings;
+    }
+    for (const node of Object.keys(k.nodeSelectors)) {
+        if (!t.nodes[node]) findings.push({ severity: "error", path: `kubernetes.nodeSelectors.${node}`, message: `unknown node '${node}' (nodes are: ${names.join(", ")})` });
+    }
+    for (const key of Object.keys(k.adminEndpoints)) {
+        const node = key.split("/")[0]!;
+        if (!t.nodes[node]) findings.push({ severity: "error", path: `kubernetes.adminEndpoints.${key}`, message: `unknown node '${node}' (nodes are: ${names.join(", ")})` });
+    }
+    return findings;
+}
+
 /** Apply node-local overrides to a copy of the topology. */
 function applyOverrides(topology: Topology, overrides: z.infer<typeof overridesSchema>, fail: (path: string, message: string) => void): Topology {
     const services = { ...topology.services };
@@ -122,7 +146,7 @@ export function loadConfig(stack: string, raw: RawConfig): LoadedConfig {
 
     const topology = applyOverrides(topologyResult.data, overridesResult.data, (path, message) => push("overrides", { severity: "error", path, message }));
     const findings = validateTopology(topology);
-    const settingFindings = validateStackSettings(settingsResult.data, topology);
+    const settingFindings = [...validateStackSettings(settingsResult.data, topology), ...validateRuntimeSettings(settingsResult.data, topology)];
     findings.filter((f) => f.severity === "error").forEach((f) => push("topology", f));
     settingFindings.filter((f) => f.severity === "error").forEach((f) => push("settings", f));
     if (errors.length > 0) throw new ConfigError(stack, errors);

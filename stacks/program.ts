@@ -12,6 +12,7 @@ import type { DeployedWorkload, WorkloadRuntime } from "../components/workload/r
 import { ConfigError, LoadedConfig } from "./config";
 import type { DeploymentContext, ModuleOutputs, NodeContext, PlatformModule } from "./context";
 import { MODULES } from "./modules";
+import { deployOnKubernetes } from "./kubernetes";
 import type { Topology } from "./schema";
 
 export interface ProgramOptions {
@@ -82,6 +83,8 @@ function ingressNodes(topology: Topology): Set<string> {
 
 export function deployPlatform(config: LoadedConfig, options: ProgramOptions = {}): Record<string, unknown> {
     const { topology: t, settings, stack } = config;
+    // `daarion:runtime: kubernetes`: every node into one cluster (stacks/kubernetes.ts).
+    if (settings.runtime === "kubernetes") return deployOnKubernetes(config, options);
     const modules = options.modules ?? MODULES;
     const warn = options.warn ?? ((message: string) => pulumi.log.warn(message));
     for (const w of config.warnings) warn(`${w.path}: ${w.message}`);

@@ -391,6 +391,52 @@ export const topologySchema = z.strictObject({
     failover: failoverSchema.optional(),
 });
 
+const dnsLabel = z.string().regex(/^[a-z]([-a-z0-9]*[a-z0-9])?$/, "must be a lowercase RFC 1035 label like daarion (a-z, 0-9, -)").max(63);
+/** A label key or value of a Kubernetes node selector (Kubernetes docs, "Labels and Selectors", syntax). */
+const labelKey = z.string().regex(/^([a-z0-9]([-a-z0-9.]*[a-z0-9])?\/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$/, "must be a label key like daarion.io/node or kubernetes.io/hostname");
+const labelValue = z.string().regex(/^(([A-Za-z0-9][-A-Za-z0-9_.]{0,61})?[A-Za-z0-9])?$/, "must be a label value (at most 63 of A-Z a-z 0-9 - _ .)");
+
+/**
+ * `daarion:kubernetes` of a stack with `daarion:runtime: kubernetes` (README "Kubernetes"). The
+ * Pulumi CLI hands an object setting to the program as JSON text, the offline render as an object:
+ * both are accepted.
+ */
+export const kubernetesSettingsSchema = z.preprocess(
+    (value) => {
+        if (typeof value !== "string") return value;
+        try {
+            return JSON.parse(value) as unknown;
+        } catch {
+            return value;
+        }
+    },
+    z.strictObject({
+        /** Path to (or contents of) the kubeconfig. @default KUBECONFIG, then ~/.kube/config */
+        kubeconfig: z.string().min(1).optional(),
+        /** Context of the kubeconfig. @default its current context */
+        context: z.string().min(1).optional(),
+        /** The one namespace every workload goes into. */
+        namespace: dnsLabel.default("daarion"),
+        /** StorageClass of every PersistentVolumeClaim. */
+        storageClass: dnsLabel,
+        /** The cluster's pod CIDRs: pg_hba and /metrics allow lists admit them. */
+        podCidrs: z.array(cidr).min(1),
+        /** ClusterIP of kube-dns, for HAProxy/nginx `resolvers` (kubectl -n kube-system get svc kube-dns). */
+        dnsServer: z.string().regex(IPV4, "must be the IPv4 ClusterIP of kube-dns, e.g. 10.96.0.10"),
+        /** @default cluster.local */
+        clusterDomain: z.string().regex(/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/, "must be a DNS domain like cluster.local").default("cluster.local"),
+        /** Node selector per topology node. @default { daarion.io/node: <node> } */
+        nodeSelectors: z.record(z.string(), z.record(labelKey, labelValue).refine((m) => Object.keys(m).length > 0, "must select on at least one label")).default({}),
+        /** PVC size in GiB. @default 20 */
+        defaultVolumeGi: z.number().int().min(1).default(20),
+        /** PVC size per `<workload>/<volume key>`, e.g. `postgres/data: 200`. */
+        volumeGi: z.record(z.string().regex(/^[a-z0-9-]+\/[a-z0-9-]+$/, "keys are <workload>/<volume key>"), z.number().int().min(1)).default({}),
+        /** Where `pulumi up` reaches an admin port, per `<node>/<workload>/<port name>`. @default 127.0.0.1:<localPort> (kubectl port-forward) */
+        adminEndpoints: z.record(z.string().regex(/^[a-z0-9-]+\/[a-z0-9-]+\/[a-z0-9-]+$/, "keys are <node>/<workload>/<port name>"), z.string().regex(/^[^\s:]+:\d{1,5}$/, "expected <host>:<port>")).default({}),
+    }),
+);
+export type KubernetesSettings = z.infer<typeof kubernetesSettingsSchema>;
+
 /** Settings of one stack (Pulumi.<stack>.yaml). */
 export const stackSettingsSchema = z.strictObject({
     /**
@@ -410,6 +456,10 @@ export const stackSettingsSchema = z.strictObject({
     localDockerHost: z.string().regex(/^(unix|tcp|ssh|npipe):\/\/\S+$/, "must be a Docker endpoint like unix:///var/run/docker.sock").optional(),
     /** The local engine has an NVIDIA GPU: keep GPU device requests in the local stack. */
     localGpu: z.boolean().default(false),
+    /** Where workloads run: `docker` (Hetzner hosts, or the local engine for `node: all`) or `kubernetes` (every node in one cluster). */
+    runtime: z.enum(["docker", "kubernetes"]).default("docker"),
+    /** The cluster of `runtime: kubernetes`. */
+    kubernetes: kubernetesSettingsSchema.optional(),
 });
 
 export type Topology = z.infer<typeof topologySchema>;

@@ -4,6 +4,7 @@
  */
 import { checkContainers, ContractViolation, declaredContracts, formatViolation } from "./check";
 import { containersUnderCheck, DeclaredResource } from "./resources";
+import { kubernetesContainersUnderCheck } from "../workload/kubernetes-contracts";
 
 export * from "./contract";
 export { IMAGE_CATALOGUE } from "./catalogue";
@@ -20,7 +21,8 @@ export interface ImageContractReport {
 
 /** The check over a stack's declared resources (offline render records or policy views). */
 export function checkDeclaredResources(resources: readonly DeclaredResource[]): ImageContractReport {
-    const containers = containersUnderCheck(resources);
+    // Pods of the Kubernetes runtime are checked as containers are (components/workload/kubernetes-contracts.ts).
+    const containers = [...containersUnderCheck(resources), ...kubernetesContainersUnderCheck(resources)];
     return { violations: checkContainers(containers), declared: declaredContracts(containers) };
 }
 

@@ -6,7 +6,7 @@
  */
 
 export interface AddressResolver {
-    readonly kind: "host" | "local";
+    readonly kind: "host" | "local" | "kubernetes";
     /** Host name or IP that other containers use to reach `workload` on `node`. */
     host(node: string, workload: string): string;
     /** `host:port`. */

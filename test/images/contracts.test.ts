@@ -42,9 +42,10 @@ describe("image contracts", function () {
     const facts = (c: ContainerUnderCheck) => checkContainer(c).map((v) => `${v.fact}: ${v.message}`);
 
     describe("every committed stack", () => {
-        it("renders node1, node2, node3 and local", () => assert.deepEqual([...STACKS].sort(), ["local", "node1", "node2", "node3"]));
+        it("renders node1, node2, node3, local and k8s", () => assert.deepEqual([...STACKS].sort(), ["k8s", "local", "node1", "node2", "node3"]));
 
-        for (const stack of ["node1", "node2", "node3", "local"]) {
+        // k8s: the pods of the Kubernetes runtime (components/workload/kubernetes-contracts.ts).
+        for (const stack of ["node1", "node2", "node3", "local", "k8s"]) {
             it(`${stack}: every container passes its image contract`, () => {
                 const report = checkDeclaredResources(renders.get(stack)!);
                 assert.deepEqual(

@@ -1,0 +1,240 @@
+/**
+ * The Kubernetes runtime: realizes WorkloadSpecs through @pulumi/kubernetes into ONE namespace of
+ * one cluster, every topology node mapped to cluster nodes by a nodeSelector
+ * (KubernetesPlacement.nodeSelectors, default `daarion.io/node=<node>`). The objects are built by
+ * the pure ./kubernetes-manifests.ts; this file only wires Pulumi values into them, wraps secrets,
+ * and sets resource options.
+ *
+ * Provider facts (@pulumi/kubernetes@4.34.2):
+ * - A Deployment / StatefulSet "waits until its status is ready before registering success"
+ *   (readyReplicas == replicas and, for a StatefulSet, updateRevision == currentRevision), and fails
+ *   after 10 minutes unless `customTimeouts` say otherwise (@pulumi/kubernetes@4.34.2:
+ *   apps/v1/statefulSet.d.ts l. 11-22, apps/v1/deployment.d.ts l. 7-27); the `pulumi.com/skipAwait`
+ *   annotation turns that off (pulumi/pulumi-kubernetes#417). WorkloadSpec.waitHealthy therefore
+ *   needs nothing more here: every workload is awaited. A replica whose first pg_basebackup takes
+ *   longer than 10 minutes would need a longer create timeout (not set: no measurement yet).
+ * - Secret `data`/`stringData` are stored as secrets in the state whatever the input
+ *   (pulumi/pulumi-kubernetes#803, #1577; @pulumi/kubernetes@4.34.2: core/v1/secret.d.ts l. 7);
+ *   the runtime wraps them in pulumi.secret anyway, as components must (ARCHITECTURE principle 5).
+ */
+import { createHash } from "node:crypto";
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import type { AddressResolver } from "./addresses";
+import { imageReference, isCredentialEnv } from "./docker";
+import {
+    buildWorkloadObjects,
+    defaultDenyPolicy,
+    disruptionBudget,
+    isStatefulSpec,
+    K8sObject,
+    KubernetesPlacement,
+    KubernetesSpecError,
+    LABELS,
+    namespaceObject,
+    objectName,
+    serviceHost,
+} from "./kubernetes-manifests";
+import type { DeployedWorkload, DeployOptions, NodeTarget, WorkloadRuntime } from "./runtime";
+import type { WorkloadPort, WorkloadSpec } from "./spec";
+
+export interface KubernetesRuntimeArgs {
+    readonly placement: KubernetesPlacement;
+    /** Contents of or path to a kubeconfig. @default the provider's: KUBECONFIG, then ~/.kube/config */
+    readonly kubeconfig?: string;
+    /** kubeconfig context. @default the kubeconfig's current context */
+    readonly context?: string;
+    /** The cluster's pod CIDR(s): where the platform's own clients connect from. */
+    readonly podCidrs: readonly string[];
+    /** Address of the cluster DNS Service (kube-dns), for proxies that re-resolve peers. */
+    readonly dnsServer: string;
+    /** @default "cluster.local" */
+    readonly clusterDomain?: string;
+    /** `host:port` per `<node>/<workload>/<port name>` where the providers of `pulumi up` reach an admin port. @default 127.0.0.1:<localPort> (kubectl port-forward) */
+    readonly adminEndpoints?: Readonly<Record<string, string>>;
+    /** Pull credentials of a private registry: a dockerconfigjson Secret every pod references. */
+    readonly registry?: { readonly server: string; readonly username: pulumi.Input<string>; readonly password: pulumi.Input<string> };
+}
+
+/** The resolver of cluster DNS names: every workload is `<node>-<workload>.<ns>.svc.<domain>`. */
+export function kubernetesResolver(namespace: string, clusterDomain = "cluster.local"): AddressResolver {
+    return {
+        kind: "kubernetes",
+        host: (node, workload) => serviceHost(node, workload, namespace, clusterDomain),
+        endpoint: (node, workload, port) => `${serviceHost(node, workload, namespace, clusterDomain)}:${port}`,
+        // The ClusterIP name routes to the workload's only pod and survives pod replacement.
+        announce: (node, workload) => serviceHost(node, workload, namespace, clusterDomain),
+    };
+}
+
+/** The `kubernetes:<group>/<version>:<Kind>` class of an object built by kubernetes-manifests.ts. */
+function declare(obj: K8sObject, name: string, opts: pulumi.CustomResourceOptions): pulumi.CustomResource {
+    const args = obj as never;
+    switch (`${obj.apiVersion}/${obj.kind}`) {
+        case "v1/Namespace":
+            return new k8s.core.v1.Namespace(name, args, opts);
+        case "v1/ConfigMap":
+            return new k8s.core.v1.ConfigMap(name, args, opts);
+        case "v1/Secret":
+            return new k8s.core.v1.Secret(name, args, opts);
+        case "v1/Service":
+            return new k8s.core.v1.Service(name, args, opts);
+        case "v1/PersistentVolumeClaim":
+            return new k8s.core.v1.PersistentVolumeClaim(name, args, opts);
+        case "apps/v1/StatefulSet":
+            return new k8s.apps.v1.StatefulSet(name, args, opts);
+        case "apps/v1/Deployment":
+            return new k8s.apps.v1.Deployment(name, args, opts);
+        case "networking.k8s.io/v1/NetworkPolicy":
+            return new k8s.networking.v1.NetworkPolicy(name, args, opts);
+        case "policy/v1/PodDisruptionBudget":
+            return new k8s.policy.v1.PodDisruptionBudget(name, args, opts);
+        default:
+            throw new KubernetesSpecError(`kubernetes: no resource class for ${obj.apiVersion} ${obj.kind}`);
+    }
+}
+
+/** One workload instance in the cluster. */
+export class KubernetesWorkload extends pulumi.ComponentResource implements DeployedWorkload {
+    public readonly node: string;
+    public readonly spec: WorkloadSpec;
+    public readonly resource: pulumi.Resource;
+    public readonly instanceId: pulumi.Output<string>;
+    public readonly controller: pulumi.CustomResource;
+
+    constructor(name: string, args: { node: string; spec: WorkloadSpec; runtime: KubernetesRuntime; dependsOn?: pulumi.Resource[] }, opts?: pulumi.ComponentResourceOptions) {
+        super("daarion:workload:KubernetesWorkload", name, {}, opts);
+        const { node, spec, runtime } = args;
+        this.node = node;
+        this.spec = spec;
+        const p = runtime.placement;
+        if ("build" in spec.image) {
+            throw new KubernetesSpecError(`kubernetes: workload '${spec.name}' on ${node}: image ${spec.image.repository} has a build context; the Kubernetes runtime builds nothing, push it and pin it by digest`);
+        }
+        const image = imageReference(spec.image);
+        // A change of any file or credential rolls the pod (subPath mounts never see ConfigMap updates:
+        // Kubernetes docs, ConfigMaps, "A container using a ConfigMap as a subPath volume mount will
+        // not receive ConfigMap updates").
+        const fileHash = pulumi
+            .all((spec.files ?? []).map((f) => pulumi.all([f.path, f.content])))
+            .apply((files) => pulumi.all(Object.entries(spec.env ?? {}).map(([k, v]) => pulumi.all([k, v]))).apply((env) => createHash("sha256").update(JSON.stringify({ files, env })).digest("hex")));
+        const objects = buildWorkloadObjects<pulumi.Input<string>>({
+            node,
+            spec,
+            image,
+            placement: p,
+            isCredential: (key, value) => isCredentialEnv(key, value as pulumi.Input<string>),
+            isComputed: (value) => typeof value !== "string",
+            // A digest of secrets reveals none of them; kept plain so the pod template stays readable in the state.
+            podAnnotations: { "daarion.io/config-sha256": pulumi.unsecret(fileHash) },
+        });
+        const base = objectName(node, spec.name);
+        const child: pulumi.CustomResourceOptions = { parent: this, provider: runtime.provider, dependsOn: [runtime.namespace] };
+        const stateful = isStatefulSpec(spec);
+        const before: pulumi.Resource[] = [];
+        if (objects.configMap) before.push(declare(objects.configMap, `${base}-files`, child));
+        for (const chunk of objects.chunks) before.push(declare(chunk, chunk.metadata.name, child));
+        if (objects.secret) {
+            const secret = { ...objects.secret, stringData: pulumi.secret(objects.secret.stringData as Record<string, pulumi.Input<string>>) } as K8sObject;
+            before.push(declare(secret, `${base}-secret`, child));
+        }
+        // Standalone claims hold data other workloads mount; never deleted with this workload.
+        for (const claim of objects.claims) before.push(declare(claim, claim.metadata.name, { ...child, protect: true, retainOnDelete: true }));
+        for (const svc of objects.services) declare(svc, svc.metadata.name, child);
+        if (objects.networkPolicy) declare(objects.networkPolicy, `${base}-netpol`, child);
+        const controller = runtime.withPullSecret(objects.controller);
+        this.controller = declare(controller, base, {
+            ...child,
+            dependsOn: [runtime.namespace, ...before, ...(args.dependsOn ?? [])],
+            // The StatefulSet owns the data's claims (retained by persistentVolumeClaimRetentionPolicy);
+            // protect + retainOnDelete keep `pulumi destroy` and a replacement from taking it away.
+            ...(stateful ? { protect: true, retainOnDelete: true } : {}),
+        });
+        this.resource = this;
+        this.instanceId = pulumi.unsecret(this.controller.urn.apply(() => fileHash).apply((h) => createHash("sha256").update(`${image}\n${h}`).digest("hex")));
+        this.registerOutputs({ controller: this.controller.urn });
+    }
+}
+
+export class KubernetesRuntime implements WorkloadRuntime {
+    readonly kind = "kubernetes" as const;
+    readonly singleHost = false;
+    readonly resolver: AddressResolver;
+    readonly workloadRanges: readonly string[];
+    readonly nameServers: readonly string[];
+    readonly placement: KubernetesPlacement;
+    readonly provider: k8s.Provider;
+    readonly namespace: k8s.core.v1.Namespace;
+    private readonly pullSecret?: string;
+    private readonly budgets = new Set<string>();
+    private readonly deployed = new Map<string, KubernetesWorkload>();
+
+    constructor(private readonly args: KubernetesRuntimeArgs) {
+        this.placement = args.placement;
+        const ns = args.placement.namespace;
+        const common = args.placement.commonLabels ?? {};
+        this.resolver = kubernetesResolver(ns, args.clusterDomain);
+        this.workloadRanges = [...args.podCidrs];
+        this.nameServers = [args.dnsServer];
+        this.provider = new k8s.Provider("kubernetes", { kubeconfig: args.kubeconfig, context: args.context, namespace: ns });
+        // Deleting a namespace deletes everything in it, claims and data included.
+        this.namespace = declare(namespaceObject(ns, common), ns, { provider: this.provider, protect: true, retainOnDelete: true }) as k8s.core.v1.Namespace;
+        declare(defaultDenyPolicy(ns, common), "default-deny-ingress", { provider: this.provider, dependsOn: [this.namespace] });
+        if (args.registry) {
+            this.pullSecret = "registry-credentials";
+            const r = args.registry;
+            const config = pulumi.all([r.username, r.password]).apply(([u, pw]) =>
+                JSON.stringify({ auths: { [r.server]: { username: u, password: pw, auth: Buffer.from(`${u}:${pw}`).toString("base64") } } }),
+            );
+            new k8s.core.v1.Secret(
+                "registry-credentials",
+                { metadata: { name: this.pullSecret, namespace: ns, labels: { ...common } }, type: "kubernetes.io/dockerconfigjson", stringData: { ".dockerconfigjson": pulumi.secret(config) } },
+                { provider: this.provider, dependsOn: [this.namespace] },
+            );
+        }
+    }
+
+    /** The controller with the registry's pull secret in its pod template. */
+    withPullSecret(controller: K8sObject): K8sObject {
+        if (!this.pullSecret) return controller;
+        const spec = controller.spec as { template: { spec: Record<string, unknown> } };
+        return { ...controller, spec: { ...spec, template: { ...spec.template, spec: { ...spec.template.spec, imagePullSecrets: [{ name: this.pullSecret }] } } } };
+    }
+
+    adminEndpoint(node: string, workload: string, port: WorkloadPort): string {
+        const configured = this.args.adminEndpoints?.[`${node}/${workload}/${port.name}`];
+        if (configured) return configured;
+        if (!port.admin) throw new Error(`kubernetes: port '${port.name}' of ${node}/${workload} is not an admin port`);
+        // README "Kubernetes": kubectl port-forward -n <ns> svc/<node>-<workload> <localPort>:<port>
+        return `127.0.0.1:${port.admin.localPort}`;
+    }
+
+    forNode(nodeName: string): NodeTarget {
+        if (!this.placement.nodeSelectors[nodeName]) throw new Error(`kubernetes: topology node '${nodeName}' has no node selector`);
+        return {
+            nodeName,
+            publicIp: pulumi.output(undefined),
+            deploy: (spec: WorkloadSpec, opts: DeployOptions = {}) => this.deploy(nodeName, spec, opts),
+            outputs: () => ({ kind: "kubernetes", namespace: this.placement.namespace, nodeSelector: this.placement.nodeSelectors[nodeName] }),
+        };
+    }
+
+    private deploy(node: string, spec: WorkloadSpec, opts: DeployOptions): KubernetesWorkload {
+        const key = `${node}/${spec.name}`;
+        if (this.deployed.has(key)) throw new Error(`workload '${spec.name}' is declared twice on ${node}`);
+        const after = (spec.dependsOn ?? []).map((name) => {
+            const dep = this.deployed.get(`${node}/${name}`);
+            if (!dep) throw new Error(`workload '${spec.name}' on ${node} depends on '${name}', which is not deployed before it`);
+            return dep;
+        });
+        if (!this.budgets.has(spec.service)) {
+            this.budgets.add(spec.service);
+            declare(disruptionBudget(spec.service, this.placement.namespace, this.placement.commonLabels), `${spec.service}-pdb`, { provider: this.provider, dependsOn: [this.namespace] });
+        }
+        const w = new KubernetesWorkload(objectName(node, spec.name), { node, spec, runtime: this, dependsOn: [...after, ...(opts.dependsOn ?? [])] }, { parent: opts.parent });
+        this.deployed.set(key, w);
+        return w;
+    }
+}
+
+export { LABELS };
