@@ -12,7 +12,7 @@ import type { DeployedWorkload, WorkloadRuntime } from "../components/workload/r
 import { ConfigError, LoadedConfig } from "./config";
 import type { DeploymentContext, ModuleOutputs, NodeContext, PlatformModule } from "./context";
 import { MODULES } from "./modules";
-import { deployOnKubernetes } from "./kubernetes";
+import { createKubernetesRuntime } from "./kubernetes";
 import type { Topology } from "./schema";
 
 export interface ProgramOptions {
@@ -83,12 +83,12 @@ function ingressNodes(topology: Topology): Set<string> {
 
 export function deployPlatform(config: LoadedConfig, options: ProgramOptions = {}): Record<string, unknown> {
     const { topology: t, settings, stack } = config;
-    // `daarion:runtime: kubernetes`: every node into one cluster (stacks/kubernetes.ts).
-    if (settings.runtime === "kubernetes") return deployOnKubernetes(config, options);
     const modules = options.modules ?? MODULES;
     const warn = options.warn ?? ((message: string) => pulumi.log.warn(message));
     for (const w of config.warnings) warn(`${w.path}: ${w.message}`);
 
+    const kubernetes = settings.runtime === "kubernetes";
+    // `daarion:node: all`: every node in this stack (the local engine, or one Kubernetes cluster).
     const local = settings.node === "all";
     const nodeNames = local ? Object.keys(t.nodes) : [settings.node];
     const primaryNode = Object.keys(t.nodes).find((n) => t.nodes[n]!.role === "primary")!;
@@ -117,7 +117,7 @@ export function deployPlatform(config: LoadedConfig, options: ProgramOptions = {
             })),
         );
     }
-    const needsCloudNetwork = !local && Object.values(t.nodes).some((n) => n.provisioner.kind === "hcloud");
+    const needsCloudNetwork = !local && !kubernetes && Object.values(t.nodes).some((n) => n.provisioner.kind === "hcloud");
 
     // The owner stack generates shared state; every other stack reads it from the owner, one
     // secret at a time (components/secrets: no aggregate Output feeds a resource).
@@ -161,7 +161,9 @@ export function deployPlatform(config: LoadedConfig, options: ProgramOptions = {
           }
         : undefined;
 
-    const runtime: WorkloadRuntime = new DockerRuntime({
+    const runtime: WorkloadRuntime = kubernetes
+        ? createKubernetesRuntime(config, stackSecrets)
+        : new DockerRuntime({
         topology: t,
         local,
         network,
@@ -180,7 +182,7 @@ export function deployPlatform(config: LoadedConfig, options: ProgramOptions = {
         primaryNode,
         runtime,
         resolver: runtime.resolver,
-        development: local,
+        development: local && !kubernetes,
         secrets,
         stackSecrets,
         stackSecretKeys: present,

@@ -64,6 +64,8 @@ export function kubernetesResolver(namespace: string, clusterDomain = "cluster.l
         endpoint: (node, workload, port) => `${serviceHost(node, workload, namespace, clusterDomain)}:${port}`,
         // The ClusterIP name routes to the workload's only pod and survives pod replacement.
         announce: (node, workload) => serviceHost(node, workload, namespace, clusterDomain),
+        // Peers share the pod network: the Service answers on the container's own port.
+        portEndpoint: (node, workload, port) => `${serviceHost(node, workload, namespace, clusterDomain)}:${port.containerPort}`,
     };
 }
 
@@ -175,7 +177,8 @@ export class KubernetesRuntime implements WorkloadRuntime {
         const common = args.placement.commonLabels ?? {};
         this.resolver = kubernetesResolver(ns, args.clusterDomain);
         this.workloadRanges = [...args.podCidrs];
-        this.nameServers = [args.dnsServer];
+        // host:port, as HAProxy `nameserver` lines take it; kube-dns answers on 53.
+        this.nameServers = [/:\d+$/.test(args.dnsServer) ? args.dnsServer : `${args.dnsServer}:53`];
         this.provider = new k8s.Provider("kubernetes", { kubeconfig: args.kubeconfig, context: args.context, namespace: ns });
         // Deleting a namespace deletes everything in it, claims and data included.
         this.namespace = declare(namespaceObject(ns, common), ns, { provider: this.provider, protect: true, retainOnDelete: true }) as k8s.core.v1.Namespace;

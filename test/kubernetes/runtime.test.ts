@@ -32,7 +32,7 @@ describe("kubernetes runtime (under Pulumi mocks)", function () {
             assert.equal(r.kind, "kubernetes");
             assert.equal(r.singleHost, false);
             assert.deepEqual(r.workloadRanges, ["10.244.0.0/16"]);
-            assert.deepEqual(r.nameServers, ["10.96.0.10"]);
+            assert.deepEqual(r.nameServers, ["10.96.0.10:53"]);
             const port = spec("redis").ports![0]!;
             assert.equal(r.adminEndpoint("node1", "redis", port), "127.0.0.1:16379");
             assert.equal(r.adminEndpoint("node2", "redis", port), "10.0.0.5:6379");
