@@ -7,7 +7,8 @@
 import * as pulumi from "@pulumi/pulumi";
 import type { ModuleOutputs, NodeContext, PlatformModule } from "../../stacks/context";
 import { httpProbe } from "../apps/healthcheck";
-import { APP_SECRET_NAMES } from "../apps/wiring";
+import { QDRANT_SECRET_NAMES } from "../qdrant/contract";
+import { REDIS_SECRET_NAMES } from "../redis/contract";
 import { natsLayout, NATS_AGENT_USER, NATS_SECRET_NAMES } from "../nats/workload";
 import { POSTGRES_SECRETS } from "../postgres/module";
 import type { ImageSource, WorkloadSpec } from "../workload/spec";
@@ -88,10 +89,10 @@ export const agentModule: PlatformModule = {
         const postgres = ctx.workloads.get(`${ctx.nodeName}/postgres`);
         const env: Record<string, pulumi.Input<string>> = {
             [AGENT_ENV.natsPassword]: ctx.secrets.get(NATS_SECRET_NAMES.user(NATS_AGENT_USER)),
-            [AGENT_ENV.sentinelPassword]: ctx.secrets.get(APP_SECRET_NAMES.redisSentinel),
+            [AGENT_ENV.sentinelPassword]: ctx.secrets.get(REDIS_SECRET_NAMES.sentinel),
         };
         if (needs.postgres) env[AGENT_ENV.pgPassword] = ctx.secrets.get(POSTGRES_SECRETS.superuser);
-        if (needs.qdrant) env[AGENT_ENV.qdrantApiKey] = ctx.secrets.get(APP_SECRET_NAMES.qdrantApiKey);
+        if (needs.qdrant) env[AGENT_ENV.qdrantApiKey] = ctx.secrets.get(QDRANT_SECRET_NAMES.apiKey);
         const endpoint = ctx.resolver.endpoint(ctx.nodeName, AGENT_WORKLOAD, f.port);
         const parent = new NodeAgent(`${ctx.nodeName}-agent`, { bundleSha256: bundle.sha256, endpoint });
         const image = t.images.agent as ImageSource | undefined;

@@ -5,6 +5,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { DAEDALUS_METRICS_NETWORKS, renderDaedalusNginxConfig, validateDaedalusNginxSpec } from "../ingress/nginx";
 import { ImageSource, WorkloadSpec } from "../workload/spec";
+import { postgresConnectionUrl, POSTGRES_PORT } from "../postgres/contract";
 import { httpProbe } from "./healthcheck";
 
 export const DAEDALUS_API_PORT = 8000;
@@ -67,7 +68,7 @@ export function daedalusDatabaseUrl(args: {
     const user = args.user ?? "daedalus";
     const db = args.database ?? "daedalus";
     return pulumi.secret(
-        pulumi.output(args.password).apply((pw) => `postgresql+asyncpg://${encodeURIComponent(user)}:${encodeURIComponent(pw)}@${args.host}:${args.port ?? 5432}/${db}`),
+        pulumi.output(args.password).apply((pw) => postgresConnectionUrl({ scheme: "postgresql+asyncpg", role: user, password: pw, hostPort: `${args.host}:${args.port ?? POSTGRES_PORT}`, database: db })),
     );
 }
 

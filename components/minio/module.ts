@@ -12,14 +12,11 @@ import { validateMinioImage } from "./image";
 import { DAEDALUS_BUCKET } from "./layout";
 import { renderBucketPolicy, validateBucketName } from "./policy";
 import { MINIO_REGION, minioServerWorkload } from "./workload";
+import { MINIO_PORTS, MINIO_SECRET_NAMES } from "./contract";
 
 export const MINIO_ROOT_USER = "daarion-root";
-export const MINIO_SECRET_NAMES = {
-    rootPassword: "minio-root-password",
-    /** Same name the apps module reads: `minio-user-<consumer>`. */
-    user: (consumer: string) => `minio-user-${consumer}`,
-} as const;
-export const MINIO_API_PORT = 9000;
+export { MINIO_SECRET_NAMES } from "./contract";
+export const MINIO_API_PORT = MINIO_PORTS.api;
 
 export interface MinioConsumer {
     /** IAM user name = access key. */

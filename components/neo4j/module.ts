@@ -5,7 +5,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import type { DeploymentContext, ModuleOutputs, NodeContext, PlatformModule } from "../../stacks/context";
 import type { Topology } from "../../stacks/schema";
-import { APP_SECRET_NAMES } from "../apps/wiring";
+import { NEO4J_SECRET_NAMES } from "./contract";
 import type { AddressResolver } from "../workload/addresses";
 import type { ImageSource, WorkloadSpec } from "../workload/spec";
 import { Neo4jBlock, neo4jConfEnv, neo4jImageEnv, NEO4J_PORTS, planNeo4j, renderNeo4jConf } from "./render";
@@ -93,7 +93,7 @@ export const neo4jModule: PlatformModule = {
     name: "neo4j",
 
     secrets() {
-        return [{ name: APP_SECRET_NAMES.neo4j }];
+        return [{ name: NEO4J_SECRET_NAMES.password }];
     },
 
     deployNode(ctx: NodeContext): ModuleOutputs | void {
@@ -102,7 +102,7 @@ export const neo4jModule: PlatformModule = {
         const server = plan.servers.find((s) => s.node.name === ctx.nodeName);
         if (!server) return;
         const parent = new Neo4jServer(`${ctx.nodeName}-neo4j`);
-        ctx.deploy(buildNeo4jWorkload(t, ctx.nodeName, ctx.resolver, ctx.secrets.get(APP_SECRET_NAMES.neo4j)), { parent });
+        ctx.deploy(buildNeo4jWorkload(t, ctx.nodeName, ctx.resolver, ctx.secrets.get(NEO4J_SECRET_NAMES.password)), { parent });
         return { mode: plan.mode, hosting: server.mode, bolt: ctx.resolver.endpoint(ctx.nodeName, NEO4J_WORKLOAD, NEO4J_PORTS.bolt) };
     },
 

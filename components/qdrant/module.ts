@@ -7,7 +7,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { completingMember } from "../../stacks/quorum";
 import type { DeploymentContext, ModuleOutputs, NodeContext, PlatformModule } from "../../stacks/context";
 import type { Topology } from "../../stacks/schema";
-import { APP_SECRET_NAMES } from "../apps/wiring";
+import { QDRANT_SECRET_NAMES } from "./contract";
 import type { AddressResolver } from "../workload/addresses";
 import type { ImageSource, WorkloadSpec } from "../workload/spec";
 import { QdrantCollection } from "./collection";
@@ -95,7 +95,7 @@ function declareCollections(ctx: DeploymentContext): ModuleOutputs {
     const t = ctx.topology;
     const q = t.replication.qdrant;
     const cluster = qdrantClusterFor(t);
-    const apiKey = ctx.secrets.get(APP_SECRET_NAMES.qdrantApiKey);
+    const apiKey = ctx.secrets.get(QDRANT_SECRET_NAMES.apiKey);
     // The provider runs where Pulumi runs: the first peer's private IP (needs a route into the
     // private network) or, on the local engine, its REST port published on loopback.
     const adminUrl =
@@ -130,7 +130,7 @@ export const qdrantModule: PlatformModule = {
     name: "qdrant",
 
     secrets() {
-        return [{ name: APP_SECRET_NAMES.qdrantApiKey }];
+        return [{ name: QDRANT_SECRET_NAMES.apiKey }];
     },
 
     deployNode(ctx: NodeContext): ModuleOutputs | void {
@@ -138,7 +138,7 @@ export const qdrantModule: PlatformModule = {
         if (!t.replication.qdrant.nodes.includes(ctx.nodeName)) return;
         const first = qdrantClusterFor(t).firstPeer;
         const parent = new QdrantPeer(`${ctx.nodeName}-qdrant`);
-        ctx.deploy(buildQdrantWorkload(t, ctx.nodeName, ctx.resolver, ctx.secrets.get(APP_SECRET_NAMES.qdrantApiKey), ctx.local && ctx.nodeName === first), { parent });
+        ctx.deploy(buildQdrantWorkload(t, ctx.nodeName, ctx.resolver, ctx.secrets.get(QDRANT_SECRET_NAMES.apiKey), ctx.local && ctx.nodeName === first), { parent });
         const completes = completingMember(t, t.replication.qdrant.nodes) === ctx.nodeName;
         return {
             url: `http://${ctx.resolver.endpoint(ctx.nodeName, QDRANT_WORKLOAD, QDRANT_DEFAULT_PORTS.http)}`,
@@ -150,7 +150,7 @@ export const qdrantModule: PlatformModule = {
         const t = ctx.topology;
         return {
             url: qdrantUrlFor(t, ctx.resolver),
-            apiKey: ctx.secrets.get(APP_SECRET_NAMES.qdrantApiKey),
+            apiKey: ctx.secrets.get(QDRANT_SECRET_NAMES.apiKey),
         };
     },
 };
