@@ -8,6 +8,7 @@ import type { DockerWorkload } from "../components/workload/docker";
 import type { WorkloadSpec } from "../components/workload/spec";
 import type { SecretRequest, SharedSecrets } from "../components/secrets";
 import type { NodeSpec, Topology } from "./schema";
+import type { Finding, ValidationContext } from "./validate";
 
 export interface DeploymentContext {
     /** Stack name (node1, node2, node3, local). */
@@ -44,8 +45,23 @@ export interface NodeContext extends DeploymentContext {
 
 export type ModuleOutputs = Record<string, pulumi.Input<unknown>>;
 
+/**
+ * A platform module: one folder under components/ that owns its facts. The program calls the
+ * deploy members; the collectors (validation, monitoring, README tables, the diagram) gather the
+ * others over the module list the program passes them (stacks/modules.ts is the only list).
+ */
 export interface PlatformModule {
     readonly name: string;
+    /**
+     * Ports this module's servers publish on a node's private IP, with a label (`5432: "postgresql"`).
+     * Validation refuses a service port that collides with one.
+     */
+    readonly ports?: Readonly<Record<number, string>>;
+    /**
+     * Cross-checks of this module's part of a schema-valid topology, before anything is declared.
+     * Paths are below `daarion:topology` (`replication.redis.sentinels`).
+     */
+    validate?(topology: Topology, ctx: ValidationContext): Finding[];
     /** Shared secrets this module needs, computed from the topology alone (same in every stack). */
     secrets?(topology: Topology): SecretRequest[];
     /**

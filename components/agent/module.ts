@@ -8,6 +8,7 @@ import * as pulumi from "@pulumi/pulumi";
 import type { ModuleOutputs, NodeContext, PlatformModule } from "../../stacks/context";
 import { httpProbe } from "../apps/healthcheck";
 import { QDRANT_SECRET_NAMES } from "../qdrant/contract";
+import { validateFailover } from "./validate";
 import { REDIS_SECRET_NAMES } from "../redis/contract";
 import { natsLayout, NATS_AGENT_USER, NATS_SECRET_NAMES } from "../nats/workload";
 import { POSTGRES_SECRETS } from "../postgres/module";
@@ -78,6 +79,7 @@ export class NodeAgent extends pulumi.ComponentResource {
 
 export const agentModule: PlatformModule = {
     name: "agent",
+    validate: validateFailover,
 
     deployNode(ctx: NodeContext): ModuleOutputs | void {
         const t = ctx.topology;

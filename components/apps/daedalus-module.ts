@@ -8,6 +8,8 @@ import type { Topology } from "../../stacks/schema";
 import { containerName } from "../workload/addresses";
 import { buildDaedalusWorkloads, daedalusDatabaseUrl, DAEDALUS_NGINX_PORT } from "./daedalus";
 import { cidrContains, DOCKER_BRIDGE_RANGE } from "../network/cidr";
+import { DAEDALUS_RESERVED_PORTS } from "./contract";
+import { validateDaedalus } from "./daedalus-validate";
 import { MINIO_PORTS, MINIO_SECRET_NAMES, MINIO_WORKLOAD } from "../minio/contract";
 import { POSTGRES_SECRET_NAMES, POSTGRES_WORKLOAD } from "../postgres/contract";
 
@@ -37,6 +39,8 @@ export function daedalusMetricsAllow(t: Topology): string[] {
 
 export const daedalusModule: PlatformModule = {
     name: "daedalus",
+    ports: DAEDALUS_RESERVED_PORTS,
+    validate: validateDaedalus,
 
     secrets(t) {
         if (!t.daedalus) return [];
@@ -47,7 +51,8 @@ export const daedalusModule: PlatformModule = {
         const t = ctx.topology;
         const d = t.daedalus;
         if (!d || d.node !== ctx.nodeName) return;
-        if (!t.minio) throw new Error("daedalus: a minio block is required (Daedalus stores files in S3)");
+        // validateDaedalus refuses a daedalus block without a minio block before anything is declared.
+        const minio = t.minio!;
         const pg = t.replication.postgresql;
         const metricsAllow = daedalusMetricsAllow(t);
         const parent = new Daedalus(`${ctx.nodeName}-daedalus`);
@@ -72,7 +77,7 @@ export const daedalusModule: PlatformModule = {
                 password: ctx.secrets.get(POSTGRES_SECRET_NAMES.user(d.database)),
             }),
             s3: {
-                endpoint: `http://${ctx.resolver.endpoint(t.minio.node, MINIO_WORKLOAD, MINIO_PORTS.api)}`,
+                endpoint: `http://${ctx.resolver.endpoint(minio.node, MINIO_WORKLOAD, MINIO_PORTS.api)}`,
                 accessKey: DAEDALUS_S3_USER,
                 secretKey: ctx.secrets.get(MINIO_SECRET_NAMES.user(DAEDALUS_S3_USER)),
                 bucket: d.bucket,

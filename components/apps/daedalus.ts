@@ -6,11 +6,12 @@ import * as pulumi from "@pulumi/pulumi";
 import { DAEDALUS_METRICS_NETWORKS, renderDaedalusNginxConfig, validateDaedalusNginxSpec } from "../ingress/nginx";
 import { ImageSource, WorkloadSpec } from "../workload/spec";
 import { postgresConnectionUrl, POSTGRES_PORT } from "../postgres/contract";
+import { DAEDALUS_PORTS } from "./contract";
 import { httpProbe } from "./healthcheck";
 
 export const DAEDALUS_API_PORT = 8000;
 /** Seed 004: the port HAProxy and Prometheus reach nginx on. */
-export const DAEDALUS_NGINX_PORT = 22181;
+export const DAEDALUS_NGINX_PORT = DAEDALUS_PORTS.nginxHost;
 export const DAEDALUS_HEALTH_PATH = "/api/health";
 /** Loki label value of seed 004's `{unit="daedalus"}` filter. */
 export const DAEDALUS_LOG_UNIT = "daedalus";

@@ -8,6 +8,8 @@ import * as hcloud from "@pulumi/hcloud";
 import * as pulumi from "@pulumi/pulumi";
 import type { ModuleOutputs, NodeContext, PlatformModule } from "../../stacks/context";
 import type { Topology } from "../../stacks/schema";
+import { INGRESS_RESERVED_PORTS } from "./contract";
+import { validateIngress } from "./validate";
 import { DAEDALUS_HEALTH_PATH, DAEDALUS_NGINX_PORT } from "../apps/daedalus";
 import { AddressResolver, containerName } from "../workload/addresses";
 import { ImageSource } from "../workload/spec";
@@ -102,6 +104,8 @@ export function recordName(domain: string, zone: string): string | undefined {
 
 export const ingressModule: PlatformModule = {
     name: "ingress",
+    ports: INGRESS_RESERVED_PORTS,
+    validate: validateIngress,
 
     secrets(t) {
         return t.ingress ? [{ name: STATS_SECRET }] : [];

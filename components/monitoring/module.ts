@@ -7,6 +7,8 @@
 import * as pulumi from "@pulumi/pulumi";
 import type { ModuleOutputs, NodeContext, PlatformModule } from "../../stacks/context";
 import type { Topology } from "../../stacks/schema";
+import { MONITORING_RESERVED_PORTS } from "./contract";
+import { validateMonitoring } from "./validate";
 import type { WorkloadSpec } from "../workload/spec";
 import { buildRuleGroups, validateRuleGroups } from "./alerts";
 import { dashboardSpecs, renderDashboards, renderGrafanaDashboardProvider, renderGrafanaDatasources } from "./grafana";
@@ -135,6 +137,8 @@ function exporterWorkload(p: ExporterPlacement, t: Topology, ctx: NodeContext): 
 
 export const monitoringModule: PlatformModule = {
     name: "monitoring",
+    ports: MONITORING_RESERVED_PORTS,
+    validate: validateMonitoring,
 
     secrets(t) {
         if (!t.monitoring) return [];

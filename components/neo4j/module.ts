@@ -5,7 +5,8 @@
 import * as pulumi from "@pulumi/pulumi";
 import type { DeploymentContext, ModuleOutputs, NodeContext, PlatformModule } from "../../stacks/context";
 import type { Topology } from "../../stacks/schema";
-import { NEO4J_SECRET_NAMES } from "./contract";
+import { NEO4J_RESERVED_PORTS, NEO4J_SECRET_NAMES } from "./contract";
+import { validateNeo4j } from "./validate";
 import type { AddressResolver } from "../workload/addresses";
 import type { ImageSource, WorkloadSpec } from "../workload/spec";
 import { Neo4jBlock, neo4jConfEnv, neo4jImageEnv, NEO4J_PORTS, planNeo4j, renderNeo4jConf } from "./render";
@@ -91,6 +92,8 @@ export class Neo4jServer extends pulumi.ComponentResource {
 
 export const neo4jModule: PlatformModule = {
     name: "neo4j",
+    ports: NEO4J_RESERVED_PORTS,
+    validate: validateNeo4j,
 
     secrets() {
         return [{ name: NEO4J_SECRET_NAMES.password }];

@@ -9,7 +9,8 @@ import type { DeploymentContext, ModuleOutputs, NodeContext, PlatformModule } fr
 import type { Topology } from "../../stacks/schema";
 import { AGENT_SHARED_VOLUME } from "../agent/render";
 import { DOCKER_BRIDGE_RANGE } from "../network/cidr";
-import { postgresConnectionUrl, POSTGRES_SECRET_NAMES, POSTGRES_WORKLOAD, serviceDatabase } from "./contract";
+import { validatePostgres } from "./validate";
+import { postgresConnectionUrl, POSTGRES_RESERVED_PORTS, POSTGRES_SECRET_NAMES, POSTGRES_WORKLOAD, serviceDatabase } from "./contract";
 import type { AddressResolver } from "../workload/addresses";
 import type { DockerWorkload } from "../workload/docker";
 import type { ImageSource, WorkloadSpec } from "../workload/spec";
@@ -188,6 +189,8 @@ function imageOf(t: Topology): ImageSource {
 
 export const postgresModule: PlatformModule = {
     name: "postgres",
+    ports: POSTGRES_RESERVED_PORTS,
+    validate: validatePostgres,
 
     secrets(t) {
         return [

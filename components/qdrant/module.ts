@@ -7,7 +7,8 @@ import * as pulumi from "@pulumi/pulumi";
 import { completingMember } from "../../stacks/quorum";
 import type { DeploymentContext, ModuleOutputs, NodeContext, PlatformModule } from "../../stacks/context";
 import type { Topology } from "../../stacks/schema";
-import { QDRANT_SECRET_NAMES } from "./contract";
+import { QDRANT_RESERVED_PORTS, QDRANT_SECRET_NAMES } from "./contract";
+import { validateQdrant } from "./validate";
 import type { AddressResolver } from "../workload/addresses";
 import type { ImageSource, WorkloadSpec } from "../workload/spec";
 import { QdrantCollection } from "./collection";
@@ -128,6 +129,8 @@ function declareCollections(ctx: DeploymentContext): ModuleOutputs {
 
 export const qdrantModule: PlatformModule = {
     name: "qdrant",
+    ports: QDRANT_RESERVED_PORTS,
+    validate: validateQdrant,
 
     secrets() {
         return [{ name: QDRANT_SECRET_NAMES.apiKey }];

@@ -5,7 +5,8 @@
 import * as pulumi from "@pulumi/pulumi";
 import type { ModuleOutputs, NodeContext, PlatformModule } from "../../stacks/context";
 import type { Topology } from "../../stacks/schema";
-import { REDIS_PORTS, REDIS_SECRET_NAMES, REDIS_WORKLOADS } from "./contract";
+import { REDIS_MASTER_NAME, REDIS_PORTS, REDIS_RESERVED_PORTS, REDIS_SECRET_NAMES, REDIS_WORKLOADS } from "./contract";
+import { validateRedis } from "./validate";
 import type { AddressResolver } from "../workload/addresses";
 import type { ImageSource, WorkloadSpec } from "../workload/spec";
 import { redisRoleOf, RedisTopology, renderEdgeCacheConf, renderRedisConf, renderSentinelConf, renderRedisLauncher, renderSentinelLauncher, sentinelAddresses } from "./render";
@@ -31,7 +32,7 @@ export function redisTopologyFor(t: Topology, resolver: AddressResolver): RedisT
 
 /** What clients need: the sentinel list and the master name (never a fixed master address). */
 export function redisSentinelsFor(t: Topology, resolver: AddressResolver): { masterName: string; sentinels: string[] } {
-    return { masterName: "daarion", sentinels: sentinelAddresses(redisTopologyFor(t, resolver)) };
+    return { masterName: REDIS_MASTER_NAME, sentinels: sentinelAddresses(redisTopologyFor(t, resolver)) };
 }
 
 // The official image's entrypoint chowns /data and drops to `redis` only for `redis-server`,
@@ -130,6 +131,8 @@ export function buildEdgeCacheWorkload(t: Topology, node: string, image: ImageSo
 
 export const redisModule: PlatformModule = {
     name: "redis",
+    ports: REDIS_RESERVED_PORTS,
+    validate: validateRedis,
 
     secrets(t) {
         const names: string[] = [REDIS_SECRET_NAMES.server, REDIS_SECRET_NAMES.sentinel];
