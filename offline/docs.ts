@@ -4,6 +4,7 @@ import { readStackConfig } from "./render";
 import { serviceDistributionMarkdown } from "../components/apps/module";
 import { renderAlertTableForTopology } from "../components/monitoring/docs";
 import { GeneratedSection, platformServiceTable } from "../stacks/docs";
+import { MODULES } from "../stacks/modules";
 import { topologySchema } from "../stacks/schema";
 
 export function readmeSections(): GeneratedSection[] {
@@ -12,6 +13,6 @@ export function readmeSections(): GeneratedSection[] {
     return [
         { name: "services", content: serviceDistributionMarkdown(topology) },
         { name: "platform", content: platformServiceTable(topology) },
-        { name: "alerts", content: renderAlertTableForTopology(topology) },
+        { name: "alerts", content: renderAlertTableForTopology(topology, MODULES) },
     ];
 }

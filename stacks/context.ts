@@ -3,6 +3,7 @@
  * implements. Modules are listed in stacks/modules.ts; the program (stacks/program.ts) calls them.
  */
 import * as pulumi from "@pulumi/pulumi";
+import type { AlertPack } from "../components/monitoring/alerts";
 import type { AddressResolver } from "../components/workload/addresses";
 import type { DockerWorkload } from "../components/workload/docker";
 import type { WorkloadSpec } from "../components/workload/spec";
@@ -27,6 +28,8 @@ export interface DeploymentContext {
     readonly workloads: ReadonlyMap<string, DockerWorkload>;
     /** Print an advisory finding (pulumi.log.warn in `pulumi up`, stderr in the offline render). */
     warn(message: string): void;
+    /** The modules this stack deploys, in order: what collectors (monitoring) gather contributions from. */
+    readonly modules: readonly PlatformModule[];
 }
 
 export interface NodeContext extends DeploymentContext {
@@ -62,6 +65,11 @@ export interface PlatformModule {
      * Paths are below `daarion:topology` (`replication.redis.sentinels`).
      */
     validate?(topology: Topology, ctx: ValidationContext): Finding[];
+    /**
+     * Prometheus rule groups for what this module deploys, from the topology alone (Prometheus runs
+     * in the primary's stack, which never sees other stacks' workloads). Rendered by monitoring.
+     */
+    alerts?(topology: Topology): AlertPack[];
     /** Shared secrets this module needs, computed from the topology alone (same in every stack). */
     secrets?(topology: Topology): SecretRequest[];
     /**

@@ -8,6 +8,7 @@ import * as pulumi from "@pulumi/pulumi";
 import type { ModuleOutputs, NodeContext, PlatformModule } from "../../stacks/context";
 import { httpProbe } from "../apps/healthcheck";
 import { QDRANT_SECRET_NAMES } from "../qdrant/contract";
+import { agentAlerts } from "./alerts";
 import { validateFailover } from "./validate";
 import { REDIS_SECRET_NAMES } from "../redis/contract";
 import { natsLayout, NATS_AGENT_USER, NATS_SECRET_NAMES } from "../nats/workload";
@@ -80,6 +81,8 @@ export class NodeAgent extends pulumi.ComponentResource {
 export const agentModule: PlatformModule = {
     name: "agent",
     validate: validateFailover,
+    // The agent runs on every node (./module.ts), so its group is always there.
+    alerts: () => [agentAlerts()],
 
     deployNode(ctx: NodeContext): ModuleOutputs | void {
         const t = ctx.topology;

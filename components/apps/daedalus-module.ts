@@ -9,6 +9,7 @@ import { containerName } from "../workload/addresses";
 import { buildDaedalusWorkloads, daedalusDatabaseUrl, DAEDALUS_NGINX_PORT } from "./daedalus";
 import { cidrContains, DOCKER_BRIDGE_RANGE } from "../network/cidr";
 import { DAEDALUS_RESERVED_PORTS } from "./contract";
+import { daedalusAlerts } from "./daedalus-alerts";
 import { validateDaedalus } from "./daedalus-validate";
 import { MINIO_PORTS, MINIO_SECRET_NAMES, MINIO_WORKLOAD } from "../minio/contract";
 import { POSTGRES_SECRET_NAMES, POSTGRES_WORKLOAD } from "../postgres/contract";
@@ -41,6 +42,7 @@ export const daedalusModule: PlatformModule = {
     name: "daedalus",
     ports: DAEDALUS_RESERVED_PORTS,
     validate: validateDaedalus,
+    alerts: (t) => (t.daedalus ? [daedalusAlerts()] : []),
 
     secrets(t) {
         if (!t.daedalus) return [];

@@ -9,6 +9,7 @@ import * as pulumi from "@pulumi/pulumi";
 import type { ModuleOutputs, NodeContext, PlatformModule } from "../../stacks/context";
 import type { Topology } from "../../stacks/schema";
 import { INGRESS_RESERVED_PORTS } from "./contract";
+import { haproxyAlerts } from "./alerts";
 import { validateIngress } from "./validate";
 import { DAEDALUS_HEALTH_PATH, DAEDALUS_NGINX_PORT } from "../apps/daedalus";
 import { AddressResolver, containerName } from "../workload/addresses";
@@ -106,6 +107,7 @@ export const ingressModule: PlatformModule = {
     name: "ingress",
     ports: INGRESS_RESERVED_PORTS,
     validate: validateIngress,
+    alerts: (t) => (t.ingress ? [haproxyAlerts()] : []),
 
     secrets(t) {
         return t.ingress ? [{ name: STATS_SECRET }] : [];

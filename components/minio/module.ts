@@ -11,6 +11,7 @@ import type { Topology } from "../../stacks/schema";
 import { renderBucketPolicy } from "./policy";
 import { MINIO_REGION, minioServerWorkload } from "./workload";
 import { MINIO_PORTS, MINIO_RESERVED_PORTS, MINIO_SECRET_NAMES, minioBuckets, minioConsumers } from "./contract";
+import { minioAlerts } from "./alerts";
 import { validateMinio, validateMinioTopology } from "./validate";
 
 export const MINIO_ROOT_USER = "daarion-root";
@@ -80,6 +81,7 @@ export const minioModule: PlatformModule = {
     name: "minio",
     ports: MINIO_RESERVED_PORTS,
     validate: validateMinio,
+    alerts: (t) => (t.minio ? [minioAlerts()] : []),
 
     secrets(t) {
         if (!t.minio) return [];

@@ -10,7 +10,7 @@ import type { Topology } from "../../stacks/schema";
 import { MONITORING_RESERVED_PORTS } from "./contract";
 import { validateMonitoring } from "./validate";
 import type { WorkloadSpec } from "../workload/spec";
-import { buildRuleGroups, validateRuleGroups } from "./alerts";
+import { buildRuleGroups, collectAlertPacks, validateRuleGroups } from "./alerts";
 import { dashboardSpecs, renderDashboards, renderGrafanaDashboardProvider, renderGrafanaDatasources } from "./grafana";
 import { ExporterPlacement, monitoringPlan, QDRANT_TOKEN_FILE } from "./plan";
 import { AlertmanagerSpec, ReceiverSpec, renderAlertmanagerConfig } from "./render-alertmanager";
@@ -162,7 +162,7 @@ export const monitoringModule: PlatformModule = {
         for (const p of plan.exporters[ctx.nodeName] ?? []) ctx.deploy(exporterWorkload(p, t, ctx), { parent: exporters });
         if (ctx.nodeName !== plan.node) return { exporters: (plan.exporters[ctx.nodeName] ?? []).map((p) => p.kind) };
 
-        const groups = buildRuleGroups(plan.ruleOptions);
+        const groups = buildRuleGroups(plan.ruleOptions, collectAlertPacks(t, ctx.modules));
         const ruleErrors = validateRuleGroups(groups);
         if (ruleErrors.length > 0) throw new Error(`invalid alert rules:\n  ${ruleErrors.join("\n  ")}`);
         const ruleFiles = renderRuleFiles(groups);

@@ -11,7 +11,7 @@
 import type { Topology } from "../../stacks/schema";
 import { natsWorkloadName } from "../nats/types";
 import type { AddressResolver } from "../workload/addresses";
-import { AlertRulesOptions } from "./alerts";
+import { MonitoringAlertOptions } from "./alerts";
 import { ScrapeTarget } from "./scrape";
 import { BLACKBOX_PORT, MONITORING_PORTS, PROMETHEUS_PATHS } from "./workloads";
 
@@ -52,7 +52,8 @@ export interface MonitoringPlan {
     readonly targets: ScrapeTarget[];
     /** Exporter workloads per node. */
     readonly exporters: Readonly<Record<string, ExporterPlacement[]>>;
-    readonly ruleOptions: AlertRulesOptions;
+    /** Options of monitoring's own rule groups (the modules contribute theirs: PlatformModule.alerts). */
+    readonly ruleOptions: MonitoringAlertOptions;
     readonly gaps: MonitoringGap[];
 }
 
@@ -169,24 +170,11 @@ export function monitoringPlan(t: Topology, resolver: AddressResolver): Monitori
     }
     if (n4.edition !== "enterprise") probedServices.push("neo4j");
 
-    const cores = natsClusters.filter((c) => c.leafnodeTo === undefined);
-    const ruleOptions: AlertRulesOptions = {
+    // The module groups come from each module (PlatformModule.alerts); these are monitoring's own.
+    const ruleOptions: MonitoringAlertOptions = {
         runbookBaseUrl: t.monitoring.runbookBaseUrl,
-        ...(t.daedalus ? { daedalus: {} } : {}),
-        nats: {
-            clusters: natsClusters.map((c) => ({ name: c.name, nodes: [...c.nodes], jetstream: c.jetstream !== undefined && cores.includes(c) })),
-            leafNodes: natsClusters.filter((c) => c.leafnodeTo !== undefined).flatMap((c) => c.nodes),
-            leafClusters: natsClusters.filter((c) => c.leafnodeTo !== undefined).map((c) => c.name),
-        },
-        postgres: { expectedReplicas: pg.replicas.length },
-        redis: { expectedSentinels: r.sentinels.length },
-        qdrant: { expectedPeers: q.nodes.length },
-        ...(n4.edition === "enterprise" ? { neo4j: { clustered: n4.mode === "cluster" } } : {}),
-        ...(t.minio ? { minio: {} } : {}),
-        ...(t.ingress ? { haproxy: {} } : {}),
-        agent: {},
         ...(probedServices.length ? { probes: { services: probedServices } } : {}),
-        apps: { services: [...metricServices, ...Object.values(t.nodes).some((n) => n.runtime.postgrest) ? ["postgrest"] : []] },
+        apps: { services: [...metricServices, ...(Object.values(t.nodes).some((n) => n.runtime.postgrest) ? ["postgrest"] : [])] },
         // cAdvisor needs host bind mounts (docker.sock, /sys, /var/lib/docker) that WorkloadSpec cannot express yet.
         containers: false,
     };

@@ -13,6 +13,7 @@ import { NatsKeyValue, NatsStream } from "./jetstream-provider";
 import { renderNatsServerConfig } from "./render";
 import { failoverBucket, natsSubjectRouting } from "./subjects";
 import { clientServerOnNode, clusterPorts, findServer, fullClusters, natsWorkloadOf, serversOnNode } from "./types";
+import { natsAlertOptions, natsAlerts } from "./alerts";
 import { NATS_RESERVED_PORTS } from "./contract";
 import { validateNats } from "./validate-topology";
 import {
@@ -111,6 +112,7 @@ export const natsModule: PlatformModule = {
     name: "nats",
     ports: NATS_RESERVED_PORTS,
     validate: validateNats,
+    alerts: (t) => [natsAlerts(natsAlertOptions(t))],
 
     secrets(t: Topology): SecretRequest[] {
         return [

@@ -6,6 +6,7 @@ import * as pulumi from "@pulumi/pulumi";
 import type { DeploymentContext, ModuleOutputs, NodeContext, PlatformModule } from "../../stacks/context";
 import type { Topology } from "../../stacks/schema";
 import { NEO4J_RESERVED_PORTS, NEO4J_SECRET_NAMES } from "./contract";
+import { neo4jAlertOptions, neo4jAlerts } from "./alerts";
 import { validateNeo4j } from "./validate";
 import type { AddressResolver } from "../workload/addresses";
 import type { ImageSource, WorkloadSpec } from "../workload/spec";
@@ -94,6 +95,10 @@ export const neo4jModule: PlatformModule = {
     name: "neo4j",
     ports: NEO4J_RESERVED_PORTS,
     validate: validateNeo4j,
+    alerts(t) {
+        const o = neo4jAlertOptions(t);
+        return o ? [neo4jAlerts(o)] : [];
+    },
 
     secrets() {
         return [{ name: NEO4J_SECRET_NAMES.password }];

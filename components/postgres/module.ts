@@ -9,6 +9,7 @@ import type { DeploymentContext, ModuleOutputs, NodeContext, PlatformModule } fr
 import type { Topology } from "../../stacks/schema";
 import { AGENT_SHARED_VOLUME } from "../agent/render";
 import { DOCKER_BRIDGE_RANGE } from "../network/cidr";
+import { postgresAlertOptions, postgresAlerts } from "./alerts";
 import { validatePostgres } from "./validate";
 import { postgresConnectionUrl, POSTGRES_RESERVED_PORTS, POSTGRES_SECRET_NAMES, POSTGRES_WORKLOAD, serviceDatabase } from "./contract";
 import type { AddressResolver } from "../workload/addresses";
@@ -191,6 +192,7 @@ export const postgresModule: PlatformModule = {
     name: "postgres",
     ports: POSTGRES_RESERVED_PORTS,
     validate: validatePostgres,
+    alerts: (t) => [postgresAlerts(postgresAlertOptions(t))],
 
     secrets(t) {
         return [

@@ -8,6 +8,7 @@ import { completingMember } from "../../stacks/quorum";
 import type { DeploymentContext, ModuleOutputs, NodeContext, PlatformModule } from "../../stacks/context";
 import type { Topology } from "../../stacks/schema";
 import { QDRANT_RESERVED_PORTS, QDRANT_SECRET_NAMES } from "./contract";
+import { qdrantAlertOptions, qdrantAlerts } from "./alerts";
 import { validateQdrant } from "./validate";
 import type { AddressResolver } from "../workload/addresses";
 import type { ImageSource, WorkloadSpec } from "../workload/spec";
@@ -131,6 +132,7 @@ export const qdrantModule: PlatformModule = {
     name: "qdrant",
     ports: QDRANT_RESERVED_PORTS,
     validate: validateQdrant,
+    alerts: (t) => [qdrantAlerts(qdrantAlertOptions(t))],
 
     secrets() {
         return [{ name: QDRANT_SECRET_NAMES.apiKey }];

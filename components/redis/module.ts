@@ -6,6 +6,7 @@ import * as pulumi from "@pulumi/pulumi";
 import type { ModuleOutputs, NodeContext, PlatformModule } from "../../stacks/context";
 import type { Topology } from "../../stacks/schema";
 import { REDIS_MASTER_NAME, REDIS_PORTS, REDIS_RESERVED_PORTS, REDIS_SECRET_NAMES, REDIS_WORKLOADS } from "./contract";
+import { redisAlertOptions, redisAlerts } from "./alerts";
 import { validateRedis } from "./validate";
 import type { AddressResolver } from "../workload/addresses";
 import type { ImageSource, WorkloadSpec } from "../workload/spec";
@@ -133,6 +134,7 @@ export const redisModule: PlatformModule = {
     name: "redis",
     ports: REDIS_RESERVED_PORTS,
     validate: validateRedis,
+    alerts: (t) => [redisAlerts(redisAlertOptions(t))],
 
     secrets(t) {
         const names: string[] = [REDIS_SECRET_NAMES.server, REDIS_SECRET_NAMES.sentinel];
