@@ -12,7 +12,7 @@ export function readmeSections(): GeneratedSection[] {
     const topology = topologySchema.parse(readStackConfig(root, "node1").config["daarion:topology"]);
     return [
         { name: "services", content: serviceDistributionMarkdown(topology) },
-        { name: "platform", content: platformServiceTable(topology) },
+        { name: "platform", content: platformServiceTable(topology, MODULES) },
         { name: "alerts", content: renderAlertTableForTopology(topology, MODULES) },
     ];
 }

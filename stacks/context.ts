@@ -9,6 +9,7 @@ import type { DockerWorkload } from "../components/workload/docker";
 import type { WorkloadSpec } from "../components/workload/spec";
 import type { SecretRequest, SharedSecrets } from "../components/secrets";
 import type { NodeSpec, Topology } from "./schema";
+import type { DiagramLink, DistributionRow } from "./docs";
 import type { Finding, ValidationContext } from "./validate";
 
 export interface DeploymentContext {
@@ -70,6 +71,10 @@ export interface PlatformModule {
      * in the primary's stack, which never sees other stacks' workloads). Rendered by monitoring.
      */
     alerts?(topology: Topology): AlertPack[];
+    /** Rows of README's platform distribution table (`npm run docs`). */
+    distribution?(topology: Topology): DistributionRow[];
+    /** Links (and `%%` comments) of the render's topology diagram (topology.md). */
+    diagram?(topology: Topology): Array<DiagramLink | { readonly comment: string }>;
     /** Shared secrets this module needs, computed from the topology alone (same in every stack). */
     secrets?(topology: Topology): SecretRequest[];
     /**

@@ -7,6 +7,7 @@
 import * as minio from "@pulumi/minio";
 import * as pulumi from "@pulumi/pulumi";
 import type { DeploymentContext, ModuleOutputs, NodeContext, PlatformModule } from "../../stacks/context";
+import { minioDistribution } from "./docs";
 import type { Topology } from "../../stacks/schema";
 import { renderBucketPolicy } from "./policy";
 import { MINIO_REGION, minioServerWorkload } from "./workload";
@@ -79,6 +80,7 @@ export class MinioTenants extends pulumi.ComponentResource {
 
 export const minioModule: PlatformModule = {
     name: "minio",
+    distribution: minioDistribution,
     ports: MINIO_RESERVED_PORTS,
     validate: validateMinio,
     alerts: (t) => (t.minio ? [minioAlerts()] : []),

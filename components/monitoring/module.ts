@@ -6,6 +6,7 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import type { ModuleOutputs, NodeContext, PlatformModule } from "../../stacks/context";
+import { monitoringDistribution } from "./docs-table";
 import type { Topology } from "../../stacks/schema";
 import { MONITORING_RESERVED_PORTS } from "./contract";
 import { validateMonitoring } from "./validate";
@@ -137,6 +138,7 @@ function exporterWorkload(p: ExporterPlacement, t: Topology, ctx: NodeContext): 
 
 export const monitoringModule: PlatformModule = {
     name: "monitoring",
+    distribution: monitoringDistribution,
     ports: MONITORING_RESERVED_PORTS,
     validate: validateMonitoring,
 

@@ -5,6 +5,7 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import type { DeploymentContext, ModuleOutputs, NodeContext, PlatformModule } from "../../stacks/context";
+import { natsDiagram, natsDistribution } from "./docs";
 import type { Topology } from "../../stacks/schema";
 import { completingMember } from "../../stacks/quorum";
 import type { SecretRequest } from "../secrets";
@@ -110,6 +111,8 @@ function adminNode(layout: NatsLayout): string | undefined {
 
 export const natsModule: PlatformModule = {
     name: "nats",
+    distribution: natsDistribution,
+    diagram: natsDiagram,
     ports: NATS_RESERVED_PORTS,
     validate: validateNats,
     alerts: (t) => [natsAlerts(natsAlertOptions(t))],

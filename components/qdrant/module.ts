@@ -6,6 +6,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { completingMember } from "../../stacks/quorum";
 import type { DeploymentContext, ModuleOutputs, NodeContext, PlatformModule } from "../../stacks/context";
+import { qdrantDiagram, qdrantDistribution } from "./docs";
 import type { Topology } from "../../stacks/schema";
 import { QDRANT_RESERVED_PORTS, QDRANT_SECRET_NAMES } from "./contract";
 import { qdrantAlertOptions, qdrantAlerts } from "./alerts";
@@ -130,6 +131,8 @@ function declareCollections(ctx: DeploymentContext): ModuleOutputs {
 
 export const qdrantModule: PlatformModule = {
     name: "qdrant",
+    distribution: qdrantDistribution,
+    diagram: qdrantDiagram,
     ports: QDRANT_RESERVED_PORTS,
     validate: validateQdrant,
     alerts: (t) => [qdrantAlerts(qdrantAlertOptions(t))],
