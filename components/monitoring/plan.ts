@@ -7,28 +7,25 @@
  * its workloads from this same topology, so the plan can be computed everywhere; the test
  * test/monitoring/module.test.ts renders the `local` stack (every node's workloads in one program)
  * and fails when a deployed workload's metrics endpoint or service is missing from this plan.
+ *
+ * Ports and workload names come from each module's contract (components/<module>/contract.ts).
+ * The target list itself still names the data modules here; moving it into the modules (a
+ * `PlatformModule` member, as alerts are) is the remaining step of issue 13 item 1.
  */
 import type { Topology } from "../../stacks/schema";
+import { DAEDALUS_NGINX_WORKLOAD, DAEDALUS_PORTS, POSTGREST_PORTS, POSTGREST_WORKLOAD } from "../apps/contract";
+import { HAPROXY_WORKLOAD, INGRESS_PORTS } from "../ingress/contract";
+import { MINIO_PORTS, MINIO_WORKLOAD } from "../minio/contract";
+import { NATS_PORTS } from "../nats/contract";
 import { natsWorkloadName } from "../nats/types";
+import { NEO4J_PORTS, NEO4J_WORKLOAD } from "../neo4j/contract";
+import { POSTGRES_WORKLOAD } from "../postgres/contract";
+import { QDRANT_PORTS, QDRANT_WORKLOAD } from "../qdrant/contract";
+import { REDIS_PORTS, REDIS_WORKLOADS } from "../redis/contract";
 import type { AddressResolver } from "../workload/addresses";
 import { MonitoringAlertOptions } from "./alerts";
 import { ScrapeTarget } from "./scrape";
 import { BLACKBOX_PORT, MONITORING_PORTS, PROMETHEUS_PATHS } from "./workloads";
-
-/** Ports of other modules' servers, as their modules publish them. */
-export const PEER_PORTS = {
-    natsMonitor: 8222,
-    qdrantHttp: 6333,
-    neo4jMetrics: 2004,
-    neo4jBolt: 7687,
-    minioApi: 9000,
-    haproxyStats: 8404,
-    daedalusNginx: { container: 80, host: 22181 },
-    postgrestAdmin: 3001,
-    redis: 6379,
-    redisSentinel: 26379,
-    redisCache: 6380,
-} as const;
 
 export const QDRANT_TOKEN_FILE = `${PROMETHEUS_PATHS.secrets}/qdrant-api-key`;
 
@@ -84,21 +81,21 @@ export function monitoringPlan(t: Topology, resolver: AddressResolver): Monitori
 
     const pg = t.replication.postgresql;
     for (const [node, role] of [[pg.primary, "primary"], ...pg.replicas.map((r) => [r, "replica"])] as const) {
-        exporters[node].push({ kind: "postgres-exporter", postgresHost: resolver.host(node, "postgres"), postgresPort: pg.port });
+        exporters[node].push({ kind: "postgres-exporter", postgresHost: resolver.host(node, POSTGRES_WORKLOAD), postgresPort: pg.port });
         add("postgres", "postgres", node, "postgres-exporter", MONITORING_PORTS.postgresExporter, "postgres", role);
     }
 
     const r = t.replication.redis;
     for (const [node, role] of [[r.master, "master"], ...r.replicas.map((n) => [n, "replica"])] as const) {
-        exporters[node].push({ kind: "redis-exporter", redis: "server", address: resolver.endpoint(node, "redis", PEER_PORTS.redis) });
+        exporters[node].push({ kind: "redis-exporter", redis: "server", address: resolver.endpoint(node, REDIS_WORKLOADS.server, REDIS_PORTS.server) });
         add("redis", "redis", node, "redis-exporter", MONITORING_PORTS.redisExporter, "redis", role);
     }
     for (const node of r.sentinels) {
-        exporters[node].push({ kind: "redis-exporter", redis: "sentinel", address: resolver.endpoint(node, "redis-sentinel", PEER_PORTS.redisSentinel) });
+        exporters[node].push({ kind: "redis-exporter", redis: "sentinel", address: resolver.endpoint(node, REDIS_WORKLOADS.sentinel, REDIS_PORTS.sentinel) });
         add("redis", "redis", node, "redis-sentinel-exporter", MONITORING_PORTS.redisSentinelExporter, "redis-sentinel", "sentinel");
     }
     for (const node of r.edgeCaches) {
-        exporters[node].push({ kind: "redis-exporter", redis: "cache", address: resolver.endpoint(node, "redis-cache", PEER_PORTS.redisCache) });
+        exporters[node].push({ kind: "redis-exporter", redis: "cache", address: resolver.endpoint(node, REDIS_WORKLOADS.cache, REDIS_PORTS.cache) });
         // service_role "cache" keeps it out of the master/replica alerts.
         add("redis", "redis", node, "redis-cache-exporter", MONITORING_PORTS.redisCacheExporter, "redis-cache", "cache");
     }
@@ -111,7 +108,7 @@ export function monitoringPlan(t: Topology, resolver: AddressResolver): Monitori
             const first = server === "nats";
             const workload = first ? "nats-exporter" : `${server}-exporter`;
             const port = first ? MONITORING_PORTS.natsExporter : MONITORING_PORTS.natsExporterSecond;
-            const monitor = c.ports?.monitor ?? PEER_PORTS.natsMonitor;
+            const monitor = c.ports?.monitor ?? NATS_PORTS.monitor;
             exporters[node].push({ kind: "nats-exporter", monitorUrl: `http://${resolver.endpoint(node, server, monitor)}`, ...(first ? {} : { workload, port }) });
             add("nats", "nats", node, workload, port, "nats", c.name);
         }
@@ -121,24 +118,24 @@ export function monitoringPlan(t: Topology, resolver: AddressResolver): Monitori
     for (const node of Object.keys(t.nodes)) add("agent", "agent", node, "agent", MONITORING_PORTS.agent, "agent", "agent");
 
     const q = t.replication.qdrant;
-    for (const node of q.nodes) add("qdrant", "qdrant", node, "qdrant", PEER_PORTS.qdrantHttp, "qdrant", "shard", { bearerTokenFile: QDRANT_TOKEN_FILE });
+    for (const node of q.nodes) add("qdrant", "qdrant", node, QDRANT_WORKLOAD, QDRANT_PORTS.http, "qdrant", "shard", { bearerTokenFile: QDRANT_TOKEN_FILE });
 
     const n4 = t.replication.neo4j;
     const neo4jNodes = n4.mode === "cluster" && n4.edition === "enterprise" ? [...n4.primaries, ...n4.secondaries] : [n4.primaries[0]!];
     for (const node of neo4jNodes) {
         const role = n4.secondaries.includes(node) ? "secondary" : "primary";
-        if (n4.edition === "enterprise") add("neo4j", "neo4j", node, "neo4j", PEER_PORTS.neo4jMetrics, "neo4j", role);
+        if (n4.edition === "enterprise") add("neo4j", "neo4j", node, NEO4J_WORKLOAD, NEO4J_PORTS.metrics, "neo4j", role);
         else {
             // Community has no metrics endpoint at all: probe Bolt instead.
-            targets.push({ job: "blackbox-tcp", exporter: "blackbox", node, address: blackbox, interval: "30s", probe: { module: "tcp_connect", target: resolver.endpoint(node, "neo4j", PEER_PORTS.neo4jBolt) }, labels: { service: "neo4j", service_role: role } });
+            targets.push({ job: "blackbox-tcp", exporter: "blackbox", node, address: blackbox, interval: "30s", probe: { module: "tcp_connect", target: resolver.endpoint(node, NEO4J_WORKLOAD, NEO4J_PORTS.bolt) }, labels: { service: "neo4j", service_role: role } });
         }
     }
 
-    if (t.minio) add("minio", "minio", t.minio.node, "minio", PEER_PORTS.minioApi, "minio", "server", { metricsPath: "/minio/v2/metrics/cluster", interval: "30s" });
+    if (t.minio) add("minio", "minio", t.minio.node, MINIO_WORKLOAD, MINIO_PORTS.api, "minio", "server", { metricsPath: "/minio/v2/metrics/cluster", interval: "30s" });
     // The local engine runs only the first ingress node's HAProxy (components/ingress/module.ts).
     const haproxyNodes = local ? (t.ingress?.nodes ?? []).slice(0, 1) : (t.ingress?.nodes ?? []);
-    for (const node of haproxyNodes) add("haproxy", "haproxy", node, "haproxy", PEER_PORTS.haproxyStats, "ingress", "edge");
-    if (t.daedalus) add("daedalus", "daedalus", t.daedalus.node, "daedalus-nginx", PEER_PORTS.daedalusNginx, "daedalus", "app");
+    for (const node of haproxyNodes) add("haproxy", "haproxy", node, HAPROXY_WORKLOAD, INGRESS_PORTS.stats, "ingress", "edge");
+    if (t.daedalus) add("daedalus", "daedalus", t.daedalus.node, DAEDALUS_NGINX_WORKLOAD, { container: DAEDALUS_PORTS.nginxContainer, host: DAEDALUS_PORTS.nginxHost }, "daedalus", "app");
 
     const metricServices: string[] = [];
     const probedServices: string[] = [];
@@ -164,7 +161,7 @@ export function monitoringPlan(t: Topology, resolver: AddressResolver): Monitori
         }
     }
     for (const [node, spec] of Object.entries(t.nodes)) {
-        if (spec.runtime.postgrest) add("postgrest", "app", node, "postgrest", PEER_PORTS.postgrestAdmin, "postgrest", "node-local");
+        if (spec.runtime.postgrest) add("postgrest", "app", node, POSTGREST_WORKLOAD, POSTGREST_PORTS.admin, "postgrest", "node-local");
         if (spec.runtime.herodb) gaps.push({ service: "herodb", node, reason: "internal-only" });
         if (spec.runtime.postgrest) gaps.push({ service: "node-postgres", node, reason: "internal-only" });
     }
