@@ -81,10 +81,10 @@ export class NodeAgent extends pulumi.ComponentResource {
 
 export const agentModule: PlatformModule = {
     name: "agent",
-    distribution: agentDistribution,
     validate: validateFailover,
     // The agent runs on every node (./module.ts), so its group is always there.
     alerts: () => [agentAlerts()],
+    distribution: agentDistribution,
 
     deployNode(ctx: NodeContext): ModuleOutputs | void {
         const t = ctx.topology;

@@ -80,10 +80,10 @@ export class MinioTenants extends pulumi.ComponentResource {
 
 export const minioModule: PlatformModule = {
     name: "minio",
-    distribution: minioDistribution,
     ports: MINIO_RESERVED_PORTS,
     validate: validateMinio,
     alerts: (t) => (t.minio ? [minioAlerts()] : []),
+    distribution: minioDistribution,
 
     secrets(t) {
         if (!t.minio) return [];

@@ -138,9 +138,9 @@ function exporterWorkload(p: ExporterPlacement, t: Topology, ctx: NodeContext): 
 
 export const monitoringModule: PlatformModule = {
     name: "monitoring",
-    distribution: monitoringDistribution,
     ports: MONITORING_RESERVED_PORTS,
     validate: validateMonitoring,
+    distribution: monitoringDistribution,
 
     secrets(t) {
         if (!t.monitoring) return [];

@@ -111,11 +111,11 @@ function adminNode(layout: NatsLayout): string | undefined {
 
 export const natsModule: PlatformModule = {
     name: "nats",
-    distribution: natsDistribution,
-    diagram: natsDiagram,
     ports: NATS_RESERVED_PORTS,
     validate: validateNats,
     alerts: (t) => [natsAlerts(natsAlertOptions(t))],
+    distribution: natsDistribution,
+    diagram: natsDiagram,
 
     secrets(t: Topology): SecretRequest[] {
         return [

@@ -6,14 +6,14 @@ import * as pulumi from "@pulumi/pulumi";
 import type { DeploymentContext, ModuleOutputs, NodeContext, PlatformModule } from "../../stacks/context";
 import { neo4jDistribution } from "./docs";
 import type { Topology } from "../../stacks/schema";
-import { NEO4J_RESERVED_PORTS, NEO4J_SECRET_NAMES } from "./contract";
+import { NEO4J_RESERVED_PORTS, NEO4J_SECRET_NAMES, NEO4J_WORKLOAD } from "./contract";
 import { neo4jAlertOptions, neo4jAlerts } from "./alerts";
 import { validateNeo4j } from "./validate";
 import type { AddressResolver } from "../workload/addresses";
 import type { ImageSource, WorkloadSpec } from "../workload/spec";
 import { Neo4jBlock, neo4jConfEnv, neo4jImageEnv, NEO4J_PORTS, planNeo4j, renderNeo4jConf } from "./render";
 
-export const NEO4J_WORKLOAD = "neo4j";
+export { NEO4J_WORKLOAD } from "./contract";
 export const DEFAULT_NEO4J_IMAGE: ImageSource = { repository: "docker.io/library/neo4j", tag: "5.24.2-community" };
 
 /** The replication block with the addresses peers advertise (private IPs, or container names locally). */
@@ -94,13 +94,13 @@ export class Neo4jServer extends pulumi.ComponentResource {
 
 export const neo4jModule: PlatformModule = {
     name: "neo4j",
-    distribution: neo4jDistribution,
     ports: NEO4J_RESERVED_PORTS,
     validate: validateNeo4j,
     alerts(t) {
         const o = neo4jAlertOptions(t);
         return o ? [neo4jAlerts(o)] : [];
     },
+    distribution: neo4jDistribution,
 
     secrets() {
         return [{ name: NEO4J_SECRET_NAMES.password }];

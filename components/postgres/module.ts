@@ -191,11 +191,11 @@ function imageOf(t: Topology): ImageSource {
 
 export const postgresModule: PlatformModule = {
     name: "postgres",
-    distribution: postgresDistribution,
-    diagram: postgresDiagram,
     ports: POSTGRES_RESERVED_PORTS,
     validate: validatePostgres,
     alerts: (t) => [postgresAlerts(postgresAlertOptions(t))],
+    distribution: postgresDistribution,
+    diagram: postgresDiagram,
 
     secrets(t) {
         return [

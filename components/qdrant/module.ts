@@ -8,7 +8,7 @@ import { completingMember } from "../../stacks/quorum";
 import type { DeploymentContext, ModuleOutputs, NodeContext, PlatformModule } from "../../stacks/context";
 import { qdrantDiagram, qdrantDistribution } from "./docs";
 import type { Topology } from "../../stacks/schema";
-import { QDRANT_RESERVED_PORTS, QDRANT_SECRET_NAMES } from "./contract";
+import { QDRANT_RESERVED_PORTS, QDRANT_SECRET_NAMES, QDRANT_WORKLOAD } from "./contract";
 import { qdrantAlertOptions, qdrantAlerts } from "./alerts";
 import { validateQdrant } from "./validate";
 import type { AddressResolver } from "../workload/addresses";
@@ -16,7 +16,7 @@ import type { ImageSource, WorkloadSpec } from "../workload/spec";
 import { QdrantCollection } from "./collection";
 import { QDRANT_DEFAULT_PORTS, qdrantArgs, QdrantClusterSpec, qdrantUrl, renderQdrantConfig } from "./render";
 
-export const QDRANT_WORKLOAD = "qdrant";
+export { QDRANT_WORKLOAD } from "./contract";
 export const DEFAULT_QDRANT_IMAGE: ImageSource = { repository: "docker.io/qdrant/qdrant", tag: "v1.12.4" };
 /** Host port of the first peer's REST API on the local engine (127.0.0.1 only), for the collection provider. */
 export const LOCAL_QDRANT_ADMIN_PORT = 16333;
@@ -131,11 +131,11 @@ function declareCollections(ctx: DeploymentContext): ModuleOutputs {
 
 export const qdrantModule: PlatformModule = {
     name: "qdrant",
-    distribution: qdrantDistribution,
-    diagram: qdrantDiagram,
     ports: QDRANT_RESERVED_PORTS,
     validate: validateQdrant,
     alerts: (t) => [qdrantAlerts(qdrantAlertOptions(t))],
+    distribution: qdrantDistribution,
+    diagram: qdrantDiagram,
 
     secrets() {
         return [{ name: QDRANT_SECRET_NAMES.apiKey }];

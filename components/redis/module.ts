@@ -133,11 +133,11 @@ export function buildEdgeCacheWorkload(t: Topology, node: string, image: ImageSo
 
 export const redisModule: PlatformModule = {
     name: "redis",
-    distribution: redisDistribution,
-    diagram: redisDiagram,
     ports: REDIS_RESERVED_PORTS,
     validate: validateRedis,
     alerts: (t) => [redisAlerts(redisAlertOptions(t))],
+    distribution: redisDistribution,
+    diagram: redisDiagram,
 
     secrets(t) {
         const names: string[] = [REDIS_SECRET_NAMES.server, REDIS_SECRET_NAMES.sentinel];
