@@ -4,6 +4,7 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import type { AlertPack } from "../components/monitoring/alerts";
+import type { ScrapeRequests } from "../components/monitoring/scrape";
 import type { AddressResolver } from "../components/workload/addresses";
 import type { DockerWorkload } from "../components/workload/docker";
 import type { WorkloadSpec } from "../components/workload/spec";
@@ -71,6 +72,8 @@ export interface PlatformModule {
      * in the primary's stack, which never sees other stacks' workloads). Rendered by monitoring.
      */
     alerts?(topology: Topology): AlertPack[];
+    /** What Prometheus scrapes for this module (targets, blackbox probes, exporters), from the topology alone. */
+    scrape?(topology: Topology, resolver: AddressResolver): ScrapeRequests;
     /** Rows of README's platform distribution table (`npm run docs`). */
     distribution?(topology: Topology): DistributionRow[];
     /** Links (and `%%` comments) of the render's topology diagram (topology.md). */

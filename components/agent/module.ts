@@ -6,6 +6,7 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import type { ModuleOutputs, NodeContext, PlatformModule } from "../../stacks/context";
+import { agentScrape } from "./scrape";
 import { agentDistribution } from "./docs";
 import { httpProbe } from "../apps/healthcheck";
 import { QDRANT_SECRET_NAMES } from "../qdrant/contract";
@@ -81,6 +82,7 @@ export class NodeAgent extends pulumi.ComponentResource {
 
 export const agentModule: PlatformModule = {
     name: "agent",
+    scrape: agentScrape,
     validate: validateFailover,
     // The agent runs on every node (./module.ts), so its group is always there.
     alerts: () => [agentAlerts()],

@@ -10,6 +10,7 @@ import { buildDaedalusWorkloads, daedalusDatabaseUrl, DAEDALUS_NGINX_PORT } from
 import { cidrContains, DOCKER_BRIDGE_RANGE } from "../network/cidr";
 import { DAEDALUS_RESERVED_PORTS } from "./contract";
 import { daedalusAlerts } from "./daedalus-alerts";
+import { daedalusScrape } from "./daedalus-scrape";
 import { validateDaedalus } from "./daedalus-validate";
 import { MINIO_PORTS, MINIO_SECRET_NAMES, MINIO_WORKLOAD } from "../minio/contract";
 import { POSTGRES_SECRET_NAMES, POSTGRES_WORKLOAD } from "../postgres/contract";
@@ -40,6 +41,7 @@ export function daedalusMetricsAllow(t: Topology): string[] {
 
 export const daedalusModule: PlatformModule = {
     name: "daedalus",
+    scrape: daedalusScrape,
     ports: DAEDALUS_RESERVED_PORTS,
     validate: validateDaedalus,
     alerts: (t) => (t.daedalus ? [daedalusAlerts()] : []),

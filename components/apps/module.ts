@@ -4,6 +4,7 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import type { ModuleOutputs, NodeContext, PlatformModule } from "../../stacks/context";
+import { appsScrape } from "./scrape";
 import { APPS_RESERVED_PORTS } from "./contract";
 import { validateApps } from "./validate";
 import type { Topology } from "../../stacks/schema";
@@ -64,6 +65,7 @@ export function serviceDistributionMarkdown(t: Topology): string {
 
 export const appsModule: PlatformModule = {
     name: "apps",
+    scrape: appsScrape,
     ports: APPS_RESERVED_PORTS,
     validate: validateApps,
 

@@ -7,6 +7,7 @@ import { AGENT_WORKLOAD } from "../agent/render";
 import * as hcloud from "@pulumi/hcloud";
 import * as pulumi from "@pulumi/pulumi";
 import type { ModuleOutputs, NodeContext, PlatformModule } from "../../stacks/context";
+import { ingressScrape } from "./scrape";
 import type { Topology } from "../../stacks/schema";
 import { INGRESS_RESERVED_PORTS } from "./contract";
 import { haproxyAlerts } from "./alerts";
@@ -105,6 +106,7 @@ export function recordName(domain: string, zone: string): string | undefined {
 
 export const ingressModule: PlatformModule = {
     name: "ingress",
+    scrape: ingressScrape,
     ports: INGRESS_RESERVED_PORTS,
     validate: validateIngress,
     alerts: (t) => (t.ingress ? [haproxyAlerts()] : []),

@@ -7,6 +7,7 @@
 import * as minio from "@pulumi/minio";
 import * as pulumi from "@pulumi/pulumi";
 import type { DeploymentContext, ModuleOutputs, NodeContext, PlatformModule } from "../../stacks/context";
+import { minioScrape } from "./scrape";
 import { minioDistribution } from "./docs";
 import type { Topology } from "../../stacks/schema";
 import { renderBucketPolicy } from "./policy";
@@ -80,6 +81,7 @@ export class MinioTenants extends pulumi.ComponentResource {
 
 export const minioModule: PlatformModule = {
     name: "minio",
+    scrape: minioScrape,
     ports: MINIO_RESERVED_PORTS,
     validate: validateMinio,
     alerts: (t) => (t.minio ? [minioAlerts()] : []),

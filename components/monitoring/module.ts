@@ -158,7 +158,7 @@ export const monitoringModule: PlatformModule = {
     deployNode(ctx: NodeContext): ModuleOutputs | void {
         const t = ctx.topology;
         if (!t.monitoring) return;
-        const plan = monitoringPlan(t, ctx.resolver);
+        const plan = monitoringPlan(t, ctx.resolver, ctx.modules);
 
         const exporters = new NodeExporters(`${ctx.nodeName}-exporters`);
         for (const p of plan.exporters[ctx.nodeName] ?? []) ctx.deploy(exporterWorkload(p, t, ctx), { parent: exporters });

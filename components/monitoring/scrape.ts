@@ -87,3 +87,52 @@ export function servicesWithoutTargets(nodes: readonly NodeWorkloads[], targets:
     const deployed = new Set(nodes.flatMap((n) => n.workloads.map((w) => w.service)));
     return [...deployed].filter((s) => !scraped.has(s)).sort();
 }
+
+/** An exporter monitoring runs beside a module's server (monitoring owns their images and ports). */
+export type ExporterPlacement =
+    | { readonly kind: "node-exporter" }
+    | { readonly kind: "postgres-exporter"; readonly postgresHost: string; readonly postgresPort: number }
+    | { readonly kind: "redis-exporter"; readonly redis: "server" | "sentinel" | "cache"; readonly address: string }
+    | { readonly kind: "nats-exporter"; readonly monitorUrl: string; readonly workload?: string; readonly port?: number }
+    | { readonly kind: "blackbox-exporter" };
+
+/** Order of a node's exporters (their deploy order and the `exporters` output). */
+export const EXPORTER_ORDER: readonly ExporterPlacement["kind"][] = ["node-exporter", "blackbox-exporter", "postgres-exporter", "redis-exporter", "nats-exporter"];
+
+/** A deployed service that has no scrape target, and why (a closed list; anything else is a defect). */
+export interface MonitoringGap {
+    readonly service: string;
+    readonly node: string;
+    readonly reason: "worker-without-port" | "internal-only";
+}
+
+/** A blackbox probe; monitoring fills in the blackbox_exporter's address. */
+export type ProbeRequest = Omit<ScrapeTarget, "address" | "exporter" | "probe"> & { readonly probe: NonNullable<ScrapeTarget["probe"]> };
+
+/**
+ * What a module asks monitoring to scrape (PlatformModule.scrape), from the topology alone:
+ * Prometheus runs in the primary's stack, which never sees other stacks' workloads.
+ */
+export interface ScrapeRequests {
+    readonly targets?: readonly ScrapeTarget[];
+    readonly probes?: readonly ProbeRequest[];
+    readonly exporters?: ReadonlyArray<{ readonly node: string; readonly placement: ExporterPlacement }>;
+    /** Services covered by blackbox probes only (alert group `probes`). */
+    readonly probedServices?: readonly string[];
+    /** Application services scraped on their own /metrics (alert group `apps`). */
+    readonly metricServices?: readonly string[];
+    readonly gaps?: readonly MonitoringGap[];
+}
+
+/** A port as published: one number, or the container's port locally and the host's on nodes. */
+export type PublishedPort = number | { readonly container: number; readonly host: number };
+
+/** A direct scrape target at `workload` on `node` (defaults: /metrics every 15s). */
+export function scrapeTarget(
+    resolver: { readonly kind: string; endpoint(node: string, workload: string, port: number): string },
+    args: { job: string; exporter: ExporterKind; node: string; workload: string; port: PublishedPort; service: string; role: string } & Partial<Pick<ScrapeTarget, "metricsPath" | "interval" | "bearerTokenFile">>,
+): ScrapeTarget {
+    const { job, exporter, node, workload, port, service, role, ...extra } = args;
+    const published = typeof port === "number" ? port : resolver.kind === "local" ? port.container : port.host;
+    return { job, exporter, node, address: resolver.endpoint(node, workload, published), metricsPath: "/metrics", interval: "15s", labels: { service, service_role: role }, ...extra };
+}

@@ -5,6 +5,7 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import type { DeploymentContext, ModuleOutputs, NodeContext, PlatformModule } from "../../stacks/context";
+import { natsScrape } from "./scrape";
 import { natsDiagram, natsDistribution } from "./docs";
 import type { Topology } from "../../stacks/schema";
 import { completingMember } from "../../stacks/quorum";
@@ -111,6 +112,7 @@ function adminNode(layout: NatsLayout): string | undefined {
 
 export const natsModule: PlatformModule = {
     name: "nats",
+    scrape: natsScrape,
     ports: NATS_RESERVED_PORTS,
     validate: validateNats,
     alerts: (t) => [natsAlerts(natsAlertOptions(t))],

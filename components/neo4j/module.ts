@@ -4,6 +4,7 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import type { DeploymentContext, ModuleOutputs, NodeContext, PlatformModule } from "../../stacks/context";
+import { neo4jScrape } from "./scrape";
 import { neo4jDistribution } from "./docs";
 import type { Topology } from "../../stacks/schema";
 import { NEO4J_RESERVED_PORTS, NEO4J_SECRET_NAMES, NEO4J_WORKLOAD } from "./contract";
@@ -94,6 +95,7 @@ export class Neo4jServer extends pulumi.ComponentResource {
 
 export const neo4jModule: PlatformModule = {
     name: "neo4j",
+    scrape: neo4jScrape,
     ports: NEO4J_RESERVED_PORTS,
     validate: validateNeo4j,
     alerts(t) {

@@ -6,6 +6,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as postgresql from "@pulumi/postgresql";
 import type { DeploymentContext, ModuleOutputs, NodeContext, PlatformModule } from "../../stacks/context";
+import { postgresScrape } from "./scrape";
 import { postgresDiagram, postgresDistribution } from "./docs";
 import type { Topology } from "../../stacks/schema";
 import { AGENT_SHARED_VOLUME } from "../agent/render";
@@ -191,6 +192,7 @@ function imageOf(t: Topology): ImageSource {
 
 export const postgresModule: PlatformModule = {
     name: "postgres",
+    scrape: postgresScrape,
     ports: POSTGRES_RESERVED_PORTS,
     validate: validatePostgres,
     alerts: (t) => [postgresAlerts(postgresAlertOptions(t))],

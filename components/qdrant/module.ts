@@ -6,6 +6,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { completingMember } from "../../stacks/quorum";
 import type { DeploymentContext, ModuleOutputs, NodeContext, PlatformModule } from "../../stacks/context";
+import { qdrantScrape } from "./scrape";
 import { qdrantDiagram, qdrantDistribution } from "./docs";
 import type { Topology } from "../../stacks/schema";
 import { QDRANT_RESERVED_PORTS, QDRANT_SECRET_NAMES, QDRANT_WORKLOAD } from "./contract";
@@ -131,6 +132,7 @@ function declareCollections(ctx: DeploymentContext): ModuleOutputs {
 
 export const qdrantModule: PlatformModule = {
     name: "qdrant",
+    scrape: qdrantScrape,
     ports: QDRANT_RESERVED_PORTS,
     validate: validateQdrant,
     alerts: (t) => [qdrantAlerts(qdrantAlertOptions(t))],

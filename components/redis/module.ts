@@ -4,6 +4,7 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import type { ModuleOutputs, NodeContext, PlatformModule } from "../../stacks/context";
+import { redisScrape } from "./scrape";
 import { redisDiagram, redisDistribution } from "./docs";
 import type { Topology } from "../../stacks/schema";
 import { REDIS_MASTER_NAME, REDIS_PORTS, REDIS_RESERVED_PORTS, REDIS_SECRET_NAMES, REDIS_WORKLOADS } from "./contract";
@@ -133,6 +134,7 @@ export function buildEdgeCacheWorkload(t: Topology, node: string, image: ImageSo
 
 export const redisModule: PlatformModule = {
     name: "redis",
+    scrape: redisScrape,
     ports: REDIS_RESERVED_PORTS,
     validate: validateRedis,
     alerts: (t) => [redisAlerts(redisAlertOptions(t))],

@@ -78,7 +78,7 @@ describe("monitoring + minio modules in the offline render", function () {
 
     it("every deployed service has a scrape target or a documented gap, and an alert rule group", () => {
         const topology = loadConfig("local", { topology: readTopology(), settings: { node: "all" } }).topology;
-        const plan = monitoringPlan(topology, localResolver());
+        const plan = monitoringPlan(topology, localResolver(), MODULES);
         const deployed = new Map<string, Set<string>>();
         for (const c of containers(local)) {
             const l = labelsOf(c);
@@ -95,7 +95,7 @@ describe("monitoring + minio modules in the offline render", function () {
     });
 
     it("every workload's declared metrics endpoint is scraped with the same path", () => {
-        const plan = monitoringPlan(loadConfig("local", { topology: readTopology(), settings: { node: "all" } }).topology, localResolver());
+        const plan = monitoringPlan(loadConfig("local", { topology: readTopology(), settings: { node: "all" } }).topology, localResolver(), MODULES);
         const missing: string[] = [];
         for (const c of containers(local)) {
             const l = labelsOf(c);
@@ -137,7 +137,7 @@ describe("monitoring + minio modules in the offline render", function () {
     it("the rules deployed from the topology pass the per-rule promtool fixtures", () => {
         const promtool = requireBinary("promtool");
         const t = loadConfig("node1", { topology: readTopology(), settings: { node: "node1" } }).topology;
-        const plan = monitoringPlan(t, hostResolver(Object.fromEntries(Object.entries(t.nodes).map(([n, s]) => [n, s.privateIp]))));
+        const plan = monitoringPlan(t, hostResolver(Object.fromEntries(Object.entries(t.nodes).map(([n, s]) => [n, s.privateIp]))), MODULES);
         const placed = placedFiles(node1).filter((f) => f.workload === "prometheus" && f.path.startsWith("/etc/prometheus/rules/"));
         for (const g of buildRuleGroups(plan.ruleOptions, collectAlertPacks(t, MODULES))) {
             const file = placed.find((f) => f.path.endsWith(`/${ruleFileName(g)}`))!;
