@@ -13,7 +13,7 @@ import { validateMonitoring } from "./validate";
 import type { WorkloadSpec } from "../workload/spec";
 import { buildRuleGroups, collectAlertPacks, validateRuleGroups } from "./alerts";
 import { dashboardSpecs, renderDashboards, renderGrafanaDashboardProvider, renderGrafanaDatasources } from "./grafana";
-import { ExporterPlacement, monitoringPlan, QDRANT_TOKEN_FILE } from "./plan";
+import { ExporterPlacement, monitoringPlan } from "./plan";
 import { AlertmanagerSpec, ReceiverSpec, renderAlertmanagerConfig } from "./render-alertmanager";
 import { renderPrometheusConfig } from "./render-prometheus";
 import { renderRuleFiles } from "./render-rules";
@@ -34,15 +34,12 @@ import {
     redisExporterWorkload,
 } from "./workloads";
 
-/** Shared secrets this module reads; the owners (postgres, redis, qdrant modules) request the same names. */
-export const MONITORING_SECRET_NAMES = {
-    grafanaAdmin: "grafana-admin-password",
-    postgresSuperuser: "postgres-superuser",
-    redis: "redis-password",
-    redisSentinel: "redis-sentinel-password",
-    redisCache: "redis-cache-password",
-    qdrantApiKey: "qdrant-api-key",
-} as const;
+/**
+ * The shared secret this module owns. The exporters and Prometheus also read other modules'
+ * secrets, by the names those modules put in their scrape requests (components/<module>/scrape.ts),
+ * and those modules request them.
+ */
+export const MONITORING_SECRET_NAMES = { grafanaAdmin: "grafana-admin-password" } as const;
 
 /** Keys of `daarion:secrets` (stack secrets) the receivers read. */
 export const RECEIVER_SECRET_KEYS = {
@@ -126,10 +123,9 @@ function exporterWorkload(p: ExporterPlacement, t: Topology, ctx: NodeContext): 
         case "blackbox-exporter":
             return blackboxWorkload(imageOf(t, "blackbox-exporter"));
         case "postgres-exporter":
-            return postgresExporterWorkload({ image: imageOf(t, "postgres-exporter"), host: p.postgresHost, port: p.postgresPort, password: ctx.secrets.get(MONITORING_SECRET_NAMES.postgresSuperuser) });
+            return postgresExporterWorkload({ image: imageOf(t, "postgres-exporter"), host: p.postgresHost, port: p.postgresPort, password: ctx.secrets.get(p.passwordSecret) });
         case "redis-exporter": {
-            const secret = { server: MONITORING_SECRET_NAMES.redis, sentinel: MONITORING_SECRET_NAMES.redisSentinel, cache: MONITORING_SECRET_NAMES.redisCache }[p.redis];
-            return redisExporterWorkload({ image: imageOf(t, "redis-exporter"), kind: p.redis, address: p.address, password: ctx.secrets.get(secret) });
+            return redisExporterWorkload({ image: imageOf(t, "redis-exporter"), kind: p.redis, address: p.address, password: ctx.secrets.get(p.passwordSecret) });
         }
         case "nats-exporter":
             return natsExporterWorkload({ image: imageOf(t, "nats-exporter"), monitorUrl: p.monitorUrl, name: p.workload, port: p.port });
@@ -143,16 +139,7 @@ export const monitoringModule: PlatformModule = {
     distribution: monitoringDistribution,
 
     secrets(t) {
-        if (!t.monitoring) return [];
-        const r = t.replication.redis;
-        return [
-            { name: MONITORING_SECRET_NAMES.grafanaAdmin },
-            { name: MONITORING_SECRET_NAMES.postgresSuperuser },
-            { name: MONITORING_SECRET_NAMES.redis },
-            { name: MONITORING_SECRET_NAMES.redisSentinel },
-            ...(r.edgeCaches.length > 0 ? [{ name: MONITORING_SECRET_NAMES.redisCache }] : []),
-            { name: MONITORING_SECRET_NAMES.qdrantApiKey },
-        ];
+        return t.monitoring ? [{ name: MONITORING_SECRET_NAMES.grafanaAdmin }] : [];
     },
 
     deployNode(ctx: NodeContext): ModuleOutputs | void {
@@ -181,7 +168,10 @@ export const monitoringModule: PlatformModule = {
                 image: imageOf(t, "prometheus"),
                 config: prometheusConfig,
                 ruleFiles,
-                secretFiles: { [QDRANT_TOKEN_FILE.split("/").pop()!]: ctx.secrets.get(MONITORING_SECRET_NAMES.qdrantApiKey) },
+                // Bearer tokens the scrape requests name (Qdrant's api_key), one file per secret.
+                secretFiles: Object.fromEntries(
+                    [...new Set(plan.targets.flatMap((x) => (x.bearerTokenSecret ? [x.bearerTokenSecret] : [])))].map((name) => [name, ctx.secrets.get(name)]),
+                ),
                 retention: t.monitoring.retention,
             }),
             { parent },

@@ -15,11 +15,9 @@ import type { Topology } from "../../stacks/schema";
 import type { AddressResolver } from "../workload/addresses";
 import { MonitoringAlertOptions } from "./alerts";
 import { EXPORTER_ORDER, ExporterPlacement, MonitoringGap, ScrapeRequests, scrapeTarget, ScrapeTarget } from "./scrape";
-import { BLACKBOX_PORT, MONITORING_PORTS, PROMETHEUS_PATHS } from "./workloads";
+import { BLACKBOX_PORT, MONITORING_PORTS } from "./workloads";
 
 export type { ExporterPlacement, MonitoringGap } from "./scrape";
-
-export const QDRANT_TOKEN_FILE = `${PROMETHEUS_PATHS.secrets}/qdrant-api-key`;
 
 export interface MonitoringPlan {
     /** Node that runs Prometheus, Alertmanager, Grafana and the blackbox exporter. */

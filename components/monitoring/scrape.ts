@@ -27,6 +27,8 @@ export interface ScrapeTarget {
     readonly probe?: { readonly module: "http_2xx" | "tcp_connect"; readonly target: string };
     /** Bearer token file inside the Prometheus container (Qdrant with an api_key). */
     readonly bearerTokenFile?: string;
+    /** Shared secret monitoring places at `bearerTokenFile` (its owner module requests it). */
+    readonly bearerTokenSecret?: string;
 }
 
 export interface NodeWorkloads {
@@ -88,11 +90,14 @@ export function servicesWithoutTargets(nodes: readonly NodeWorkloads[], targets:
     return [...deployed].filter((s) => !scraped.has(s)).sort();
 }
 
-/** An exporter monitoring runs beside a module's server (monitoring owns their images and ports). */
+/**
+ * An exporter monitoring runs beside a module's server (monitoring owns their images and ports).
+ * `passwordSecret` is the shared secret the exporter logs in with; the owner module requests it.
+ */
 export type ExporterPlacement =
     | { readonly kind: "node-exporter" }
-    | { readonly kind: "postgres-exporter"; readonly postgresHost: string; readonly postgresPort: number }
-    | { readonly kind: "redis-exporter"; readonly redis: "server" | "sentinel" | "cache"; readonly address: string }
+    | { readonly kind: "postgres-exporter"; readonly postgresHost: string; readonly postgresPort: number; readonly passwordSecret: string }
+    | { readonly kind: "redis-exporter"; readonly redis: "server" | "sentinel" | "cache"; readonly address: string; readonly passwordSecret: string }
     | { readonly kind: "nats-exporter"; readonly monitorUrl: string; readonly workload?: string; readonly port?: number }
     | { readonly kind: "blackbox-exporter" };
 
@@ -130,7 +135,7 @@ export type PublishedPort = number | { readonly container: number; readonly host
 /** A direct scrape target at `workload` on `node` (defaults: /metrics every 15s). */
 export function scrapeTarget(
     resolver: { readonly kind: string; endpoint(node: string, workload: string, port: number): string },
-    args: { job: string; exporter: ExporterKind; node: string; workload: string; port: PublishedPort; service: string; role: string } & Partial<Pick<ScrapeTarget, "metricsPath" | "interval" | "bearerTokenFile">>,
+    args: { job: string; exporter: ExporterKind; node: string; workload: string; port: PublishedPort; service: string; role: string } & Partial<Pick<ScrapeTarget, "metricsPath" | "interval" | "bearerTokenFile" | "bearerTokenSecret">>,
 ): ScrapeTarget {
     const { job, exporter, node, workload, port, service, role, ...extra } = args;
     const published = typeof port === "number" ? port : resolver.kind === "local" ? port.container : port.host;
