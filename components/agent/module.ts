@@ -82,10 +82,10 @@ export class NodeAgent extends pulumi.ComponentResource {
 
 export const agentModule: PlatformModule = {
     name: "agent",
-    scrape: agentScrape,
     validate: validateFailover,
     // The agent runs on every node (./module.ts), so its group is always there.
     alerts: () => [agentAlerts()],
+    scrape: agentScrape,
     distribution: agentDistribution,
 
     deployNode(ctx: NodeContext): ModuleOutputs | void {

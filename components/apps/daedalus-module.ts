@@ -41,10 +41,10 @@ export function daedalusMetricsAllow(t: Topology): string[] {
 
 export const daedalusModule: PlatformModule = {
     name: "daedalus",
-    scrape: daedalusScrape,
     ports: DAEDALUS_RESERVED_PORTS,
     validate: validateDaedalus,
     alerts: (t) => (t.daedalus ? [daedalusAlerts()] : []),
+    scrape: daedalusScrape,
 
     secrets(t) {
         if (!t.daedalus) return [];

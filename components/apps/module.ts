@@ -65,9 +65,9 @@ export function serviceDistributionMarkdown(t: Topology): string {
 
 export const appsModule: PlatformModule = {
     name: "apps",
-    scrape: appsScrape,
     ports: APPS_RESERVED_PORTS,
     validate: validateApps,
+    scrape: appsScrape,
 
     secrets(t) {
         const names = new Set<string>();

@@ -106,10 +106,10 @@ export function recordName(domain: string, zone: string): string | undefined {
 
 export const ingressModule: PlatformModule = {
     name: "ingress",
-    scrape: ingressScrape,
     ports: INGRESS_RESERVED_PORTS,
     validate: validateIngress,
     alerts: (t) => (t.ingress ? [haproxyAlerts()] : []),
+    scrape: ingressScrape,
 
     secrets(t) {
         return t.ingress ? [{ name: STATS_SECRET }] : [];

@@ -81,10 +81,10 @@ export class MinioTenants extends pulumi.ComponentResource {
 
 export const minioModule: PlatformModule = {
     name: "minio",
-    scrape: minioScrape,
     ports: MINIO_RESERVED_PORTS,
     validate: validateMinio,
     alerts: (t) => (t.minio ? [minioAlerts()] : []),
+    scrape: minioScrape,
     distribution: minioDistribution,
 
     secrets(t) {

@@ -112,10 +112,10 @@ function adminNode(layout: NatsLayout): string | undefined {
 
 export const natsModule: PlatformModule = {
     name: "nats",
-    scrape: natsScrape,
     ports: NATS_RESERVED_PORTS,
     validate: validateNats,
     alerts: (t) => [natsAlerts(natsAlertOptions(t))],
+    scrape: natsScrape,
     distribution: natsDistribution,
     diagram: natsDiagram,
 

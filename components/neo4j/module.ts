@@ -95,13 +95,13 @@ export class Neo4jServer extends pulumi.ComponentResource {
 
 export const neo4jModule: PlatformModule = {
     name: "neo4j",
-    scrape: neo4jScrape,
     ports: NEO4J_RESERVED_PORTS,
     validate: validateNeo4j,
     alerts(t) {
         const o = neo4jAlertOptions(t);
         return o ? [neo4jAlerts(o)] : [];
     },
+    scrape: neo4jScrape,
     distribution: neo4jDistribution,
 
     secrets() {

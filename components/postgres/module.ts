@@ -192,10 +192,10 @@ function imageOf(t: Topology): ImageSource {
 
 export const postgresModule: PlatformModule = {
     name: "postgres",
-    scrape: postgresScrape,
     ports: POSTGRES_RESERVED_PORTS,
     validate: validatePostgres,
     alerts: (t) => [postgresAlerts(postgresAlertOptions(t))],
+    scrape: postgresScrape,
     distribution: postgresDistribution,
     diagram: postgresDiagram,
 

@@ -132,10 +132,10 @@ function declareCollections(ctx: DeploymentContext): ModuleOutputs {
 
 export const qdrantModule: PlatformModule = {
     name: "qdrant",
-    scrape: qdrantScrape,
     ports: QDRANT_RESERVED_PORTS,
     validate: validateQdrant,
     alerts: (t) => [qdrantAlerts(qdrantAlertOptions(t))],
+    scrape: qdrantScrape,
     distribution: qdrantDistribution,
     diagram: qdrantDiagram,
 

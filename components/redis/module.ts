@@ -134,10 +134,10 @@ export function buildEdgeCacheWorkload(t: Topology, node: string, image: ImageSo
 
 export const redisModule: PlatformModule = {
     name: "redis",
-    scrape: redisScrape,
     ports: REDIS_RESERVED_PORTS,
     validate: validateRedis,
     alerts: (t) => [redisAlerts(redisAlertOptions(t))],
+    scrape: redisScrape,
     distribution: redisDistribution,
     diagram: redisDiagram,
 
