@@ -4,6 +4,7 @@ import { readStackConfig } from "./render";
 import { serviceDistributionMarkdown } from "../components/apps/module";
 import { renderAlertTableForTopology } from "../components/monitoring/docs";
 import { GeneratedSection, platformServiceTable } from "../stacks/docs";
+import { MODULES } from "../stacks/modules";
 import { topologySchema } from "../stacks/schema";
 
 export function readmeSections(): GeneratedSection[] {
@@ -11,7 +12,7 @@ export function readmeSections(): GeneratedSection[] {
     const topology = topologySchema.parse(readStackConfig(root, "node1").config["daarion:topology"]);
     return [
         { name: "services", content: serviceDistributionMarkdown(topology) },
-        { name: "platform", content: platformServiceTable(topology) },
-        { name: "alerts", content: renderAlertTableForTopology(topology) },
+        { name: "platform", content: platformServiceTable(topology, MODULES) },
+        { name: "alerts", content: renderAlertTableForTopology(topology, MODULES) },
     ];
 }

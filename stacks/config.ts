@@ -9,7 +9,8 @@ import { isMap, parseDocument } from "yaml";
 import { z } from "zod";
 import { parseConfig, unknownKeyMessage } from "./messages";
 import { imageSchema, StackSettings, stackSettingsSchema, Topology, topologySchema } from "./schema";
-import { Finding, validateStackSettings, validateTopology } from "./validate";
+import { MODULES } from "./modules";
+import { Finding, validateStackSettings, validateTopology, ValidatingModule } from "./validate";
 
 /** Node-local tweaks a stack file may make; nothing that peers compute addresses from. */
 export const overridesSchema = z.strictObject({
@@ -118,9 +119,10 @@ export const STACK_KEYS: readonly string[] = [...Object.keys(stackSettingsSchema
 
 /**
  * Parse, cross-check and return the config, or throw a ConfigError that lists every error
- * with its file and key. Warnings are returned for the caller to print.
+ * with its file and key. Warnings are returned for the caller to print. `modules` contribute
+ * their checks (PlatformModule.validate) and published ports.
  */
-export function loadConfig(stack: string, raw: RawConfig): LoadedConfig {
+export function loadConfig(stack: string, raw: RawConfig, modules: readonly ValidatingModule[] = MODULES): LoadedConfig {
     const errors: Array<Finding & { location: string }> = [];
     const push = (source: "topology" | "settings" | "overrides", f: Finding) => errors.push({ ...f, location: locate(stack, source, f.path) });
 
@@ -145,7 +147,7 @@ export function loadConfig(stack: string, raw: RawConfig): LoadedConfig {
     if (!topologyResult.success || !settingsResult.success || !overridesResult.success) throw new ConfigError(stack, errors);
 
     const topology = applyOverrides(topologyResult.data, overridesResult.data, (path, message) => push("overrides", { severity: "error", path, message }));
-    const findings = validateTopology(topology);
+    const findings = validateTopology(topology, modules);
     const settingFindings = [...validateStackSettings(settingsResult.data, topology), ...validateRuntimeSettings(settingsResult.data, topology)];
     findings.filter((f) => f.severity === "error").forEach((f) => push("topology", f));
     settingFindings.filter((f) => f.severity === "error").forEach((f) => push("settings", f));

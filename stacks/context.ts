@@ -3,11 +3,15 @@
  * implements. Modules are listed in stacks/modules.ts; the program (stacks/program.ts) calls them.
  */
 import * as pulumi from "@pulumi/pulumi";
+import type { AlertPack } from "../components/monitoring/alerts";
+import type { ScrapeRequests } from "../components/monitoring/scrape";
 import type { AddressResolver } from "../components/workload/addresses";
 import type { DeployedWorkload, DeployOptions, WorkloadRuntime } from "../components/workload/runtime";
 import type { WorkloadSpec } from "../components/workload/spec";
 import type { SecretRequest, SharedSecrets } from "../components/secrets";
 import type { NodeSpec, Topology } from "./schema";
+import type { DiagramLink, DistributionRow } from "./docs";
+import type { Finding, ValidationContext } from "./validate";
 
 export interface DeploymentContext {
     /** Stack name (node1, node2, node3, local). */
@@ -30,6 +34,8 @@ export interface DeploymentContext {
     readonly workloads: ReadonlyMap<string, DeployedWorkload>;
     /** Print an advisory finding (pulumi.log.warn in `pulumi up`, stderr in the offline render). */
     warn(message: string): void;
+    /** The modules this stack deploys, in order: what collectors (monitoring) gather contributions from. */
+    readonly modules: readonly PlatformModule[];
 }
 
 export interface NodeContext extends DeploymentContext {
@@ -46,8 +52,34 @@ export interface NodeContext extends DeploymentContext {
 
 export type ModuleOutputs = Record<string, pulumi.Input<unknown>>;
 
+/**
+ * A platform module: one folder under components/ that owns its facts. The program calls the
+ * deploy members; the collectors (validation, monitoring, README tables, the diagram) gather the
+ * others over the module list the program passes them (stacks/modules.ts is the only list).
+ */
 export interface PlatformModule {
     readonly name: string;
+    /**
+     * Ports this module's servers publish on a node's private IP, with a label (`5432: "postgresql"`).
+     * Validation refuses a service port that collides with one.
+     */
+    readonly ports?: Readonly<Record<number, string>>;
+    /**
+     * Cross-checks of this module's part of a schema-valid topology, before anything is declared.
+     * Paths are below `daarion:topology` (`replication.redis.sentinels`).
+     */
+    validate?(topology: Topology, ctx: ValidationContext): Finding[];
+    /**
+     * Prometheus rule groups for what this module deploys, from the topology alone (Prometheus runs
+     * in the primary's stack, which never sees other stacks' workloads). Rendered by monitoring.
+     */
+    alerts?(topology: Topology): AlertPack[];
+    /** What Prometheus scrapes for this module (targets, blackbox probes, exporters), from the topology alone. */
+    scrape?(topology: Topology, resolver: AddressResolver): ScrapeRequests;
+    /** Rows of README's platform distribution table (`npm run docs`). */
+    distribution?(topology: Topology): DistributionRow[];
+    /** Links (and `%%` comments) of the render's topology diagram (topology.md). */
+    diagram?(topology: Topology): Array<DiagramLink | { readonly comment: string }>;
     /** Shared secrets this module needs, computed from the topology alone (same in every stack). */
     secrets?(topology: Topology): SecretRequest[];
     /**

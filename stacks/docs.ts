@@ -4,45 +4,45 @@
  */
 import type { Topology } from "./schema";
 
+/** One row of README's platform distribution table: what a module runs on which node. */
+export interface DistributionRow {
+    /** First cell, e.g. `PostgreSQL :5432`. */
+    readonly title: string;
+    /** Cell per node name; a node without a cell shows `-`. */
+    readonly cells: Readonly<Record<string, string>>;
+}
+
+/** A link of the topology diagram (offline/mermaid.ts): replication, peering, routes. */
+export interface DiagramLink {
+    readonly from: string;
+    readonly to: string;
+    readonly label: string;
+    /** arrow `-->`, dotted `.->`, both `<-->`, thick `==>`. */
+    readonly style: "arrow" | "dotted" | "both" | "thick";
+}
+
+/** What a module adds to the docs (a structural subset of PlatformModule). */
+export interface DocumentedModule {
+    distribution?(t: Topology): DistributionRow[];
+    diagram?(t: Topology): Array<DiagramLink | { readonly comment: string }>;
+}
+
+/** Cells `✓ (<label>)` for every node of `list`. */
+export function markNodes(list: readonly string[], label: string): Record<string, string> {
+    return Object.fromEntries(list.map((n) => [n, `✓ (${label})`]));
+}
+
 /**
- * Seed 000's data and messaging rows of the distribution table, from the replication block (the
- * application services' table is `serviceDistributionMarkdown` in components/apps/module.ts).
+ * Seed 000's data and messaging rows of the distribution table, contributed by the modules in
+ * module order (PlatformModule.distribution; the application services' table is
+ * `serviceDistributionMarkdown` in components/apps/module.ts).
  */
-export function platformServiceTable(t: Topology): string {
+export function platformServiceTable(t: Topology, modules: readonly DocumentedModule[]): string {
     const nodes = Object.keys(t.nodes);
-    const rows: Array<[string, Record<string, string>]> = [];
-    const r = t.replication;
-    const mark = (list: readonly string[], label: string) => Object.fromEntries(list.map((n) => [n, `✓ (${label})`]));
-    rows.push(["PostgreSQL :5432", { ...mark([r.postgresql.primary], "primary"), ...mark(r.postgresql.replicas, "replica") }]);
-    const neoCluster = r.neo4j.mode === "cluster" && r.neo4j.edition === "enterprise";
-    rows.push([
-        `Neo4j :7687${neoCluster ? "" : " (Community: one instance)"}`,
-        neoCluster ? { ...mark(r.neo4j.primaries, "primary"), ...mark(r.neo4j.secondaries, "secondary") } : mark([r.neo4j.primaries[0]!], "standalone"),
-    ]);
-    rows.push([`Qdrant :6333 (${r.qdrant.shards} shards, RF ${r.qdrant.replicationFactor})`, mark(r.qdrant.nodes, "peer")]);
-    const redis: Record<string, string> = { ...mark([r.redis.master], "master"), ...mark(r.redis.replicas, "replica") };
-    for (const n of r.redis.edgeCaches) redis[n] = redis[n] ? `${redis[n]} + cache` : "✓ (cache)";
-    rows.push(["Redis :6379", redis]);
-    rows.push([`Redis Sentinel :26379 (quorum ${r.redis.quorum})`, mark(r.redis.sentinels, "sentinel")]);
-    const nats: Record<string, string> = {};
-    for (const c of r.nats.clusters) {
-        for (const n of c.nodes) {
-            // A node may run a core server and its edge leaf (the leaf on its own ports).
-            const cell = `${c.leafnodeTo ? `leaf of ${c.leafnodeTo}` : `cluster ${c.name}`}${c.ports?.client ? ` :${c.ports.client}` : ""}`;
-            nats[n] = nats[n] ? nats[n]!.replace(/\)$/, ` + ${cell})`) : `✓ (${cell})`;
-        }
-    }
-    rows.push(["NATS :4222", nats]);
-    if (t.minio) rows.push(["MinIO :9000", mark([t.minio.node], "server")]);
-    // The node agent runs on every node (components/agent/); cells name the failover groups it is a member of.
-    const groups = Object.entries(t.failover?.groups ?? {});
-    const member = (n: string) =>
-        groups.filter(([g]) => (g === "postgres" ? [r.postgresql.primary, ...r.postgresql.replicas] : Object.entries(t.services[g]?.placement ?? {}).filter(([, role]) => role === "active" || role === "standby").map(([x]) => x)).includes(n)).map(([g]) => g);
-    rows.push([`Node agent :${t.failover?.port ?? 9700} (failover leases)`, Object.fromEntries(nodes.map((n) => [n, member(n).length ? `✓ (${member(n).join(", ")})` : "✓ (observer)"]))]);
-    if (t.monitoring) rows.push(["Prometheus :9090, Alertmanager :9093, Grafana :3030", mark([t.monitoring.node], "monitoring")]);
+    const rows = modules.flatMap((m) => m.distribution?.(t) ?? []);
     const header = `| Service | ${nodes.map((n) => `${n.toUpperCase()} (${t.nodes[n]!.role})`).join(" | ")} |`;
     const rule = `|${"---|".repeat(nodes.length + 1)}`;
-    const body = rows.map(([name, cells]) => `| ${name} | ${nodes.map((n) => cells[n] ?? "-").join(" | ")} |`);
+    const body = rows.map(({ title, cells }) => `| ${title} | ${nodes.map((n) => cells[n] ?? "-").join(" | ")} |`);
     return [header, rule, ...body].join("\n");
 }
 

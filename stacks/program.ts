@@ -188,6 +188,7 @@ export function deployPlatform(config: LoadedConfig, options: ProgramOptions = {
         stackSecretKeys: present,
         workloads,
         warn,
+        modules,
     };
 
     const outputs: Record<string, unknown> = { stack, nodes: nodeNames };

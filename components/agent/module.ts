@@ -7,7 +7,12 @@
 import * as pulumi from "@pulumi/pulumi";
 import type { ModuleOutputs, NodeContext, PlatformModule } from "../../stacks/context";
 import { httpCheck } from "../workload/probes";
-import { APP_SECRET_NAMES } from "../apps/wiring";
+import { agentScrape } from "./scrape";
+import { agentDistribution } from "./docs";
+import { QDRANT_SECRET_NAMES } from "../qdrant/contract";
+import { agentAlerts } from "./alerts";
+import { validateFailover } from "./validate";
+import { REDIS_SECRET_NAMES } from "../redis/contract";
 import { natsLayout, NATS_AGENT_USER, NATS_SECRET_NAMES } from "../nats/workload";
 import { POSTGRES_SECRETS } from "../postgres/module";
 import type { ImageSource, WorkloadSpec } from "../workload/spec";
@@ -77,6 +82,11 @@ export class NodeAgent extends pulumi.ComponentResource {
 
 export const agentModule: PlatformModule = {
     name: "agent",
+    validate: validateFailover,
+    // The agent runs on every node (./module.ts), so its group is always there.
+    alerts: () => [agentAlerts()],
+    scrape: agentScrape,
+    distribution: agentDistribution,
 
     deployNode(ctx: NodeContext): ModuleOutputs | void {
         const t = ctx.topology;
@@ -88,10 +98,10 @@ export const agentModule: PlatformModule = {
         const postgres = ctx.workloads.get(`${ctx.nodeName}/postgres`);
         const env: Record<string, pulumi.Input<string>> = {
             [AGENT_ENV.natsPassword]: ctx.secrets.get(NATS_SECRET_NAMES.user(NATS_AGENT_USER)),
-            [AGENT_ENV.sentinelPassword]: ctx.secrets.get(APP_SECRET_NAMES.redisSentinel),
+            [AGENT_ENV.sentinelPassword]: ctx.secrets.get(REDIS_SECRET_NAMES.sentinel),
         };
         if (needs.postgres) env[AGENT_ENV.pgPassword] = ctx.secrets.get(POSTGRES_SECRETS.superuser);
-        if (needs.qdrant) env[AGENT_ENV.qdrantApiKey] = ctx.secrets.get(APP_SECRET_NAMES.qdrantApiKey);
+        if (needs.qdrant) env[AGENT_ENV.qdrantApiKey] = ctx.secrets.get(QDRANT_SECRET_NAMES.apiKey);
         const endpoint = ctx.resolver.endpoint(ctx.nodeName, AGENT_WORKLOAD, f.port);
         const parent = new NodeAgent(`${ctx.nodeName}-agent`, { bundleSha256: bundle.sha256, endpoint });
         const image = t.images.agent as ImageSource | undefined;

@@ -9,7 +9,8 @@ import type { FailoverSpec, Topology } from "../../stacks/schema";
 import { clusterPorts, fullClusters, natsWorkloadOf } from "../nats/types";
 import type { NatsLayout } from "../nats/workload";
 import { NATS_AGENT_USER } from "../nats/workload";
-import { PLATFORM_ENDPOINT_PORTS } from "../apps/wiring";
+import { QDRANT_PORTS, QDRANT_WORKLOAD } from "../qdrant/contract";
+import { REDIS_PORTS, REDIS_WORKLOADS } from "../redis/contract";
 import { NEO4J_PORTS } from "../neo4j/render";
 import type { AddressResolver } from "../workload/addresses";
 import { AGENT_DEFAULT_BUCKET, AGENT_DEFAULT_PORT, AgentConfigInput, DEFAULT_MAX_LAG_BYTES, parseAgentConfig } from "./config";
@@ -142,9 +143,9 @@ export function renderAgentConfig(input: AgentRenderInput): string {
         timing: { ...f.timing },
         groups,
         observe: {
-            sentinels: redis.sentinels.map((n) => resolver.endpoint(n, "redis-sentinel", PLATFORM_ENDPOINT_PORTS.redisSentinel)),
+            sentinels: redis.sentinels.map((n) => resolver.endpoint(n, REDIS_WORKLOADS.sentinel, REDIS_PORTS.sentinel)),
             sentinelPasswordEnv: AGENT_ENV.sentinelPassword,
-            ...(t.replication.qdrant.nodes.includes(node) ? { qdrantUrl: `http://${resolver.endpoint(node, "qdrant", PLATFORM_ENDPOINT_PORTS.qdrant)}`, qdrantApiKeyEnv: AGENT_ENV.qdrantApiKey } : {}),
+            ...(t.replication.qdrant.nodes.includes(node) ? { qdrantUrl: `http://${resolver.endpoint(node, QDRANT_WORKLOAD, QDRANT_PORTS.http)}`, qdrantApiKeyEnv: AGENT_ENV.qdrantApiKey } : {}),
             ...(monitored ? { natsMonitorUrl: `http://${resolver.endpoint(node, natsWorkloadOf(layout, node, monitored.c.name), clusterPorts(layout, monitored.c).monitor)}` } : {}),
             ...(t.replication.neo4j.primaries[0] === node ? { neo4jUrl: `http://${resolver.endpoint(node, "neo4j", NEO4J_PORTS.http)}` } : {}),
         },

@@ -5,13 +5,14 @@
 import * as pulumi from "@pulumi/pulumi";
 import type { ModuleOutputs, NodeContext, PlatformModule } from "../../stacks/context";
 import type { Topology } from "../../stacks/schema";
-import { cidrContains } from "../network/cidr";
-import { containerName } from "../workload/addresses";
 import { buildDaedalusWorkloads, daedalusDatabaseUrl, DAEDALUS_NGINX_PORT } from "./daedalus";
-import { APP_SECRET_NAMES, PLATFORM_ENDPOINT_PORTS } from "./wiring";
-
-/** Docker's default address pools for bridge networks: where a same-node HAProxy connects from. */
-export const DOCKER_BRIDGE_RANGE = "172.16.0.0/12";
+import { cidrContains, DOCKER_BRIDGE_RANGE } from "../network/cidr";
+import { DAEDALUS_RESERVED_PORTS } from "./contract";
+import { daedalusAlerts } from "./daedalus-alerts";
+import { daedalusScrape } from "./daedalus-scrape";
+import { validateDaedalus } from "./daedalus-validate";
+import { MINIO_PORTS, MINIO_SECRET_NAMES, MINIO_WORKLOAD } from "../minio/contract";
+import { POSTGRES_SECRET_NAMES, POSTGRES_WORKLOAD } from "../postgres/contract";
 
 export class Daedalus extends pulumi.ComponentResource {
     constructor(name: string, opts?: pulumi.ComponentResourceOptions) {
@@ -34,24 +35,30 @@ export function daedalusTrustedProxies(t: Topology): string[] {
 
 /** Who may read Daedalus /metrics: seed 004's list, with its LAN replaced by this network. */
 export function daedalusMetricsAllow(t: Topology): string[] {
-    return t.daedalus?.metricsAllow ?? [t.network.ipRange, "172.16.0.0/12", "127.0.0.0/8"];
+    return t.daedalus?.metricsAllow ?? [t.network.ipRange, DOCKER_BRIDGE_RANGE, "127.0.0.0/8"];
 }
 
 export const daedalusModule: PlatformModule = {
     name: "daedalus",
+    ports: DAEDALUS_RESERVED_PORTS,
+    validate: validateDaedalus,
+    alerts: (t) => (t.daedalus ? [daedalusAlerts()] : []),
+    scrape: daedalusScrape,
 
     secrets(t) {
         if (!t.daedalus) return [];
-        return [{ name: APP_SECRET_NAMES.postgresUser(t.daedalus.database) }, { name: APP_SECRET_NAMES.minioUser(DAEDALUS_S3_USER) }];
+        return [{ name: POSTGRES_SECRET_NAMES.user(t.daedalus.database) }, { name: MINIO_SECRET_NAMES.user(DAEDALUS_S3_USER) }];
     },
 
     deployNode(ctx: NodeContext): ModuleOutputs | void {
         const t = ctx.topology;
         const d = t.daedalus;
         if (!d || d.node !== ctx.nodeName) return;
-        if (!t.minio) throw new Error("daedalus: a minio block is required (Daedalus stores files in S3)");
+        // validateDaedalus refuses a daedalus block without a minio block before anything is declared.
+        const minio = t.minio!;
         const pg = t.replication.postgresql;
-        const metricsAllow = daedalusMetricsAllow(t);
+        // The runtime's own client ranges too: Prometheus scrapes from the bridge, or from the pod network.
+        const metricsAllow = [...new Set([...daedalusMetricsAllow(t), ...ctx.runtime.workloadRanges])];
         const parent = new Daedalus(`${ctx.nodeName}-daedalus`);
 
         // Prometheus on another node scrapes nginx from its private IP: it must be allowed.
@@ -67,21 +74,21 @@ export const daedalusModule: PlatformModule = {
             apiImage: d.apiImage,
             nginxImage: d.nginxImage,
             databaseUrl: daedalusDatabaseUrl({
-                host: ctx.resolver.host(pg.primary, "postgres"),
+                host: ctx.resolver.host(pg.primary, POSTGRES_WORKLOAD),
                 port: pg.port,
                 user: d.database,
                 database: d.database,
-                password: ctx.secrets.get(APP_SECRET_NAMES.postgresUser(d.database)),
+                password: ctx.secrets.get(POSTGRES_SECRET_NAMES.user(d.database)),
             }),
             s3: {
-                endpoint: `http://${ctx.resolver.endpoint(t.minio.node, "minio", PLATFORM_ENDPOINT_PORTS.minio)}`,
+                endpoint: `http://${ctx.resolver.endpoint(minio.node, MINIO_WORKLOAD, MINIO_PORTS.api)}`,
                 accessKey: DAEDALUS_S3_USER,
-                secretKey: ctx.secrets.get(APP_SECRET_NAMES.minioUser(DAEDALUS_S3_USER)),
+                secretKey: ctx.secrets.get(MINIO_SECRET_NAMES.user(DAEDALUS_S3_USER)),
                 bucket: d.bucket,
             },
             metricsAllow,
             trustedProxies: daedalusTrustedProxies(t),
-            apiHost: containerName(ctx.nodeName, "daedalus-api"),
+            apiHost: ctx.resolver.sameNode(ctx.nodeName, "daedalus-api"),
         });
         const apiWorkload = ctx.deploy(api!, { parent });
         // nginx resolves the api's name once, at start (open-source nginx 1.22-1.26 cannot re-resolve

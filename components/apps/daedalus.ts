@@ -6,10 +6,12 @@ import * as pulumi from "@pulumi/pulumi";
 import { DAEDALUS_METRICS_NETWORKS, renderDaedalusNginxConfig, validateDaedalusNginxSpec } from "../ingress/nginx";
 import { ImageSource, WorkloadSpec } from "../workload/spec";
 import { httpCheck } from "../workload/probes";
+import { postgresConnectionUrl, POSTGRES_PORT } from "../postgres/contract";
+import { DAEDALUS_PORTS } from "./contract";
 
 export const DAEDALUS_API_PORT = 8000;
 /** Seed 004: the port HAProxy and Prometheus reach nginx on. */
-export const DAEDALUS_NGINX_PORT = 22181;
+export const DAEDALUS_NGINX_PORT = DAEDALUS_PORTS.nginxHost;
 export const DAEDALUS_HEALTH_PATH = "/api/health";
 /** Loki label value of seed 004's `{unit="daedalus"}` filter. */
 export const DAEDALUS_LOG_UNIT = "daedalus";
@@ -67,7 +69,7 @@ export function daedalusDatabaseUrl(args: {
     const user = args.user ?? "daedalus";
     const db = args.database ?? "daedalus";
     return pulumi.secret(
-        pulumi.output(args.password).apply((pw) => `postgresql+asyncpg://${encodeURIComponent(user)}:${encodeURIComponent(pw)}@${args.host}:${args.port ?? 5432}/${db}`),
+        pulumi.output(args.password).apply((pw) => postgresConnectionUrl({ scheme: "postgresql+asyncpg", role: user, password: pw, hostPort: `${args.host}:${args.port ?? POSTGRES_PORT}`, database: db })),
     );
 }
 

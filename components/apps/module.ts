@@ -4,12 +4,14 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import type { ModuleOutputs, NodeContext, PlatformModule } from "../../stacks/context";
+import { appsScrape } from "./scrape";
+import { APPS_RESERVED_PORTS } from "./contract";
+import { validateApps } from "./validate";
 import type { Topology } from "../../stacks/schema";
 import type { SecretRequest } from "../secrets";
-import { containerName } from "../workload/addresses";
 import { ImageSource } from "../workload/spec";
 import { buildHerodbWorkload, buildNodePostgresWorkload, buildPostgrestWorkload, postgrestRolesSql } from "./runtime";
-import { AppServiceConfig, buildAppWorkload, NodeFacts, renderServiceTable, unwiredDependencies, validateAppServices } from "./services";
+import { AppServiceConfig, buildAppWorkload, NodeFacts, renderServiceTable, unwiredDependencies } from "./services";
 import { APP_SECRET_NAMES, appNode, appWiringFor, serviceDatabase } from "./wiring";
 
 /** Images used when `topology.images` has no entry of that key. */
@@ -62,6 +64,9 @@ export function serviceDistributionMarkdown(t: Topology): string {
 
 export const appsModule: PlatformModule = {
     name: "apps",
+    ports: APPS_RESERVED_PORTS,
+    validate: validateApps,
+    scrape: appsScrape,
 
     secrets(t) {
         const names = new Set<string>();
@@ -85,8 +90,7 @@ export const appsModule: PlatformModule = {
     deployNode(ctx: NodeContext): ModuleOutputs | void {
         const t = ctx.topology;
         const all = servicesOf(t);
-        const errors = validateAppServices(all, nodeFacts(t), { requireDigest: false });
-        if (errors.length > 0) throw new Error(`invalid services:\n  ${errors.join("\n  ")}`);
+        // validateAppServices runs before anything is declared (./validate.ts, a finding per key).
         const placed = Object.fromEntries(Object.entries(all).filter(([, s]) => s.placement[ctx.nodeName] !== undefined));
         const runtime = ctx.node.runtime;
         if (Object.keys(placed).length === 0 && !runtime.herodb && !runtime.postgrest) return;
@@ -126,7 +130,7 @@ export const appsModule: PlatformModule = {
                 { parent },
             );
             // The container name resolves on the node's Docker network, here and on the local engine.
-            const dbHost = containerName(ctx.nodeName, "node-postgres");
+            const dbHost = ctx.resolver.sameNode(ctx.nodeName, "node-postgres");
             ctx.deploy(
                 buildPostgrestWorkload({
                     image: t.images.postgrest ?? DEFAULT_RUNTIME_IMAGES.postgrest!,

@@ -9,35 +9,32 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import type { DeploymentContext } from "../../stacks/context";
+import { MINIO_PORTS, MINIO_SECRET_NAMES, MINIO_WORKLOAD } from "../minio/contract";
+import { NATS_PORTS, NATS_SECRET_NAMES, NATS_WORKLOAD } from "../nats/contract";
 import { natsLayout, natsUrlFor } from "../nats/workload";
+import { NEO4J_PORTS, NEO4J_SECRET_NAMES, NEO4J_WORKLOAD } from "../neo4j/contract";
+import { postgresConnectionUrl, POSTGRES_SECRET_NAMES, POSTGRES_WORKLOAD, serviceDatabase } from "../postgres/contract";
+import { QDRANT_PORTS, QDRANT_SECRET_NAMES, QDRANT_WORKLOAD } from "../qdrant/contract";
+import { REDIS_MASTER_NAME, REDIS_PORTS, REDIS_SECRET_NAMES, REDIS_WORKLOADS } from "../redis/contract";
 import { AppNode, AppServiceConfig, AppWiring, DatabaseEndpoint, NodeRole } from "./services";
 
-/** Well-known ports of the platform's servers (stacks/validate.ts PLATFORM_PORTS). */
-export const PLATFORM_ENDPOINT_PORTS = { nats: 4222, redisSentinel: 26379, redisCache: 6380, qdrant: 6333, neo4j: 7687, minio: 9000 } as const;
-
-/** Shared-secret names the apps read; owned (requested and applied) by the module in the comment. */
+/**
+ * Shared-secret names the apps read, each owned (requested and applied) by the module whose
+ * contract defines it; kept as one map because the secret catalogue test and the apps module
+ * look them up by dependency.
+ */
 export const APP_SECRET_NAMES = {
-    /** nats module: password of NATS user `<service>` in the APP account. */
-    natsUser: (service: string) => `nats-user-${service}`,
-    /** postgres module: password of the owner role `<database>` of database `<database>`. */
-    postgresUser: (role: string) => `postgres-user-${role}`,
-    /** redis module: requirepass of master/replicas, and of the sentinels. */
-    redis: "redis-password",
-    redisSentinel: "redis-sentinel-password",
-    /** redis module: requirepass of the edge cache. */
-    redisCache: "redis-cache-password",
-    /** qdrant module: service.api_key. */
-    qdrantApiKey: "qdrant-api-key",
-    /** neo4j module: password of user `neo4j`. */
-    neo4j: "neo4j-password",
-    /** minio module: secret key of MinIO user `<consumer>` (access key = consumer name). */
-    minioUser: (consumer: string) => `minio-user-${consumer}`,
+    natsUser: NATS_SECRET_NAMES.user,
+    postgresUser: POSTGRES_SECRET_NAMES.user,
+    redis: REDIS_SECRET_NAMES.server,
+    redisSentinel: REDIS_SECRET_NAMES.sentinel,
+    redisCache: REDIS_SECRET_NAMES.cache,
+    qdrantApiKey: QDRANT_SECRET_NAMES.apiKey,
+    neo4j: NEO4J_SECRET_NAMES.password,
+    minioUser: MINIO_SECRET_NAMES.user,
 } as const;
 
-/** Database (and owner role) a service uses: its own, else one named after the service. */
-export function serviceDatabase(service: string, svc: Pick<AppServiceConfig, "database">): string {
-    return svc.database ?? service.replace(/-/g, "_");
-}
+export { serviceDatabase };
 
 /** The node identity the services see (NODE_ID, NODE_ROLE, CLUSTER_PEERS). */
 export function appNode(ctx: DeploymentContext, nodeName: string, gpu: boolean): AppNode {
@@ -46,7 +43,7 @@ export function appNode(ctx: DeploymentContext, nodeName: string, gpu: boolean):
     // Seed 000: CLUSTER_PEERS=node2:4222,node3:4222 — every other node's NATS client address.
     const peers = Object.keys(t.nodes)
         .filter((n) => n !== nodeName)
-        .map((n) => ctx.resolver.endpoint(n, "nats", PLATFORM_ENDPOINT_PORTS.nats));
+        .map((n) => ctx.resolver.endpoint(n, NATS_WORKLOAD, NATS_PORTS.client));
     return { name: nodeName, role, gpu, clusterPeers: peers };
 }
 
@@ -61,7 +58,7 @@ function optionalSecret(ctx: DeploymentContext, name: string, purpose: string): 
 }
 
 function pgUrl(role: string, password: pulumi.Input<string>, hostPort: string, db: string): pulumi.Output<string> {
-    return pulumi.secret(pulumi.output(password).apply((pw) => `postgresql://${encodeURIComponent(role)}:${encodeURIComponent(pw)}@${hostPort}/${db}`));
+    return pulumi.secret(pulumi.output(password).apply((pw) => postgresConnectionUrl({ role, password: pw, hostPort, database: db })));
 }
 
 /**
@@ -79,8 +76,8 @@ export function appWiringFor(ctx: DeploymentContext, node: string, services: Rea
     if (used.has("redis")) {
         const redis = t.replication.redis;
         base.redis = {
-            sentinels: redis.sentinels.map((n) => r.endpoint(n, "redis-sentinel", PLATFORM_ENDPOINT_PORTS.redisSentinel)),
-            masterName: "daarion",
+            sentinels: redis.sentinels.map((n) => r.endpoint(n, REDIS_WORKLOADS.sentinel, REDIS_PORTS.sentinel)),
+            masterName: REDIS_MASTER_NAME,
             password: optionalSecret(ctx, APP_SECRET_NAMES.redis, "REDIS_PASSWORD"),
             sentinelPassword: optionalSecret(ctx, APP_SECRET_NAMES.redisSentinel, "REDIS_SENTINEL_PASSWORD"),
         };
@@ -89,7 +86,7 @@ export function appWiringFor(ctx: DeploymentContext, node: string, services: Rea
         if (redis.edgeCaches.includes(node)) {
             const password = optionalSecret(ctx, APP_SECRET_NAMES.redisCache, "REDIS_CACHE_URL");
             if (password) {
-                const hostPort = r.endpoint(node, "redis-cache", PLATFORM_ENDPOINT_PORTS.redisCache);
+                const hostPort = r.endpoint(node, REDIS_WORKLOADS.cache, REDIS_PORTS.cache);
                 base.redis = { ...base.redis, cacheUrl: pulumi.secret(pulumi.output(password).apply((pw) => `redis://:${encodeURIComponent(pw)}@${hostPort}/0`)) };
             }
         }
@@ -98,14 +95,14 @@ export function appWiringFor(ctx: DeploymentContext, node: string, services: Rea
         const q = t.replication.qdrant;
         // The local peer when this node holds shards (no extra hop), else the first peer.
         const peer = q.nodes.includes(node) ? node : (q.firstPeer ?? q.nodes[0]!);
-        base.qdrant = { url: `http://${r.endpoint(peer, "qdrant", PLATFORM_ENDPOINT_PORTS.qdrant)}`, apiKey: optionalSecret(ctx, APP_SECRET_NAMES.qdrantApiKey, "QDRANT_API_KEY") };
+        base.qdrant = { url: `http://${r.endpoint(peer, QDRANT_WORKLOAD, QDRANT_PORTS.http)}`, apiKey: optionalSecret(ctx, APP_SECRET_NAMES.qdrantApiKey, "QDRANT_API_KEY") };
     }
     if (used.has("neo4j")) {
         const n4 = t.replication.neo4j;
         // neo4j:// is the routing scheme: the driver discovers the cluster's writers and readers.
         const scheme = n4.mode === "cluster" && n4.edition === "enterprise" ? "neo4j" : "bolt";
         const password = optionalSecret(ctx, APP_SECRET_NAMES.neo4j, "NEO4J_PASSWORD");
-        if (password) base.neo4j = { uri: `${scheme}://${r.endpoint(n4.primaries[0]!, "neo4j", PLATFORM_ENDPOINT_PORTS.neo4j)}`, user: "neo4j", password };
+        if (password) base.neo4j = { uri: `${scheme}://${r.endpoint(n4.primaries[0]!, NEO4J_WORKLOAD, NEO4J_PORTS.bolt)}`, user: "neo4j", password };
     }
 
     const perService: Record<string, AppWiring> = {};
@@ -124,8 +121,8 @@ export function appWiringFor(ctx: DeploymentContext, node: string, services: Rea
             const password = optionalSecret(ctx, APP_SECRET_NAMES.postgresUser(db), `services.${name}: DATABASE_URL`);
             if (password) {
                 const endpoint: DatabaseEndpoint = {
-                    url: pgUrl(db, password, r.endpoint(pg.primary, "postgres", pg.port), db),
-                    ...(pg.replicas.includes(node) ? { readUrl: pgUrl(db, password, r.endpoint(node, "postgres", pg.port), db) } : {}),
+                    url: pgUrl(db, password, r.endpoint(pg.primary, POSTGRES_WORKLOAD, pg.port), db),
+                    ...(pg.replicas.includes(node) ? { readUrl: pgUrl(db, password, r.endpoint(node, POSTGRES_WORKLOAD, pg.port), db) } : {}),
                 };
                 if (svc.database !== undefined) w.databases = { [db]: endpoint };
                 else w.postgres = endpoint;
@@ -135,7 +132,7 @@ export function appWiringFor(ctx: DeploymentContext, node: string, services: Rea
         if (uses.has("s3") && t.minio) {
             const secretKey = optionalSecret(ctx, APP_SECRET_NAMES.minioUser(name), `services.${name}: S3_SECRET_KEY`);
             // The minio module gives each S3 consumer a bucket named after it (minioConsumers).
-            if (secretKey) w.s3 = { endpoint: `http://${r.endpoint(t.minio.node, "minio", PLATFORM_ENDPOINT_PORTS.minio)}`, accessKey: name, secretKey, bucket: name };
+            if (secretKey) w.s3 = { endpoint: `http://${r.endpoint(t.minio.node, MINIO_WORKLOAD, MINIO_PORTS.api)}`, accessKey: name, secretKey, bucket: name };
         }
         perService[name] = w;
     }

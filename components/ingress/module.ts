@@ -7,7 +7,11 @@ import { AGENT_WORKLOAD } from "../agent/render";
 import * as hcloud from "@pulumi/hcloud";
 import * as pulumi from "@pulumi/pulumi";
 import type { ModuleOutputs, NodeContext, PlatformModule } from "../../stacks/context";
+import { ingressScrape } from "./scrape";
 import type { Topology } from "../../stacks/schema";
+import { INGRESS_RESERVED_PORTS } from "./contract";
+import { haproxyAlerts } from "./alerts";
+import { validateIngress } from "./validate";
 import { DAEDALUS_HEALTH_PATH, DAEDALUS_NGINX_PORT } from "../apps/daedalus";
 import { AddressResolver, containerName } from "../workload/addresses";
 import { ImageSource } from "../workload/spec";
@@ -66,10 +70,7 @@ export function ingressBackends(t: Topology, resolver: AddressResolver): Haproxy
         if (backends.has(h.service)) continue;
         if (h.service === "daedalus") {
             const node = t.daedalus!.node;
-            const server: HaproxyServer =
-                resolver.kind === "local"
-                    ? { name: node, address: containerName(node, "daedalus-nginx"), port: 80 }
-                    : { name: node, address: resolver.host(node, "daedalus-nginx"), port: DAEDALUS_NGINX_PORT };
+            const server: HaproxyServer = { name: node, address: resolver.host(node, "daedalus-nginx"), port: resolver.port({ containerPort: 80, hostPort: DAEDALUS_NGINX_PORT }) };
             backends.set(h.service, { name: "daedalus", healthPath: h.healthPath ?? DAEDALUS_HEALTH_PATH, servers: [server] });
             continue;
         }
@@ -102,6 +103,10 @@ export function recordName(domain: string, zone: string): string | undefined {
 
 export const ingressModule: PlatformModule = {
     name: "ingress",
+    ports: INGRESS_RESERVED_PORTS,
+    validate: validateIngress,
+    alerts: (t) => (t.ingress ? [haproxyAlerts()] : []),
+    scrape: ingressScrape,
 
     secrets(t) {
         return t.ingress ? [{ name: STATS_SECRET }] : [];

@@ -4,12 +4,13 @@
 import * as pulumi from "@pulumi/pulumi";
 import { httpCheck } from "../workload/probes";
 import { ImageSource, WorkloadSpec } from "../workload/spec";
+import { INGRESS_PORTS } from "./contract";
 import { HaproxyBackend, HaproxyHealthCheck, HaproxyTimeouts, renderHaproxyConfig, validateHaproxySpec } from "./haproxy";
 
 /** Where the official image reads its config. */
 export const HAPROXY_CONFIG_PATH = "/usr/local/etc/haproxy/haproxy.cfg";
 export const HAPROXY_CERT_DIR = "/usr/local/etc/haproxy/certs";
-export const HAPROXY_STATS_PORT = 8404;
+export const HAPROXY_STATS_PORT = INGRESS_PORTS.stats;
 
 export interface IngressHost {
     readonly host: string;

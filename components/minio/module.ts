@@ -8,61 +8,23 @@ import type { WorkloadPort } from "../workload/spec";
 import * as minio from "@pulumi/minio";
 import * as pulumi from "@pulumi/pulumi";
 import type { DeploymentContext, ModuleOutputs, NodeContext, PlatformModule } from "../../stacks/context";
+import { minioScrape } from "./scrape";
+import { minioDistribution } from "./docs";
 import type { Topology } from "../../stacks/schema";
-import { validateMinioImage } from "./image";
-import { DAEDALUS_BUCKET } from "./layout";
-import { renderBucketPolicy, validateBucketName } from "./policy";
+import { renderBucketPolicy } from "./policy";
 import { MINIO_REGION, minioServerWorkload } from "./workload";
+import { MINIO_PORTS, MINIO_RESERVED_PORTS, MINIO_SECRET_NAMES, minioBuckets, minioConsumers } from "./contract";
+import { minioAlerts } from "./alerts";
+import { validateMinio, validateMinioTopology } from "./validate";
 
 export const MINIO_ROOT_USER = "daarion-root";
-export const MINIO_SECRET_NAMES = {
-    rootPassword: "minio-root-password",
-    /** Same name the apps module reads: `minio-user-<consumer>`. */
-    user: (consumer: string) => `minio-user-${consumer}`,
-} as const;
-export const MINIO_API_PORT = 9000;
+export { MINIO_SECRET_NAMES } from "./contract";
+export const MINIO_API_PORT = MINIO_PORTS.api;
 /** The S3 API as the minio provider of `pulumi up` dials it (WorkloadPort.admin; loopback 9000 on the local engine). */
 export const MINIO_ADMIN_PORT: WorkloadPort = { name: "api", containerPort: MINIO_API_PORT, admin: { localPort: MINIO_API_PORT } };
 
-export interface MinioConsumer {
-    /** IAM user name = access key. */
-    readonly user: string;
-    readonly bucket: string;
-}
-
-/**
- * Who talks S3, and to which bucket: Daedalus to `daedalus.bucket` (seed 004), every service with
- * `uses: [s3]` to a bucket named after it. Pure: derived from the topology only.
- */
-export function minioConsumers(t: Topology): MinioConsumer[] {
-    const consumers: MinioConsumer[] = [];
-    if (t.daedalus) consumers.push({ user: "daedalus", bucket: t.daedalus.bucket });
-    for (const [name, svc] of Object.entries(t.services)) {
-        if ((svc.uses ?? []).includes("s3")) consumers.push({ user: name, bucket: name.replace(/_/g, "-") });
-    }
-    return consumers;
-}
-
-/** Every bucket the platform needs: configured ones plus each consumer's. */
-export function minioBuckets(t: Topology): string[] {
-    return [...new Set([...(t.minio?.buckets ?? []), ...minioConsumers(t).map((c) => c.bucket)])].sort();
-}
-
-export function validateMinioTopology(t: Topology, options: { allowUnpinned?: boolean } = {}): { errors: string[]; warnings: string[] } {
-    const errors: string[] = [];
-    const warnings: string[] = [];
-    if (!t.minio) return { errors, warnings };
-    if (!t.nodes[t.minio.node]) errors.push(`minio.node: '${t.minio.node}' is not a node of the topology`);
-    if ("build" in t.minio.image) errors.push("minio.image: must be a published image (repository + tag/digest)");
-    else {
-        // An unpinned image is advisory here (the tag is a fixed release); the digest check names the fix.
-        for (const e of validateMinioImage(t.minio.image, { allowUnpinned: true, prefix: "minio.image" })) errors.push(e);
-        if (!t.minio.image.digest && !options.allowUnpinned) warnings.push(...validateMinioImage(t.minio.image, { prefix: "minio.image" }));
-    }
-    minioBuckets(t).forEach((b) => errors.push(...validateBucketName(b, `minio.buckets[${b}]`)));
-    if (t.daedalus && t.daedalus.bucket !== DAEDALUS_BUCKET) warnings.push(`daedalus.bucket: '${t.daedalus.bucket}' differs from seed 004's '${DAEDALUS_BUCKET}'`);
-    return { errors, warnings };
-}
+export { MinioConsumer, minioBuckets, minioConsumers } from "./contract";
+export { validateMinioTopology } from "./validate";
 
 export class MinioServer extends pulumi.ComponentResource {
     constructor(name: string, opts?: pulumi.ComponentResourceOptions) {
@@ -122,6 +84,11 @@ export class MinioTenants extends pulumi.ComponentResource {
 
 export const minioModule: PlatformModule = {
     name: "minio",
+    ports: MINIO_RESERVED_PORTS,
+    validate: validateMinio,
+    alerts: (t) => (t.minio ? [minioAlerts()] : []),
+    scrape: minioScrape,
+    distribution: minioDistribution,
 
     secrets(t) {
         if (!t.minio) return [];
@@ -131,9 +98,8 @@ export const minioModule: PlatformModule = {
     deployNode(ctx: NodeContext): ModuleOutputs | void {
         const t = ctx.topology;
         if (!t.minio || t.minio.node !== ctx.nodeName) return;
-        const { errors, warnings } = validateMinioTopology(t, { allowUnpinned: ctx.development });
-        if (errors.length > 0) throw new Error(`invalid minio config:\n  ${errors.join("\n  ")}`);
-        warnings.forEach((w) => ctx.warn(w));
+        // Errors are findings of validateMinio (before anything is declared); warnings depend on the stack.
+        validateMinioTopology(t, { allowUnpinned: ctx.development }).warnings.forEach((w) => ctx.warn(w));
         const image = t.minio.image as { repository: string; tag?: string; digest?: string };
         const parent = new MinioServer(`${ctx.nodeName}-minio`);
         const spec = minioServerWorkload({

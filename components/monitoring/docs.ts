@@ -3,8 +3,8 @@
  */
 import type { Topology } from "../../stacks/schema";
 import { hostResolver } from "../workload/addresses";
-import { buildRuleGroups, RuleGroup } from "./alerts";
-import { monitoringPlan } from "./plan";
+import { AlertPack, buildRuleGroups, collectAlertPacks, RuleGroup } from "./alerts";
+import { monitoringPlan, ScrapedModule } from "./plan";
 
 const cell = (s: string) => s.replace(/\|/g, "\\|").replace(/\n/g, " ");
 
@@ -20,7 +20,7 @@ export function renderAlertTable(groups: readonly RuleGroup[]): string {
 }
 
 /** The table for the platform as declared in Pulumi.yaml (rule thresholds follow the topology). */
-export function renderAlertTableForTopology(t: Topology): string {
+export function renderAlertTableForTopology(t: Topology, modules: ReadonlyArray<{ alerts?(t: Topology): AlertPack[] } & ScrapedModule>): string {
     const resolver = hostResolver(Object.fromEntries(Object.entries(t.nodes).map(([n, s]) => [n, s.privateIp])));
-    return renderAlertTable(buildRuleGroups(monitoringPlan(t, resolver).ruleOptions));
+    return renderAlertTable(buildRuleGroups(monitoringPlan(t, resolver, modules).ruleOptions, collectAlertPacks(t, modules)));
 }

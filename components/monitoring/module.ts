@@ -6,11 +6,14 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import type { ModuleOutputs, NodeContext, PlatformModule } from "../../stacks/context";
+import { monitoringDistribution } from "./docs-table";
 import type { Topology } from "../../stacks/schema";
+import { MONITORING_RESERVED_PORTS } from "./contract";
+import { validateMonitoring } from "./validate";
 import type { WorkloadSpec } from "../workload/spec";
-import { buildRuleGroups, validateRuleGroups } from "./alerts";
+import { buildRuleGroups, collectAlertPacks, validateRuleGroups } from "./alerts";
 import { dashboardSpecs, renderDashboards, renderGrafanaDashboardProvider, renderGrafanaDatasources } from "./grafana";
-import { ExporterPlacement, monitoringPlan, QDRANT_TOKEN_FILE } from "./plan";
+import { ExporterPlacement, monitoringPlan } from "./plan";
 import { AlertmanagerSpec, ReceiverSpec, renderAlertmanagerConfig } from "./render-alertmanager";
 import { renderPrometheusConfig } from "./render-prometheus";
 import { renderRuleFiles } from "./render-rules";
@@ -31,15 +34,12 @@ import {
     redisExporterWorkload,
 } from "./workloads";
 
-/** Shared secrets this module reads; the owners (postgres, redis, qdrant modules) request the same names. */
-export const MONITORING_SECRET_NAMES = {
-    grafanaAdmin: "grafana-admin-password",
-    postgresSuperuser: "postgres-superuser",
-    redis: "redis-password",
-    redisSentinel: "redis-sentinel-password",
-    redisCache: "redis-cache-password",
-    qdrantApiKey: "qdrant-api-key",
-} as const;
+/**
+ * The shared secret this module owns. The exporters and Prometheus also read other modules'
+ * secrets, by the names those modules put in their scrape requests (components/<module>/scrape.ts),
+ * and those modules request them.
+ */
+export const MONITORING_SECRET_NAMES = { grafanaAdmin: "grafana-admin-password" } as const;
 
 /** Keys of `daarion:secrets` (stack secrets) the receivers read. */
 export const RECEIVER_SECRET_KEYS = {
@@ -123,10 +123,9 @@ function exporterWorkload(p: ExporterPlacement, t: Topology, ctx: NodeContext): 
         case "blackbox-exporter":
             return blackboxWorkload(imageOf(t, "blackbox-exporter"));
         case "postgres-exporter":
-            return postgresExporterWorkload({ image: imageOf(t, "postgres-exporter"), host: p.postgresHost, port: p.postgresPort, password: ctx.secrets.get(MONITORING_SECRET_NAMES.postgresSuperuser) });
+            return postgresExporterWorkload({ image: imageOf(t, "postgres-exporter"), host: p.postgresHost, port: p.postgresPort, password: ctx.secrets.get(p.passwordSecret) });
         case "redis-exporter": {
-            const secret = { server: MONITORING_SECRET_NAMES.redis, sentinel: MONITORING_SECRET_NAMES.redisSentinel, cache: MONITORING_SECRET_NAMES.redisCache }[p.redis];
-            return redisExporterWorkload({ image: imageOf(t, "redis-exporter"), kind: p.redis, address: p.address, password: ctx.secrets.get(secret) });
+            return redisExporterWorkload({ image: imageOf(t, "redis-exporter"), kind: p.redis, address: p.address, password: ctx.secrets.get(p.passwordSecret) });
         }
         case "nats-exporter":
             return natsExporterWorkload({ image: imageOf(t, "nats-exporter"), monitorUrl: p.monitorUrl, name: p.workload, port: p.port });
@@ -135,30 +134,24 @@ function exporterWorkload(p: ExporterPlacement, t: Topology, ctx: NodeContext): 
 
 export const monitoringModule: PlatformModule = {
     name: "monitoring",
+    ports: MONITORING_RESERVED_PORTS,
+    validate: validateMonitoring,
+    distribution: monitoringDistribution,
 
     secrets(t) {
-        if (!t.monitoring) return [];
-        const r = t.replication.redis;
-        return [
-            { name: MONITORING_SECRET_NAMES.grafanaAdmin },
-            { name: MONITORING_SECRET_NAMES.postgresSuperuser },
-            { name: MONITORING_SECRET_NAMES.redis },
-            { name: MONITORING_SECRET_NAMES.redisSentinel },
-            ...(r.edgeCaches.length > 0 ? [{ name: MONITORING_SECRET_NAMES.redisCache }] : []),
-            { name: MONITORING_SECRET_NAMES.qdrantApiKey },
-        ];
+        return t.monitoring ? [{ name: MONITORING_SECRET_NAMES.grafanaAdmin }] : [];
     },
 
     deployNode(ctx: NodeContext): ModuleOutputs | void {
         const t = ctx.topology;
         if (!t.monitoring) return;
-        const plan = monitoringPlan(t, ctx.resolver);
+        const plan = monitoringPlan(t, ctx.resolver, ctx.modules);
 
         const exporters = new NodeExporters(`${ctx.nodeName}-exporters`);
         for (const p of plan.exporters[ctx.nodeName] ?? []) ctx.deploy(exporterWorkload(p, t, ctx), { parent: exporters });
         if (ctx.nodeName !== plan.node) return { exporters: (plan.exporters[ctx.nodeName] ?? []).map((p) => p.kind) };
 
-        const groups = buildRuleGroups(plan.ruleOptions);
+        const groups = buildRuleGroups(plan.ruleOptions, collectAlertPacks(t, ctx.modules));
         const ruleErrors = validateRuleGroups(groups);
         if (ruleErrors.length > 0) throw new Error(`invalid alert rules:\n  ${ruleErrors.join("\n  ")}`);
         const ruleFiles = renderRuleFiles(groups);
@@ -175,7 +168,10 @@ export const monitoringModule: PlatformModule = {
                 image: imageOf(t, "prometheus"),
                 config: prometheusConfig,
                 ruleFiles,
-                secretFiles: { [QDRANT_TOKEN_FILE.split("/").pop()!]: ctx.secrets.get(MONITORING_SECRET_NAMES.qdrantApiKey) },
+                // Bearer tokens the scrape requests name (Qdrant's api_key), one file per secret.
+                secretFiles: Object.fromEntries(
+                    [...new Set(plan.targets.flatMap((x) => (x.bearerTokenSecret ? [x.bearerTokenSecret] : [])))].map((name) => [name, ctx.secrets.get(name)]),
+                ),
                 retention: t.monitoring.retention,
             }),
             { parent },

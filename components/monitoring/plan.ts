@@ -7,44 +7,17 @@
  * its workloads from this same topology, so the plan can be computed everywhere; the test
  * test/monitoring/module.test.ts renders the `local` stack (every node's workloads in one program)
  * and fails when a deployed workload's metrics endpoint or service is missing from this plan.
+ *
+ * The targets of each module come from the module (PlatformModule.scrape,
+ * components/<module>/scrape.ts); this file adds the hosts and monitoring's own servers.
  */
 import type { Topology } from "../../stacks/schema";
-import { natsWorkloadName } from "../nats/types";
 import type { AddressResolver } from "../workload/addresses";
-import { AlertRulesOptions } from "./alerts";
-import { ScrapeTarget } from "./scrape";
-import { BLACKBOX_PORT, MONITORING_PORTS, PROMETHEUS_PATHS } from "./workloads";
+import { MonitoringAlertOptions } from "./alerts";
+import { EXPORTER_ORDER, ExporterPlacement, MonitoringGap, ScrapeRequests, scrapeTarget, ScrapeTarget } from "./scrape";
+import { BLACKBOX_PORT, MONITORING_PORTS } from "./workloads";
 
-/** Ports of other modules' servers, as their modules publish them. */
-export const PEER_PORTS = {
-    natsMonitor: 8222,
-    qdrantHttp: 6333,
-    neo4jMetrics: 2004,
-    neo4jBolt: 7687,
-    minioApi: 9000,
-    haproxyStats: 8404,
-    daedalusNginx: { container: 80, host: 22181 },
-    postgrestAdmin: 3001,
-    redis: 6379,
-    redisSentinel: 26379,
-    redisCache: 6380,
-} as const;
-
-export const QDRANT_TOKEN_FILE = `${PROMETHEUS_PATHS.secrets}/qdrant-api-key`;
-
-export type ExporterPlacement =
-    | { readonly kind: "node-exporter" }
-    | { readonly kind: "postgres-exporter"; readonly postgresHost: string; readonly postgresPort: number }
-    | { readonly kind: "redis-exporter"; readonly redis: "server" | "sentinel" | "cache"; readonly address: string }
-    | { readonly kind: "nats-exporter"; readonly monitorUrl: string; readonly workload?: string; readonly port?: number }
-    | { readonly kind: "blackbox-exporter" };
-
-/** A deployed service that has no scrape target, and why (a closed list; anything else is a defect). */
-export interface MonitoringGap {
-    readonly service: string;
-    readonly node: string;
-    readonly reason: "worker-without-port" | "internal-only";
-}
+export type { ExporterPlacement, MonitoringGap } from "./scrape";
 
 export interface MonitoringPlan {
     /** Node that runs Prometheus, Alertmanager, Grafana and the blackbox exporter. */
@@ -52,21 +25,24 @@ export interface MonitoringPlan {
     readonly targets: ScrapeTarget[];
     /** Exporter workloads per node. */
     readonly exporters: Readonly<Record<string, ExporterPlacement[]>>;
-    readonly ruleOptions: AlertRulesOptions;
+    /** Options of monitoring's own rule groups (the modules contribute theirs: PlatformModule.alerts). */
+    readonly ruleOptions: MonitoringAlertOptions;
     readonly gaps: MonitoringGap[];
 }
 
-export function monitoringPlan(t: Topology, resolver: AddressResolver): MonitoringPlan {
+/** The part of a module the plan needs (a structural subset of PlatformModule). */
+export interface ScrapedModule {
+    scrape?(t: Topology, resolver: AddressResolver): ScrapeRequests;
+}
+
+export function monitoringPlan(t: Topology, resolver: AddressResolver, modules: readonly ScrapedModule[]): MonitoringPlan {
     if (!t.monitoring) throw new Error("monitoringPlan: the topology has no monitoring block");
     const mon = t.monitoring.node;
-    const local = resolver.kind === "local";
     const targets: ScrapeTarget[] = [];
     const exporters: Record<string, ExporterPlacement[]> = Object.fromEntries(Object.keys(t.nodes).map((n) => [n, []]));
     const gaps: MonitoringGap[] = [];
-    const at = (node: string, workload: string, port: number | { container: number; host: number }) =>
-        typeof port === "number" ? resolver.endpoint(node, workload, port) : resolver.endpoint(node, workload, local ? port.container : port.host);
-    const add = (job: string, exporter: ScrapeTarget["exporter"], node: string, workload: string, port: number | { container: number; host: number }, service: string, role: string, extra: Partial<ScrapeTarget> = {}) =>
-        targets.push({ job, exporter, node, address: at(node, workload, port), metricsPath: "/metrics", interval: "15s", labels: { service, service_role: role }, ...extra });
+    const add = (job: string, exporter: ScrapeTarget["exporter"], node: string, workload: string, port: number, service: string, role: string) =>
+        targets.push(scrapeTarget(resolver, { job, exporter, node, workload, port, service, role }));
 
     // Hosts: node_exporter everywhere.
     for (const node of Object.keys(t.nodes)) {
@@ -81,112 +57,26 @@ export function monitoringPlan(t: Topology, resolver: AddressResolver): Monitori
     exporters[mon].push({ kind: "blackbox-exporter" });
     const blackbox = resolver.endpoint(mon, "blackbox-exporter", BLACKBOX_PORT);
 
-    const pg = t.replication.postgresql;
-    for (const [node, role] of [[pg.primary, "primary"], ...pg.replicas.map((r) => [r, "replica"])] as const) {
-        exporters[node].push({ kind: "postgres-exporter", postgresHost: resolver.host(node, "postgres"), postgresPort: pg.port });
-        add("postgres", "postgres", node, "postgres-exporter", MONITORING_PORTS.postgresExporter, "postgres", role);
-    }
-
-    const r = t.replication.redis;
-    for (const [node, role] of [[r.master, "master"], ...r.replicas.map((n) => [n, "replica"])] as const) {
-        exporters[node].push({ kind: "redis-exporter", redis: "server", address: resolver.endpoint(node, "redis", PEER_PORTS.redis) });
-        add("redis", "redis", node, "redis-exporter", MONITORING_PORTS.redisExporter, "redis", role);
-    }
-    for (const node of r.sentinels) {
-        exporters[node].push({ kind: "redis-exporter", redis: "sentinel", address: resolver.endpoint(node, "redis-sentinel", PEER_PORTS.redisSentinel) });
-        add("redis", "redis", node, "redis-sentinel-exporter", MONITORING_PORTS.redisSentinelExporter, "redis-sentinel", "sentinel");
-    }
-    for (const node of r.edgeCaches) {
-        exporters[node].push({ kind: "redis-exporter", redis: "cache", address: resolver.endpoint(node, "redis-cache", PEER_PORTS.redisCache) });
-        // service_role "cache" keeps it out of the master/replica alerts.
-        add("redis", "redis", node, "redis-cache-exporter", MONITORING_PORTS.redisCacheExporter, "redis-cache", "cache");
-    }
-
-    const natsClusters = t.replication.nats.clusters;
-    for (const c of natsClusters) {
-        for (const node of c.nodes) {
-            // One exporter per nats-server: node3 runs its edge leaf (`nats`) and a core server (`nats-core`).
-            const server = natsWorkloadName(natsClusters, node, c.name);
-            const first = server === "nats";
-            const workload = first ? "nats-exporter" : `${server}-exporter`;
-            const port = first ? MONITORING_PORTS.natsExporter : MONITORING_PORTS.natsExporterSecond;
-            const monitor = c.ports?.monitor ?? PEER_PORTS.natsMonitor;
-            exporters[node].push({ kind: "nats-exporter", monitorUrl: `http://${resolver.endpoint(node, server, monitor)}`, ...(first ? {} : { workload, port }) });
-            add("nats", "nats", node, workload, port, "nats", c.name);
-        }
-    }
-
-    // The node agent on every node (components/agent/): it serves its own /metrics.
-    for (const node of Object.keys(t.nodes)) add("agent", "agent", node, "agent", MONITORING_PORTS.agent, "agent", "agent");
-
-    const q = t.replication.qdrant;
-    for (const node of q.nodes) add("qdrant", "qdrant", node, "qdrant", PEER_PORTS.qdrantHttp, "qdrant", "shard", { bearerTokenFile: QDRANT_TOKEN_FILE });
-
-    const n4 = t.replication.neo4j;
-    const neo4jNodes = n4.mode === "cluster" && n4.edition === "enterprise" ? [...n4.primaries, ...n4.secondaries] : [n4.primaries[0]!];
-    for (const node of neo4jNodes) {
-        const role = n4.secondaries.includes(node) ? "secondary" : "primary";
-        if (n4.edition === "enterprise") add("neo4j", "neo4j", node, "neo4j", PEER_PORTS.neo4jMetrics, "neo4j", role);
-        else {
-            // Community has no metrics endpoint at all: probe Bolt instead.
-            targets.push({ job: "blackbox-tcp", exporter: "blackbox", node, address: blackbox, interval: "30s", probe: { module: "tcp_connect", target: resolver.endpoint(node, "neo4j", PEER_PORTS.neo4jBolt) }, labels: { service: "neo4j", service_role: role } });
-        }
-    }
-
-    if (t.minio) add("minio", "minio", t.minio.node, "minio", PEER_PORTS.minioApi, "minio", "server", { metricsPath: "/minio/v2/metrics/cluster", interval: "30s" });
-    // The local engine runs only the first ingress node's HAProxy (components/ingress/module.ts).
-    const haproxyNodes = local ? (t.ingress?.nodes ?? []).slice(0, 1) : (t.ingress?.nodes ?? []);
-    for (const node of haproxyNodes) add("haproxy", "haproxy", node, "haproxy", PEER_PORTS.haproxyStats, "ingress", "edge");
-    if (t.daedalus) add("daedalus", "daedalus", t.daedalus.node, "daedalus-nginx", PEER_PORTS.daedalusNginx, "daedalus", "app");
-
+    // What the modules ask for (PlatformModule.scrape), in module order.
     const metricServices: string[] = [];
     const probedServices: string[] = [];
-    for (const [name, svc] of Object.entries(t.services).sort(([a], [b]) => a.localeCompare(b))) {
-        for (const [node, role] of Object.entries(svc.placement).sort(([a], [b]) => a.localeCompare(b))) {
-            if (svc.port === 0) {
-                gaps.push({ service: name, node, reason: "worker-without-port" });
-            } else if (svc.metricsPath) {
-                add(name, "app", node, name, svc.port, name, role, { metricsPath: svc.metricsPath });
-                if (!metricServices.includes(name)) metricServices.push(name);
-            } else {
-                targets.push({
-                    job: "blackbox-http",
-                    exporter: "blackbox",
-                    node,
-                    address: blackbox,
-                    interval: "30s",
-                    probe: { module: "http_2xx", target: `http://${resolver.endpoint(node, name, svc.port)}${svc.healthPath ?? "/health"}` },
-                    labels: { service: name, service_role: role },
-                });
-                if (!probedServices.includes(name)) probedServices.push(name);
-            }
-        }
+    for (const m of modules) {
+        const r = m.scrape?.(t, resolver);
+        if (!r) continue;
+        targets.push(...(r.targets ?? []), ...(r.probes ?? []).map((p): ScrapeTarget => ({ ...p, exporter: "blackbox", address: blackbox })));
+        for (const e of r.exporters ?? []) exporters[e.node]!.push(e.placement);
+        gaps.push(...(r.gaps ?? []));
+        metricServices.push(...(r.metricServices ?? []));
+        probedServices.push(...(r.probedServices ?? []));
     }
-    for (const [node, spec] of Object.entries(t.nodes)) {
-        if (spec.runtime.postgrest) add("postgrest", "app", node, "postgrest", PEER_PORTS.postgrestAdmin, "postgrest", "node-local");
-        if (spec.runtime.herodb) gaps.push({ service: "herodb", node, reason: "internal-only" });
-        if (spec.runtime.postgrest) gaps.push({ service: "node-postgres", node, reason: "internal-only" });
-    }
-    if (n4.edition !== "enterprise") probedServices.push("neo4j");
+    // A node's exporters deploy (and are exported) by kind, whatever the module order.
+    for (const node of Object.keys(exporters)) exporters[node] = [...exporters[node]!].sort((a, b) => EXPORTER_ORDER.indexOf(a.kind) - EXPORTER_ORDER.indexOf(b.kind));
 
-    const cores = natsClusters.filter((c) => c.leafnodeTo === undefined);
-    const ruleOptions: AlertRulesOptions = {
+    // The module groups come from each module (PlatformModule.alerts); these are monitoring's own.
+    const ruleOptions: MonitoringAlertOptions = {
         runbookBaseUrl: t.monitoring.runbookBaseUrl,
-        ...(t.daedalus ? { daedalus: {} } : {}),
-        nats: {
-            clusters: natsClusters.map((c) => ({ name: c.name, nodes: [...c.nodes], jetstream: c.jetstream !== undefined && cores.includes(c) })),
-            leafNodes: natsClusters.filter((c) => c.leafnodeTo !== undefined).flatMap((c) => c.nodes),
-            leafClusters: natsClusters.filter((c) => c.leafnodeTo !== undefined).map((c) => c.name),
-        },
-        postgres: { expectedReplicas: pg.replicas.length },
-        redis: { expectedSentinels: r.sentinels.length },
-        qdrant: { expectedPeers: q.nodes.length },
-        ...(n4.edition === "enterprise" ? { neo4j: { clustered: n4.mode === "cluster" } } : {}),
-        ...(t.minio ? { minio: {} } : {}),
-        ...(t.ingress ? { haproxy: {} } : {}),
-        agent: {},
         ...(probedServices.length ? { probes: { services: probedServices } } : {}),
-        apps: { services: [...metricServices, ...Object.values(t.nodes).some((n) => n.runtime.postgrest) ? ["postgrest"] : []] },
+        apps: { services: metricServices },
         // cAdvisor needs host bind mounts (docker.sock, /sys, /var/lib/docker) that WorkloadSpec cannot express yet.
         containers: false,
     };

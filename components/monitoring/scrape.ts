@@ -3,6 +3,7 @@
  * cannot silently lack a target. Prometheus runs on node1 and reaches every node over its private IP,
  * so a target is always `<node private address>:<published host port>`.
  */
+import type { AddressResolver } from "../workload/addresses";
 import type { WorkloadSpec } from "../workload/spec";
 import { ExporterKind, EXPORTERS } from "./families";
 
@@ -27,6 +28,8 @@ export interface ScrapeTarget {
     readonly probe?: { readonly module: "http_2xx" | "tcp_connect"; readonly target: string };
     /** Bearer token file inside the Prometheus container (Qdrant with an api_key). */
     readonly bearerTokenFile?: string;
+    /** Shared secret monitoring places at `bearerTokenFile` (its owner module requests it). */
+    readonly bearerTokenSecret?: string;
 }
 
 export interface NodeWorkloads {
@@ -86,4 +89,56 @@ export function servicesWithoutTargets(nodes: readonly NodeWorkloads[], targets:
     const scraped = new Set(targets.map((t) => t.labels?.service).filter((s): s is string => !!s));
     const deployed = new Set(nodes.flatMap((n) => n.workloads.map((w) => w.service)));
     return [...deployed].filter((s) => !scraped.has(s)).sort();
+}
+
+/**
+ * An exporter monitoring runs beside a module's server (monitoring owns their images and ports).
+ * `passwordSecret` is the shared secret the exporter logs in with; the owner module requests it.
+ */
+export type ExporterPlacement =
+    | { readonly kind: "node-exporter" }
+    | { readonly kind: "postgres-exporter"; readonly postgresHost: string; readonly postgresPort: number; readonly passwordSecret: string }
+    | { readonly kind: "redis-exporter"; readonly redis: "server" | "sentinel" | "cache"; readonly address: string; readonly passwordSecret: string }
+    | { readonly kind: "nats-exporter"; readonly monitorUrl: string; readonly workload?: string; readonly port?: number }
+    | { readonly kind: "blackbox-exporter" };
+
+/** Order of a node's exporters (their deploy order and the `exporters` output). */
+export const EXPORTER_ORDER: readonly ExporterPlacement["kind"][] = ["node-exporter", "blackbox-exporter", "postgres-exporter", "redis-exporter", "nats-exporter"];
+
+/** A deployed service that has no scrape target, and why (a closed list; anything else is a defect). */
+export interface MonitoringGap {
+    readonly service: string;
+    readonly node: string;
+    readonly reason: "worker-without-port" | "internal-only";
+}
+
+/** A blackbox probe; monitoring fills in the blackbox_exporter's address. */
+export type ProbeRequest = Omit<ScrapeTarget, "address" | "exporter" | "probe"> & { readonly probe: NonNullable<ScrapeTarget["probe"]> };
+
+/**
+ * What a module asks monitoring to scrape (PlatformModule.scrape), from the topology alone:
+ * Prometheus runs in the primary's stack, which never sees other stacks' workloads.
+ */
+export interface ScrapeRequests {
+    readonly targets?: readonly ScrapeTarget[];
+    readonly probes?: readonly ProbeRequest[];
+    readonly exporters?: ReadonlyArray<{ readonly node: string; readonly placement: ExporterPlacement }>;
+    /** Services covered by blackbox probes only (alert group `probes`). */
+    readonly probedServices?: readonly string[];
+    /** Application services scraped on their own /metrics (alert group `apps`). */
+    readonly metricServices?: readonly string[];
+    readonly gaps?: readonly MonitoringGap[];
+}
+
+/** A port as published: one number, or the container's port locally and the host's on nodes. */
+export type PublishedPort = number | { readonly container: number; readonly host: number };
+
+/** A direct scrape target at `workload` on `node` (defaults: /metrics every 15s). */
+export function scrapeTarget(
+    resolver: Pick<AddressResolver, "endpoint" | "port">,
+    args: { job: string; exporter: ExporterKind; node: string; workload: string; port: PublishedPort; service: string; role: string } & Partial<Pick<ScrapeTarget, "metricsPath" | "interval" | "bearerTokenFile" | "bearerTokenSecret">>,
+): ScrapeTarget {
+    const { job, exporter, node, workload, port, service, role, ...extra } = args;
+    const published = typeof port === "number" ? port : resolver.port({ containerPort: port.container, hostPort: port.host });
+    return { job, exporter, node, address: resolver.endpoint(node, workload, published), metricsPath: "/metrics", interval: "15s", labels: { service, service_role: role }, ...extra };
 }

@@ -5,6 +5,8 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import type { DeploymentContext, ModuleOutputs, NodeContext, PlatformModule } from "../../stacks/context";
+import { natsScrape } from "./scrape";
+import { natsDiagram, natsDistribution } from "./docs";
 import type { Topology } from "../../stacks/schema";
 import { completingMember } from "../../stacks/quorum";
 import type { SecretRequest } from "../secrets";
@@ -13,7 +15,9 @@ import { NatsKeyValue, NatsStream } from "./jetstream-provider";
 import { renderNatsServerConfig } from "./render";
 import { failoverBucket, natsSubjectRouting } from "./subjects";
 import { clientServerOnNode, clusterPorts, findServer, fullClusters, natsWorkloadOf, serversOnNode } from "./types";
-import { validateNatsTopology } from "./validate";
+import { natsAlertOptions, natsAlerts } from "./alerts";
+import { NATS_RESERVED_PORTS } from "./contract";
+import { validateNats } from "./validate-topology";
 import {
     DEFAULT_NATS_IMAGE,
     NATS_ADMIN_USER,
@@ -26,6 +30,8 @@ import {
     natsUrlFor,
     withAuth,
 } from "./workload";
+
+export { validateNatsLayout } from "./validate-topology";
 
 export interface NatsServerArgs {
     /** The whole supercluster (plain: it decides what exists). */
@@ -94,13 +100,6 @@ function credentialsOf(ctx: DeploymentContext): pulumi.Output<NatsCredentials> {
     );
 }
 
-/** Structural validation of the layout (passwords are generated, so placeholders stand in). */
-export function validateNatsLayout(layout: NatsLayout, serviceUsers: readonly string[]): { errors: { path: string; message: string }[]; warnings: { path: string; message: string }[] } {
-    const placeholder = "x".repeat(32);
-    const spec = withAuth(layout, { system: placeholder, leafnode: placeholder, route: placeholder, gateway: placeholder, services: Object.fromEntries(serviceUsers.map((u) => [u, placeholder])) });
-    return validateNatsTopology(spec, { ...natsSubjectRouting(layout), pathPrefix: "replication.nats." });
-}
-
 /** The core (first full JetStream) cluster: the local engine publishes its first server's client port. */
 function adminCluster(layout: NatsLayout): string | undefined {
     return (fullClusters(layout).find((c) => c.jetstream) ?? fullClusters(layout)[0])?.name;
@@ -113,6 +112,12 @@ function adminNode(layout: NatsLayout): string | undefined {
 
 export const natsModule: PlatformModule = {
     name: "nats",
+    ports: NATS_RESERVED_PORTS,
+    validate: validateNats,
+    alerts: (t) => [natsAlerts(natsAlertOptions(t))],
+    scrape: natsScrape,
+    distribution: natsDistribution,
+    diagram: natsDiagram,
 
     secrets(t: Topology): SecretRequest[] {
         return [
@@ -127,8 +132,6 @@ export const natsModule: PlatformModule = {
     deployNode(ctx: NodeContext): ModuleOutputs | void {
         const layout = layoutOf(ctx);
         if (serversOnNode(layout, ctx.nodeName).length === 0) return;
-        const { errors } = validateNatsLayout(layout, natsServiceUsers(ctx.topology.services));
-        if (errors.length > 0) throw new Error(`invalid NATS topology:\n  ${errors.map((e) => `${e.path}: ${e.message}`).join("\n  ")}`);
         const tls = layout.tls
             ? {
                   cert: ctx.stackSecrets.apply((s) => required(s, "natsTlsCert")),

@@ -4,14 +4,18 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import type { DeploymentContext, ModuleOutputs, NodeContext, PlatformModule } from "../../stacks/context";
+import { neo4jScrape } from "./scrape";
+import { neo4jDistribution } from "./docs";
 import type { Topology } from "../../stacks/schema";
-import { APP_SECRET_NAMES } from "../apps/wiring";
+import { NEO4J_RESERVED_PORTS, NEO4J_SECRET_NAMES, NEO4J_WORKLOAD } from "./contract";
+import { neo4jAlertOptions, neo4jAlerts } from "./alerts";
+import { validateNeo4j } from "./validate";
 import type { AddressResolver } from "../workload/addresses";
 import { tcpCheck } from "../workload/probes";
 import type { ImageSource, WorkloadSpec } from "../workload/spec";
 import { Neo4jBlock, neo4jConfEnv, neo4jImageEnv, NEO4J_PORTS, planNeo4j, renderNeo4jConf } from "./render";
 
-export const NEO4J_WORKLOAD = "neo4j";
+export { NEO4J_WORKLOAD } from "./contract";
 export const DEFAULT_NEO4J_IMAGE: ImageSource = { repository: "docker.io/library/neo4j", tag: "5.24.2-community" };
 
 /** The replication block with the addresses peers advertise (private IPs, or container names locally). */
@@ -92,9 +96,17 @@ export class Neo4jServer extends pulumi.ComponentResource {
 
 export const neo4jModule: PlatformModule = {
     name: "neo4j",
+    ports: NEO4J_RESERVED_PORTS,
+    validate: validateNeo4j,
+    alerts(t) {
+        const o = neo4jAlertOptions(t);
+        return o ? [neo4jAlerts(o)] : [];
+    },
+    scrape: neo4jScrape,
+    distribution: neo4jDistribution,
 
     secrets() {
-        return [{ name: APP_SECRET_NAMES.neo4j }];
+        return [{ name: NEO4J_SECRET_NAMES.password }];
     },
 
     deployNode(ctx: NodeContext): ModuleOutputs | void {
@@ -103,7 +115,7 @@ export const neo4jModule: PlatformModule = {
         const server = plan.servers.find((s) => s.node.name === ctx.nodeName);
         if (!server) return;
         const parent = new Neo4jServer(`${ctx.nodeName}-neo4j`);
-        ctx.deploy(buildNeo4jWorkload(t, ctx.nodeName, ctx.resolver, ctx.secrets.get(APP_SECRET_NAMES.neo4j)), { parent });
+        ctx.deploy(buildNeo4jWorkload(t, ctx.nodeName, ctx.resolver, ctx.secrets.get(NEO4J_SECRET_NAMES.password)), { parent });
         return { mode: plan.mode, hosting: server.mode, bolt: ctx.resolver.endpoint(ctx.nodeName, NEO4J_WORKLOAD, NEO4J_PORTS.bolt) };
     },
 

@@ -32,3 +32,13 @@ export function cidrsOverlap(x: string, y: string): boolean {
     return a.base < b.base + b.size && b.base < a.base + a.size;
 }
 
+
+/**
+ * The 172.x part of Docker's default local address pools: 172.17.0.0/16, 172.18.0.0/15,
+ * 172.20.0.0/14, 172.24.0.0/13, all inside 172.16.0.0/12 (moby/moby:libnetwork/ipamutils/utils.go,
+ * localScopeDefaultNetworks). Containers on a node reach a port published on its private IP from
+ * there (hairpin NAT), so servers that filter clients by address allow it. Docker's fifth pool,
+ * 192.168.0.0/16, is not included (unchanged behaviour; a daemon configured with other
+ * default-address-pools is not covered either). The one place this range is written.
+ */
+export const DOCKER_BRIDGE_RANGE = "172.16.0.0/12";

@@ -6,19 +6,22 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as postgresql from "@pulumi/postgresql";
 import type { DeploymentContext, ModuleOutputs, NodeContext, PlatformModule } from "../../stacks/context";
+import { postgresScrape } from "./scrape";
+import { postgresDiagram, postgresDistribution } from "./docs";
 import type { Topology } from "../../stacks/schema";
 import { AGENT_SHARED_VOLUME } from "../agent/render";
-import { APP_SECRET_NAMES, serviceDatabase } from "../apps/wiring";
+import { DOCKER_BRIDGE_RANGE } from "../network/cidr";
+import { postgresAlertOptions, postgresAlerts } from "./alerts";
+import { validatePostgres } from "./validate";
+import { postgresConnectionUrl, POSTGRES_RESERVED_PORTS, POSTGRES_SECRET_NAMES, POSTGRES_WORKLOAD, serviceDatabase } from "./contract";
 import type { AddressResolver } from "../workload/addresses";
 import type { ImageSource, WorkloadPort, WorkloadSpec } from "../workload/spec";
 import { CONTAINER_POSTGRES_PATHS, PostgresNodeSpec, POSTGRES_FILES, renderPostgresNodeFiles } from "./render";
 import { postgresRoleOf, PostgresTopology } from "./topology";
 
-export const POSTGRES_WORKLOAD = "postgres";
-export const POSTGRES_SECRETS = { superuser: "postgres-superuser", replication: "postgres-replication" } as const;
+export { POSTGRES_WORKLOAD } from "./contract";
+export const POSTGRES_SECRETS = { superuser: POSTGRES_SECRET_NAMES.superuser, replication: POSTGRES_SECRET_NAMES.replication } as const;
 export const DEFAULT_POSTGRES_IMAGE: ImageSource = { repository: "docker.io/library/postgres", tag: "15.10-bookworm" };
-/** Docker's default bridge pools: containers on a node reach its published port from there (hairpin NAT). */
-export const DOCKER_BRIDGE_CIDR = "172.16.0.0/12";
 /** Host port of the primary on the local engine (127.0.0.1 only), where the Pulumi provider connects. */
 export const LOCAL_ADMIN_PORT = 15432;
 
@@ -47,7 +50,7 @@ export function postgresTopologyFor(t: Topology, resolver: AddressResolver): Pos
         port: pg.port,
         // The private network, and the node's own containers (their traffic to the published port
         // arrives from the Docker bridge, not from the private IP).
-        clientCidrs: [t.network.ipRange, DOCKER_BRIDGE_CIDR],
+        clientCidrs: [t.network.ipRange, DOCKER_BRIDGE_RANGE],
     };
 }
 
@@ -55,7 +58,7 @@ export function postgresTopologyFor(t: Topology, resolver: AddressResolver): Pos
 export function postgresUrl(t: Topology, resolver: AddressResolver, db: string, password: pulumi.Input<string>, scheme = "postgresql+asyncpg"): pulumi.Output<string> {
     const pg = t.replication.postgresql;
     const endpoint = resolver.endpoint(pg.primary, POSTGRES_WORKLOAD, pg.port);
-    return pulumi.secret(pulumi.output(password).apply((pw) => `${scheme}://${encodeURIComponent(db)}:${encodeURIComponent(pw)}@${endpoint}/${db}`));
+    return pulumi.secret(pulumi.output(password).apply((pw) => postgresConnectionUrl({ scheme, role: db, password: pw, hostPort: endpoint, database: db })));
 }
 
 export interface PostgresWorkloadArgs {
@@ -191,12 +194,18 @@ function imageOf(t: Topology): ImageSource {
 
 export const postgresModule: PlatformModule = {
     name: "postgres",
+    ports: POSTGRES_RESERVED_PORTS,
+    validate: validatePostgres,
+    alerts: (t) => [postgresAlerts(postgresAlertOptions(t))],
+    scrape: postgresScrape,
+    distribution: postgresDistribution,
+    diagram: postgresDiagram,
 
     secrets(t) {
         return [
             { name: POSTGRES_SECRETS.superuser },
             { name: POSTGRES_SECRETS.replication },
-            ...postgresDatabases(t).map((db) => ({ name: APP_SECRET_NAMES.postgresUser(db) })),
+            ...postgresDatabases(t).map((db) => ({ name: POSTGRES_SECRET_NAMES.user(db) })),
         ];
     },
 
@@ -211,7 +220,8 @@ export const postgresModule: PlatformModule = {
             paths: CONTAINER_POSTGRES_PATHS,
             // Inside the container; the runtime publishes the port on the node's private IP only.
             listenAddresses: ["*"],
-            sameNetAccess: ctx.runtime.singleHost,
+            // One Docker network: `samenet`; a cluster: its pod ranges; hosts: the topology's IPs.
+            peerNetworks: ctx.runtime.singleHost ? ["samenet"] : ctx.runtime.peersUseNodeAddresses ? undefined : ctx.runtime.workloadRanges,
             tuning: { sharedBuffersMb: 512 },
             // With a postgres failover group the node agent's lease decides the role (launcher
             // failover mode, components/postgres/render.ts); the state dir is the shared volume.
@@ -238,7 +248,7 @@ export const postgresModule: PlatformModule = {
         const dbs = postgresDatabases(t);
         const primary = ctx.workloads.get(`${pg.primary}/${POSTGRES_WORKLOAD}`);
         const admin = pg.adminEndpoint ?? ctx.runtime.adminEndpoint(pg.primary, POSTGRES_WORKLOAD, postgresAdminPort(pg.port));
-        const passwords = Object.fromEntries(dbs.map((db) => [db, ctx.secrets.get(APP_SECRET_NAMES.postgresUser(db))]));
+        const passwords = Object.fromEntries(dbs.map((db) => [db, ctx.secrets.get(POSTGRES_SECRET_NAMES.user(db))]));
         new PostgresDatabases("postgres", {
             // The Pulumi engine runs outside the nodes: on Hetzner it needs a route into the private
             // network (VPN/SSH tunnel); on the local engine the primary is published on loopback.

@@ -85,11 +85,13 @@ export interface PostgresNodeSpec {
      */
     readonly listenAddresses?: readonly string[];
     /**
-     * Local engine only: container addresses are not known in advance, so replication and client
-     * access are allowed from `samenet` (the subnets the server is attached to) instead of the
-     * topology's IPs. @default false
+     * Where peers and clients do not connect from the topology's IPs, the pg_hba address fields
+     * that admit them instead, on the replication and the client lines: `samenet` on the local
+     * engine's one Docker network (the subnets the server is attached to: the network's range comes
+     * from whichever pool Docker picked), the pod CIDRs in a Kubernetes cluster.
+     * @default the replicas' private IPs and the topology's client CIDRs
      */
-    readonly sameNetAccess?: boolean;
+    readonly peerNetworks?: readonly string[];
     readonly tuning?: PostgresTuning;
     /** OS user the server runs as; the entrypoint drops to it when started as root. @default "postgres" */
     readonly runAsUser?: string;
@@ -231,12 +233,12 @@ export function renderPgHba(spec: PostgresNodeSpec): string {
         "# so the fencing checks of docs/replication.md can ask peers for their timeline).",
     ];
     for (const r of t.replicas) {
-        lines.push(`host    replication  ${repl}  ${spec.sameNetAccess ? "samenet" : `${r.privateIp}/32`}  scram-sha-256  # ${r.name}`);
+        for (const address of spec.peerNetworks ?? [`${r.privateIp}/32`]) lines.push(`host    replication  ${repl}  ${address}  scram-sha-256  # ${r.name}`);
     }
     // The primary's address too: before it initializes an empty data dir, its entrypoint asks the
     // peers for their timeline over a replication connection (fencing). Without this line a
     // primary that lost its volume could not see a live replica and would initdb beside it.
-    if (!spec.sameNetAccess && !t.replicas.some((r) => r.privateIp === t.primary.privateIp)) {
+    if (!spec.peerNetworks && !t.replicas.some((r) => r.privateIp === t.primary.privateIp)) {
         lines.push(`host    replication  ${repl}  ${t.primary.privateIp}/32  scram-sha-256  # ${t.primary.name} (fencing checks)`);
     }
     lines.push(
@@ -244,7 +246,7 @@ export function renderPgHba(spec: PostgresNodeSpec): string {
         `host    all          ${repl}  all                reject`,
         "host    replication  all          all                reject",
     );
-    for (const cidr of spec.sameNetAccess ? ["samenet"] : t.clientCidrs) {
+    for (const cidr of spec.peerNetworks ?? t.clientCidrs) {
         lines.push(`host    all          all          ${cidr}  scram-sha-256`);
     }
     lines.push("");

@@ -6,7 +6,7 @@
  */
 import { isIPv4 } from "node:net";
 
-/** A `{path, message}` problem; `path` names the offending config key (e.g. `replication.postgres.replicas[0]`). */
+/** A `{path, message}` problem; `path` names the offending config key (e.g. `replication.postgresql.replicas[0]`). */
 export interface ConfigIssue {
     readonly path: string;
     readonly message: string;
@@ -85,8 +85,8 @@ export function isIPv4Cidr(value: string): boolean {
 
 const PG_IDENTIFIER = /^[a-z_][a-z0-9_]{0,62}$/;
 
-/** Validates the topology; `base` is the config path of the block (e.g. `replication.postgres`). */
-export function validatePostgresTopology(t: PostgresTopology, base = "replication.postgres"): ConfigIssue[] {
+/** Validates the topology; `base` is the config path of the block (e.g. `replication.postgresql`). */
+export function validatePostgresTopology(t: PostgresTopology, base = "replication.postgresql"): ConfigIssue[] {
     const issues: ConfigIssue[] = [];
     const add = (path: string, message: string) => issues.push({ path: `${base}.${path}`, message });
     const checkNode = (n: PostgresNode, path: string) => {

@@ -6,15 +6,19 @@
 import * as pulumi from "@pulumi/pulumi";
 import { completingMember } from "../../stacks/quorum";
 import type { DeploymentContext, ModuleOutputs, NodeContext, PlatformModule } from "../../stacks/context";
+import { qdrantScrape } from "./scrape";
+import { qdrantDiagram, qdrantDistribution } from "./docs";
 import type { Topology } from "../../stacks/schema";
-import { APP_SECRET_NAMES } from "../apps/wiring";
+import { QDRANT_RESERVED_PORTS, QDRANT_SECRET_NAMES, QDRANT_WORKLOAD } from "./contract";
+import { qdrantAlertOptions, qdrantAlerts } from "./alerts";
+import { validateQdrant } from "./validate";
 import type { AddressResolver } from "../workload/addresses";
 import { tcpCheck } from "../workload/probes";
 import type { ImageSource, WorkloadPort, WorkloadSpec } from "../workload/spec";
 import { QdrantCollection } from "./collection";
 import { QDRANT_DEFAULT_PORTS, qdrantArgs, QdrantClusterSpec, qdrantUrl, renderQdrantConfig } from "./render";
 
-export const QDRANT_WORKLOAD = "qdrant";
+export { QDRANT_WORKLOAD } from "./contract";
 export const DEFAULT_QDRANT_IMAGE: ImageSource = { repository: "docker.io/qdrant/qdrant", tag: "v1.12.4" };
 /** Host port of the first peer's REST API on the local engine (127.0.0.1 only), for the collection provider. */
 export const LOCAL_QDRANT_ADMIN_PORT = 16333;
@@ -96,7 +100,7 @@ function declareCollections(ctx: DeploymentContext): ModuleOutputs {
     const t = ctx.topology;
     const q = t.replication.qdrant;
     const cluster = qdrantClusterFor(t);
-    const apiKey = ctx.secrets.get(APP_SECRET_NAMES.qdrantApiKey);
+    const apiKey = ctx.secrets.get(QDRANT_SECRET_NAMES.apiKey);
     // The provider runs where Pulumi runs: the first peer's private IP (needs a route into the
     // private network) or, on the local engine, its REST port published on loopback.
     const adminUrl = `http://${q.adminEndpoint ?? ctx.runtime.adminEndpoint(cluster.firstPeer, QDRANT_WORKLOAD, QDRANT_ADMIN_PORT)}`;
@@ -124,9 +128,15 @@ function declareCollections(ctx: DeploymentContext): ModuleOutputs {
 
 export const qdrantModule: PlatformModule = {
     name: "qdrant",
+    ports: QDRANT_RESERVED_PORTS,
+    validate: validateQdrant,
+    alerts: (t) => [qdrantAlerts(qdrantAlertOptions(t))],
+    scrape: qdrantScrape,
+    distribution: qdrantDistribution,
+    diagram: qdrantDiagram,
 
     secrets() {
-        return [{ name: APP_SECRET_NAMES.qdrantApiKey }];
+        return [{ name: QDRANT_SECRET_NAMES.apiKey }];
     },
 
     deployNode(ctx: NodeContext): ModuleOutputs | void {
@@ -134,7 +144,7 @@ export const qdrantModule: PlatformModule = {
         if (!t.replication.qdrant.nodes.includes(ctx.nodeName)) return;
         const first = qdrantClusterFor(t).firstPeer;
         const parent = new QdrantPeer(`${ctx.nodeName}-qdrant`);
-        ctx.deploy(buildQdrantWorkload(t, ctx.nodeName, ctx.resolver, ctx.secrets.get(APP_SECRET_NAMES.qdrantApiKey), ctx.nodeName === first), { parent });
+        ctx.deploy(buildQdrantWorkload(t, ctx.nodeName, ctx.resolver, ctx.secrets.get(QDRANT_SECRET_NAMES.apiKey), ctx.nodeName === first), { parent });
         const completes = completingMember(t, t.replication.qdrant.nodes) === ctx.nodeName;
         return {
             url: `http://${ctx.resolver.endpoint(ctx.nodeName, QDRANT_WORKLOAD, QDRANT_DEFAULT_PORTS.http)}`,
@@ -146,7 +156,7 @@ export const qdrantModule: PlatformModule = {
         const t = ctx.topology;
         return {
             url: qdrantUrlFor(t, ctx.resolver),
-            apiKey: ctx.secrets.get(APP_SECRET_NAMES.qdrantApiKey),
+            apiKey: ctx.secrets.get(QDRANT_SECRET_NAMES.apiKey),
         };
     },
 };

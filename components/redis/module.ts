@@ -4,15 +4,19 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import type { ModuleOutputs, NodeContext, PlatformModule } from "../../stacks/context";
+import { redisScrape } from "./scrape";
+import { redisDiagram, redisDistribution } from "./docs";
 import type { Topology } from "../../stacks/schema";
-import { APP_SECRET_NAMES, PLATFORM_ENDPOINT_PORTS } from "../apps/wiring";
+import { REDIS_MASTER_NAME, REDIS_PORTS, REDIS_RESERVED_PORTS, REDIS_SECRET_NAMES, REDIS_WORKLOADS } from "./contract";
+import { redisAlertOptions, redisAlerts } from "./alerts";
+import { validateRedis } from "./validate";
 import type { AddressResolver } from "../workload/addresses";
 import type { ImageSource, ProbeCheck, WorkloadSpec } from "../workload/spec";
 import { redisRoleOf, RedisTopology, renderEdgeCacheConf, renderRedisConf, renderSentinelConf, renderRedisLauncher, renderSentinelLauncher, sentinelAddresses } from "./render";
 
-export const REDIS_WORKLOADS = { server: "redis", sentinel: "redis-sentinel", cache: "redis-cache" } as const;
-export const REDIS_CACHE_SECRET = APP_SECRET_NAMES.redisCache;
-export const REDIS_CACHE_PORT = PLATFORM_ENDPOINT_PORTS.redisCache;
+export { REDIS_WORKLOADS } from "./contract";
+export const REDIS_CACHE_SECRET = REDIS_SECRET_NAMES.cache;
+export const REDIS_CACHE_PORT = REDIS_PORTS.cache;
 export const DEFAULT_REDIS_IMAGE: ImageSource = { repository: "docker.io/library/redis", tag: "7.2.6-bookworm" };
 
 /** The replication block as the renderers' topology; announced addresses come from the resolver. */
@@ -31,7 +35,7 @@ export function redisTopologyFor(t: Topology, resolver: AddressResolver): RedisT
 
 /** What clients need: the sentinel list and the master name (never a fixed master address). */
 export function redisSentinelsFor(t: Topology, resolver: AddressResolver): { masterName: string; sentinels: string[] } {
-    return { masterName: "daarion", sentinels: sentinelAddresses(redisTopologyFor(t, resolver)) };
+    return { masterName: REDIS_MASTER_NAME, sentinels: sentinelAddresses(redisTopologyFor(t, resolver)) };
 }
 
 // The official image's entrypoint chowns /data and drops to `redis` only for `redis-server`,
@@ -130,9 +134,15 @@ export function buildEdgeCacheWorkload(t: Topology, node: string, image: ImageSo
 
 export const redisModule: PlatformModule = {
     name: "redis",
+    ports: REDIS_RESERVED_PORTS,
+    validate: validateRedis,
+    alerts: (t) => [redisAlerts(redisAlertOptions(t))],
+    scrape: redisScrape,
+    distribution: redisDistribution,
+    diagram: redisDiagram,
 
     secrets(t) {
-        const names: string[] = [APP_SECRET_NAMES.redis, APP_SECRET_NAMES.redisSentinel];
+        const names: string[] = [REDIS_SECRET_NAMES.server, REDIS_SECRET_NAMES.sentinel];
         if (t.replication.redis.edgeCaches.length > 0) names.push(REDIS_CACHE_SECRET);
         return names.map((name) => ({ name }));
     },
@@ -149,8 +159,8 @@ export const redisModule: PlatformModule = {
         const parent = new RedisNode(`${ctx.nodeName}-redis`);
         const outputs: Record<string, unknown> = {};
         if (role || sentinel) {
-            const password = ctx.secrets.get(APP_SECRET_NAMES.redis);
-            const sentinelPassword = ctx.secrets.get(APP_SECRET_NAMES.redisSentinel);
+            const password = ctx.secrets.get(REDIS_SECRET_NAMES.server);
+            const sentinelPassword = ctx.secrets.get(REDIS_SECRET_NAMES.sentinel);
             // The sentinel first: in a rollout (one stateful container of a node at a time) the server's
             // launcher then finds an up-to-date local sentinel to ask for the current master.
             if (sentinel) ctx.deploy(buildSentinelWorkload(topology, ctx.nodeName, image, password, sentinelPassword), { parent });

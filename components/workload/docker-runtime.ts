@@ -6,6 +6,7 @@
  */
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
+import { DOCKER_BRIDGE_RANGE } from "../network/cidr";
 import { LocalDockerEndpoint, Node, RegistryAuth } from "../node";
 import { withLocalHostPorts } from "../node/local-ports";
 import type { NodeSpec, Topology } from "../../stacks/schema";
@@ -14,8 +15,6 @@ import { DockerWorkload, RolloutSequence } from "./docker";
 import type { DeployedWorkload, DeployOptions, NodeTarget, WorkloadRuntime } from "./runtime";
 import type { WorkloadPort, WorkloadSpec } from "./spec";
 
-/** Docker's default address pools for bridge networks (docker/docs: daemon `default-address-pools`). */
-export const DOCKER_BRIDGE_CIDR = "172.16.0.0/12";
 /** Docker's embedded DNS server, on every user-defined network (docker/docs: networking, "DNS services"). */
 export const DOCKER_EMBEDDED_DNS = "127.0.0.11:53";
 
@@ -42,6 +41,7 @@ export class DockerRuntime implements WorkloadRuntime {
     public readonly kind: "docker-hosts" | "docker-local";
     public readonly resolver: AddressResolver;
     public readonly singleHost: boolean;
+    public readonly peersUseNodeAddresses: boolean;
     public readonly workloadRanges: readonly string[];
     public readonly nameServers: readonly string[];
     private readonly sharedLocalNetwork?: docker.Network;
@@ -52,8 +52,9 @@ export class DockerRuntime implements WorkloadRuntime {
         this.kind = args.local ? "docker-local" : "docker-hosts";
         this.singleHost = args.local;
         this.resolver = args.local ? localResolver() : hostResolver(Object.fromEntries(Object.entries(t.nodes).map(([n, s]) => [n, s.privateIp])));
-        // Locally peers connect from the shared bridge network, by container name through Docker's DNS.
-        this.workloadRanges = args.local ? [DOCKER_BRIDGE_CIDR] : [];
+        this.peersUseNodeAddresses = !args.local;
+        this.workloadRanges = [DOCKER_BRIDGE_RANGE];
+        // Locally peers are container names, resolved through Docker's DNS.
         this.nameServers = args.local ? [DOCKER_EMBEDDED_DNS] : [];
         if (args.local) {
             // Every node's containers share one network so they find each other by name.

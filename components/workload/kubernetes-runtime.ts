@@ -65,6 +65,9 @@ export function kubernetesResolver(namespace: string, clusterDomain = "cluster.l
         // The ClusterIP name routes to the workload's only pod and survives pod replacement.
         announce: (node, workload) => serviceHost(node, workload, namespace, clusterDomain),
         // Peers share the pod network: the Service answers on the container's own port.
+        sameNode: (node, workload) => serviceHost(node, workload, namespace, clusterDomain),
+        singleHost: false,
+        port: (port) => port.containerPort,
         portEndpoint: (node, workload, port) => `${serviceHost(node, workload, namespace, clusterDomain)}:${port.containerPort}`,
     };
 }
@@ -161,6 +164,8 @@ export class KubernetesWorkload extends pulumi.ComponentResource implements Depl
 export class KubernetesRuntime implements WorkloadRuntime {
     readonly kind = "kubernetes" as const;
     readonly singleHost = false;
+    /** Pods connect from pod addresses, never from a node's. */
+    readonly peersUseNodeAddresses = false;
     readonly resolver: AddressResolver;
     readonly workloadRanges: readonly string[];
     readonly nameServers: readonly string[];

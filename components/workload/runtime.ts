@@ -50,8 +50,14 @@ export interface WorkloadRuntime {
      */
     readonly singleHost: boolean;
     /**
+     * Peers on other nodes connect from their node's private IP (Docker hosts publish on it), so
+     * allow lists can name each peer; false where they come from container or pod addresses.
+     */
+    readonly peersUseNodeAddresses: boolean;
+    /**
      * Address ranges the platform's own workloads connect from, besides the nodes' private network:
-     * the Docker bridge range, the cluster's pod range. Used by pg_hba and `/metrics` allow lists.
+     * Docker's bridge pools (a container reaching a port published on its own host arrives from
+     * its bridge), the cluster's pod ranges.
      */
     readonly workloadRanges: readonly string[];
     /**

@@ -120,12 +120,12 @@ describe("postgres renderers", function () {
             port: 70000,
         };
         assert.deepEqual(validatePostgresTopology(bad).map((i) => i.path), [
-            "replication.postgres.replicas[0]",
-            "replication.postgres.replicas[1].privateIp",
-            "replication.postgres.replicas[2]",
-            "replication.postgres.port",
-            "replication.postgres.clientCidrs[0]",
-            "replication.postgres.replicationUser",
+            "replication.postgresql.replicas[0]",
+            "replication.postgresql.replicas[1].privateIp",
+            "replication.postgresql.replicas[2]",
+            "replication.postgresql.port",
+            "replication.postgresql.clientCidrs[0]",
+            "replication.postgresql.replicationUser",
         ]);
         assert.match(validatePostgresTopology(bad)[0].message, /is the primary's node/);
     });

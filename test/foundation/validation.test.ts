@@ -11,6 +11,9 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { ConfigError, loadConfig, rawConfigOf } from "../../stacks/config";
 import { readStackConfig, renderStack } from "../../offline/render";
+import type { PlatformModule } from "../../stacks/context";
+import { MODULES } from "../../stacks/modules";
+import { platformPorts } from "../../stacks/validate";
 
 const ROOT = path.resolve(__dirname, "../..");
 
@@ -165,6 +168,16 @@ const CASES: Case[] = [
     { name: "image as a plain string", mutate: (t) => (t.images.redis = "redis:7"), location: `${T}.images.redis`, message: /^expected an object \(key: value\) \(found "redis:7"\)$/ },
     { name: "image build with an empty context", mutate: (t) => (t.images.herodb = { repository: "registry.daarion.city/hero/herodb", build: { context: "" } }), location: `${T}.images.herodb.build.context`, message: /^must not be empty \(found ""\)$/ },
     { name: "image without repository", mutate: (t) => delete t.services.gateway.image.repository, location: `${T}.services.gateway.image.repository`, message: /^missing \(expected a string\)$/ },
+
+    // --- module validators (PlatformModule.validate): were test-only, or threw mid-deploy ----------
+    { name: "Neo4j heap below 0.5 GB (neo4j renderer check)", mutate: (t) => (t.replication.neo4j.heapGb = 0.25), location: `${T}.replication.neo4j.heapGb`, message: /below Neo4j's practical minimum of 0\.5 GB/ },
+    { name: "Sentinel down-after below 1 s (redis renderer check)", mutate: (t) => (t.replication.redis.downAfterMs = 500), location: `${T}.replication.redis.downAfterMs`, message: /below 1000 ms/ },
+    { name: "Sentinel failover timeout not above down-after", mutate: (t) => (t.replication.redis.failoverTimeoutMs = 1000), location: `${T}.replication.redis.failoverTimeoutMs`, message: /must exceed down-after-milliseconds/ },
+    { name: "Qdrant vector size above 65536 (qdrant renderer check)", mutate: (t) => (t.replication.qdrant.collections[0].vectorSize = 70000), location: `${T}.replication.qdrant.collections[0].vectorSize`, message: /must be 1\.\.65536/ },
+    { name: "service env key with a dash (apps check, threw mid-deploy)", mutate: (t) => (t.services.gateway.env = { "BAD-KEY": "x" }), location: `${T}.services.gateway.env.BAD-KEY`, message: /not a valid environment variable name/ },
+    { name: "service env overriding the wiring", mutate: (t) => (t.services.gateway.env = { NATS_URL: "x" }), location: `${T}.services.gateway.env.NATS_URL`, message: /set by the platform wiring/ },
+    { name: "read instance of a service without postgres", mutate: (t) => (t.services.router.placement.node3 = "read"), location: `${T}.services.router.placement.node3`, message: /must use postgres/ },
+    { name: "ingress host routed to a service without port", mutate: (t) => (t.services.gateway.port = 0), location: `${T}.ingress.hosts[0].service`, message: /has no port to route to/ },
 ];
 
 describe("config validation", () => {
@@ -187,6 +200,22 @@ describe("config validation", () => {
         const warning = loaded.warnings.find((w) => w.path === `${T}.replication.nats.clusters[0].nodes`);
         assert.ok(warning, JSON.stringify(loaded.warnings));
         assert.match(warning.message, /no quorum after one loss/);
+    });
+
+    it("runs every module's validator and refuses service ports the modules publish", () => {
+        const { config } = committed();
+        const probe: PlatformModule = {
+            name: "probe",
+            ports: { 8100: "probe server" },
+            validate: (t) => [{ severity: "error", path: "probe", message: `saw ${Object.keys(t.nodes).length} nodes` }],
+        };
+        const err = caught(() => loadConfig("node2", rawConfigOf(config), [...MODULES, probe]));
+        assert.deepEqual(
+            err.errors.map((e) => `${e.location}: ${e.message}`),
+            [`${T}.services.ingest.port: port 8100 on node1 is already used by probe server`, `${T}.probe: saw 3 nodes`],
+        );
+        assert.ok(MODULES.every((m) => m.validate), `modules without a validator: ${MODULES.filter((m) => !m.validate).map((m) => m.name).join(", ")}`);
+        assert.throws(() => platformPorts([...MODULES, { name: "twin", ports: { 5432: "another database" } }]), /modules claim port 5432 twice: postgresql and another database \(twin\)/);
     });
 
     for (const c of CASES) {

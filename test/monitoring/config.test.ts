@@ -7,7 +7,6 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { parse } from "yaml";
 import type { WorkloadSpec } from "../../components/workload/spec";
-import { buildRuleGroups } from "../../components/monitoring/alerts";
 import { EXPORTERS, exposedSeries } from "../../components/monitoring/families";
 import { dashboardSpecs, renderDashboard, renderDashboards, renderGrafanaDashboardProvider, renderGrafanaDatasources } from "../../components/monitoring/grafana";
 import { metricNames } from "../../components/monitoring/promql";
@@ -16,7 +15,7 @@ import { PrometheusConfigSpec, renderPrometheusConfig, validatePrometheusConfigS
 import { renderRuleFiles } from "../../components/monitoring/render-rules";
 import { NodeWorkloads, scrapeTargetsFromWorkloads, servicesWithoutTargets } from "../../components/monitoring/scrape";
 import { makeTempDir, requireBinary, run } from "../support/process";
-import { FIXTURE_OPTIONS } from "./alert-fixtures";
+import { fixtureRuleGroups } from "./alert-fixtures";
 
 function workload(name: string, service: string, role: string, port: number, extra: Partial<WorkloadSpec> = {}): WorkloadSpec {
     return {
@@ -72,7 +71,7 @@ describe("monitoring: prometheus.yml", () => {
     before(() => {
         promtool = requireBinary("promtool");
         dir = makeTempDir("promcfg");
-        const rules = renderRuleFiles(buildRuleGroups(FIXTURE_OPTIONS));
+        const rules = renderRuleFiles(fixtureRuleGroups());
         for (const [name, content] of Object.entries(rules)) fs.writeFileSync(path.join(dir, name), content);
         const { targets, errors } = scrapeTargetsFromWorkloads(NODES);
         assert.deepEqual(errors, []);

@@ -10,7 +10,8 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { parse } from "yaml";
 import { renderBucketPolicy } from "../../components/minio/policy";
-import { buildRuleGroups, servicesWithoutAlerts } from "../../components/monitoring/alerts";
+import { buildRuleGroups, collectAlertPacks, servicesWithoutAlerts } from "../../components/monitoring/alerts";
+import { MODULES } from "../../stacks/modules";
 import { monitoringPlan } from "../../components/monitoring/plan";
 import { localResolver } from "../../components/workload/addresses";
 import { isSecretValue, RecordedResource, RenderResult, renderStack, reveal } from "../../offline/render";
@@ -76,7 +77,8 @@ describe("monitoring + minio modules in the offline render", function () {
     });
 
     it("every deployed service has a scrape target or a documented gap, and an alert rule group", () => {
-        const plan = monitoringPlan(loadConfig("local", { topology: readTopology(), settings: { node: "all" } }).topology, localResolver());
+        const topology = loadConfig("local", { topology: readTopology(), settings: { node: "all" } }).topology;
+        const plan = monitoringPlan(topology, localResolver(), MODULES);
         const deployed = new Map<string, Set<string>>();
         for (const c of containers(local)) {
             const l = labelsOf(c);
@@ -87,13 +89,13 @@ describe("monitoring + minio modules in the offline render", function () {
         const gaps = new Set(plan.gaps.map((g) => `${g.service}@${g.node}`));
         const missing = [...deployed].flatMap(([service, nodes]) => [...nodes].filter((n) => !scraped.has(`${service}@${n}`) && !gaps.has(`${service}@${n}`)).map((n) => `${service}@${n}`));
         assert.deepEqual(missing, []);
-        const groups = buildRuleGroups(plan.ruleOptions);
+        const groups = buildRuleGroups(plan.ruleOptions, collectAlertPacks(topology, MODULES));
         const unalerted = servicesWithoutAlerts([...deployed.keys()].filter((s) => plan.gaps.every((g) => g.service !== s)), groups);
         assert.deepEqual(unalerted, []);
     });
 
     it("every workload's declared metrics endpoint is scraped with the same path", () => {
-        const plan = monitoringPlan(loadConfig("local", { topology: readTopology(), settings: { node: "all" } }).topology, localResolver());
+        const plan = monitoringPlan(loadConfig("local", { topology: readTopology(), settings: { node: "all" } }).topology, localResolver(), MODULES);
         const missing: string[] = [];
         for (const c of containers(local)) {
             const l = labelsOf(c);
@@ -135,9 +137,9 @@ describe("monitoring + minio modules in the offline render", function () {
     it("the rules deployed from the topology pass the per-rule promtool fixtures", () => {
         const promtool = requireBinary("promtool");
         const t = loadConfig("node1", { topology: readTopology(), settings: { node: "node1" } }).topology;
-        const plan = monitoringPlan(t, hostResolver(Object.fromEntries(Object.entries(t.nodes).map(([n, s]) => [n, s.privateIp]))));
+        const plan = monitoringPlan(t, hostResolver(Object.fromEntries(Object.entries(t.nodes).map(([n, s]) => [n, s.privateIp]))), MODULES);
         const placed = placedFiles(node1).filter((f) => f.workload === "prometheus" && f.path.startsWith("/etc/prometheus/rules/"));
-        for (const g of buildRuleGroups(plan.ruleOptions)) {
+        for (const g of buildRuleGroups(plan.ruleOptions, collectAlertPacks(t, MODULES))) {
             const file = placed.find((f) => f.path.endsWith(`/${ruleFileName(g)}`))!;
             const rulePath = path.join(dir, `deployed-${ruleFileName(g)}`);
             fs.writeFileSync(rulePath, file.content);

@@ -13,13 +13,12 @@
 import { strict as assert } from "node:assert";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { buildRuleGroups } from "../../components/monitoring/alerts";
 import { familiesOf } from "../../components/monitoring/families";
 import { renderPrometheusConfig } from "../../components/monitoring/render-prometheus";
 import { renderRuleFiles } from "../../components/monitoring/render-rules";
 import { scrapeTargetsFromWorkloads } from "../../components/monitoring/scrape";
 import { getJson, makeTempDir, requireBinary, RunningProcess, startProcess, waitFor, waitForTcp } from "../support/process";
-import { FIXTURE_OPTIONS } from "./alert-fixtures";
+import { fixtureRuleGroups } from "./alert-fixtures";
 
 const NODE1 = "127.0.1.11";
 const NODE2 = "127.0.1.12";
@@ -40,7 +39,7 @@ describe("monitoring: real Prometheus with the rendered config", function () {
     this.timeout(120_000);
     const procs: RunningProcess[] = [];
     let dir: string;
-    const groups = buildRuleGroups(FIXTURE_OPTIONS);
+    const groups = fixtureRuleGroups();
     const prom = `http://${NODE1}:${PROM_PORT}`;
 
     before(async () => {

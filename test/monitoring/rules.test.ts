@@ -5,16 +5,16 @@
 import { strict as assert } from "node:assert";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { buildRuleGroups, RuleGroup, runbookAnchor, servicesWithoutAlerts, validateRuleGroups } from "../../components/monitoring/alerts";
+import { RuleGroup, runbookAnchor, servicesWithoutAlerts, validateRuleGroups } from "../../components/monitoring/alerts";
 import { renderAlertTable } from "../../components/monitoring/docs";
 import { exposedSeries } from "../../components/monitoring/families";
 import { metricNames } from "../../components/monitoring/promql";
 import { renderRuleFile, renderRuleFiles, ruleFileName } from "../../components/monitoring/render-rules";
 import { makeTempDir, requireBinary, run } from "../support/process";
-import { ALERT_FIXTURES, FIXTURE_OPTIONS } from "./alert-fixtures";
+import { ALERT_FIXTURES, FIXTURE_OPTIONS, fixtureRuleGroups } from "./alert-fixtures";
 import { fixtureProblems, promtoolTestFile, ruleKey } from "./promtool-tests";
 
-const groups = buildRuleGroups(FIXTURE_OPTIONS);
+const groups = fixtureRuleGroups();
 const RUNBOOKS = path.join(__dirname, "..", "..", "docs", "runbooks.md");
 
 describe("monitoring: alert rules", () => {
@@ -32,7 +32,8 @@ describe("monitoring: alert rules", () => {
     it("builds a group per deployed service with valid structure", () => {
         assert.deepEqual(
             groups.map((g) => g.name),
-            ["monitoring", "host", "containers", "daedalus", "nats", "postgres", "redis", "qdrant", "neo4j", "minio", "haproxy", "agent", "probes", "apps"],
+            // Monitoring's own groups, then the modules' in module order (stacks/modules.ts), then the generic ones.
+            ["monitoring", "host", "containers", "nats", "postgres", "redis", "qdrant", "neo4j", "minio", "daedalus", "haproxy", "agent", "probes", "apps"],
         );
         assert.deepEqual(validateRuleGroups(groups), []);
     });
@@ -114,7 +115,7 @@ describe("monitoring: alert rules", () => {
     it("fails when a deployed service has no alert rule", () => {
         assert.deepEqual(servicesWithoutAlerts(["nats", "postgres", "redis", "qdrant", "neo4j", "minio", "haproxy", "daedalus", "node-exporter", "cadvisor", "prometheus", "alertmanager", "grafana", "gateway", "router", "memory-service"], groups), []);
         assert.deepEqual(servicesWithoutAlerts(["nats", "swapper"], groups), ["swapper"]);
-        const withoutRedis = buildRuleGroups({ ...FIXTURE_OPTIONS, redis: undefined });
+        const withoutRedis = fixtureRuleGroups({ ...FIXTURE_OPTIONS, redis: undefined });
         assert.deepEqual(servicesWithoutAlerts(["redis"], withoutRedis), ["redis"]);
     });
 
