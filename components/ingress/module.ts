@@ -13,7 +13,7 @@ import { INGRESS_RESERVED_PORTS } from "./contract";
 import { haproxyAlerts } from "./alerts";
 import { validateIngress } from "./validate";
 import { DAEDALUS_HEALTH_PATH, DAEDALUS_NGINX_PORT } from "../apps/daedalus";
-import { AddressResolver, containerName } from "../workload/addresses";
+import type { AddressResolver } from "../workload/addresses";
 import { ImageSource } from "../workload/spec";
 import { HaproxyBackend, HaproxyServer } from "./haproxy";
 import { buildHaproxyWorkload, HAPROXY_STATS_PORT, IngressHost } from "./workload";
