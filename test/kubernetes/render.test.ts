@@ -15,6 +15,9 @@ const NODES = ["node1", "node2", "node3"] as const;
 const golden = (node: string) => JSON.parse(fs.readFileSync(path.join(GOLDEN_DIR, `${node}.json`), "utf8")) as { resources: Record<string, string>; files: Record<string, string> };
 const sha16 = (text: string) => createHash("sha256").update(text).digest("hex").slice(0, 16);
 
+/** The pod CIDR of Pulumi.k8s.yaml. */
+const K8S_POD_CIDR = "10.244.0.0/16";
+
 describe("kubernetes: the k8s stack render", function () {
     this.timeout(300000);
 
@@ -97,6 +100,13 @@ describe("kubernetes: the k8s stack render", function () {
         }
     });
 
+    it("admits PostgreSQL peers from the pod network, not from the topology's private IPs", async () => {
+        const { dir } = await renderK8s();
+        const hba = fs.readFileSync(path.join(dir, "files", "node1", "postgres", "etc", "daarion", "postgres", "pg_hba.conf"), "utf8");
+        assert.match(hba, new RegExp(`^host\\s+replication\\s+\\S+\\s+${K8S_POD_CIDR.replace(/\./g, "\\.")}\\s+scram-sha-256`, "m"));
+        assert.doesNotMatch(hba, /10\.10\.\d+\.\d+\/32/);
+    });
+
     it("writes one manifest per object, and the files view: the same files as the Docker stacks, identical where no address is in them", async () => {
         const { result, dir } = await renderK8s();
         const manifests = listFiles(path.join(dir, "manifests"));
@@ -111,7 +121,8 @@ describe("kubernetes: the k8s stack render", function () {
         let identical = 0;
         for (const f of files) {
             const text = fs.readFileSync(path.join(dir, "files", f), "utf8");
-            if (text.includes(".svc.cluster.local")) continue;
+            // Cluster names, or the pod network that pg_hba admits peers from (its peerNetworks).
+            if (text.includes(".svc.cluster.local") || text.includes(K8S_POD_CIDR)) continue;
             assert.equal(sha16(text), expected[f], `${f} differs from the Docker render but names no cluster address`);
             identical += 1;
         }
