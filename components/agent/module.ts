@@ -4,6 +4,7 @@
  * its config from ./render.ts, its own NATS user (`node-agent`, in the nats module's user
  * catalogue), and on PostgreSQL nodes the `/run/daarion` volume it shares with postgres.
  */
+import { NodeService } from "../workload/service";
 import * as pulumi from "@pulumi/pulumi";
 import type { ModuleOutputs, NodeContext, PlatformModule } from "../../stacks/context";
 import { httpCheck } from "../workload/probes";
@@ -68,18 +69,6 @@ export function buildAgentWorkload(args: AgentWorkloadArgs): WorkloadSpec {
     };
 }
 
-/** `daarion:agent:NodeAgent`: the agent of one node. */
-export class NodeAgent extends pulumi.ComponentResource {
-    public readonly bundleSha256: string;
-    public readonly endpoint: string;
-    constructor(name: string, args: { bundleSha256: string; endpoint: string }, opts?: pulumi.ComponentResourceOptions) {
-        super("daarion:agent:NodeAgent", name, {}, opts);
-        this.bundleSha256 = args.bundleSha256;
-        this.endpoint = args.endpoint;
-        this.registerOutputs({ bundleSha256: args.bundleSha256, endpoint: args.endpoint });
-    }
-}
-
 export const agentModule: PlatformModule = {
     name: "agent",
     validate: validateFailover,
@@ -103,13 +92,14 @@ export const agentModule: PlatformModule = {
         if (needs.postgres) env[AGENT_ENV.pgPassword] = ctx.secrets.get(POSTGRES_SECRETS.superuser);
         if (needs.qdrant) env[AGENT_ENV.qdrantApiKey] = ctx.secrets.get(QDRANT_SECRET_NAMES.apiKey);
         const endpoint = ctx.resolver.endpoint(ctx.nodeName, AGENT_WORKLOAD, f.port);
-        const parent = new NodeAgent(`${ctx.nodeName}-agent`, { bundleSha256: bundle.sha256, endpoint });
         const image = t.images.agent as ImageSource | undefined;
-        ctx.deploy(
-            buildAgentWorkload({ bundle, config, port: f.port, image, env, sharesPostgresVolume: postgres !== undefined }),
-            // The shared volume is declared by the postgres workload: it must exist first.
-            { parent, dependsOn: postgres ? [postgres.resource] : [] },
-        );
-        return { endpoint: `http://${endpoint}`, bundleSha256: bundle.sha256 };
+        return new NodeService("daarion:agent:NodeAgent", `${ctx.nodeName}-agent`, ctx.deploy, (deploy) => {
+            deploy(
+                buildAgentWorkload({ bundle, config, port: f.port, image, env, sharesPostgresVolume: postgres !== undefined }),
+                // The shared volume is declared by the postgres workload: it must exist first.
+                { dependsOn: postgres ? [postgres.resource] : [] },
+            );
+            return { endpoint: `http://${endpoint}`, bundleSha256: bundle.sha256 };
+        }).exports;
     },
 };

@@ -2,6 +2,7 @@
  * Platform module `daedalus`: seed 004's api + nginx on `daedalus.node`, wired to the platform
  * PostgreSQL (database `daedalus.database`) and MinIO (bucket `daedalus.bucket`).
  */
+import { NodeService } from "../workload/service";
 import * as pulumi from "@pulumi/pulumi";
 import type { ModuleOutputs, NodeContext, PlatformModule } from "../../stacks/context";
 import type { Topology } from "../../stacks/schema";
@@ -13,13 +14,6 @@ import { daedalusScrape } from "./daedalus-scrape";
 import { validateDaedalus } from "./daedalus-validate";
 import { MINIO_PORTS, MINIO_SECRET_NAMES, MINIO_WORKLOAD } from "../minio/contract";
 import { POSTGRES_SECRET_NAMES, POSTGRES_WORKLOAD } from "../postgres/contract";
-
-export class Daedalus extends pulumi.ComponentResource {
-    constructor(name: string, opts?: pulumi.ComponentResourceOptions) {
-        super("daarion:daedalus:Daedalus", name, {}, opts);
-        this.registerOutputs({});
-    }
-}
 
 /** The MinIO user Daedalus signs S3 requests as (access key); its secret key is `minio-user-daedalus`. */
 export const DAEDALUS_S3_USER = "daedalus";
@@ -59,46 +53,46 @@ export const daedalusModule: PlatformModule = {
         const pg = t.replication.postgresql;
         // The runtime's own client ranges too: Prometheus scrapes from the bridge, or from the pod network.
         const metricsAllow = [...new Set([...daedalusMetricsAllow(t), ...ctx.runtime.workloadRanges])];
-        const parent = new Daedalus(`${ctx.nodeName}-daedalus`);
-
-        // Prometheus on another node scrapes nginx from its private IP: it must be allowed.
-        const mon = t.monitoring?.node;
-        if (mon && mon !== d.node && !ctx.runtime.singleHost) {
-            const ip = t.nodes[mon]!.privateIp;
-            if (!metricsAllow.some((c) => cidrContains(c, ip))) {
-                ctx.warn(`daedalus.metricsAllow: Prometheus on ${mon} (${ip}) is not allowed to read Daedalus /metrics; add its network`);
+        return new NodeService("daarion:daedalus:Daedalus", `${ctx.nodeName}-daedalus`, ctx.deploy, (deploy) => {
+            // Prometheus on another node scrapes nginx from its private IP: it must be allowed.
+            const mon = t.monitoring?.node;
+            if (mon && mon !== d.node && !ctx.runtime.singleHost) {
+                const ip = t.nodes[mon]!.privateIp;
+                if (!metricsAllow.some((c) => cidrContains(c, ip))) {
+                    ctx.warn(`daedalus.metricsAllow: Prometheus on ${mon} (${ip}) is not allowed to read Daedalus /metrics; add its network`);
+                }
             }
-        }
 
-        const [api, nginx] = buildDaedalusWorkloads({
-            apiImage: d.apiImage,
-            nginxImage: d.nginxImage,
-            databaseUrl: daedalusDatabaseUrl({
-                host: ctx.resolver.host(pg.primary, POSTGRES_WORKLOAD),
-                port: pg.port,
-                user: d.database,
-                database: d.database,
-                password: ctx.secrets.get(POSTGRES_SECRET_NAMES.user(d.database)),
-            }),
-            s3: {
-                endpoint: `http://${ctx.resolver.endpoint(minio.node, MINIO_WORKLOAD, MINIO_PORTS.api)}`,
-                accessKey: DAEDALUS_S3_USER,
-                secretKey: ctx.secrets.get(MINIO_SECRET_NAMES.user(DAEDALUS_S3_USER)),
-                bucket: d.bucket,
-            },
-            metricsAllow,
-            trustedProxies: daedalusTrustedProxies(t),
-            apiHost: ctx.resolver.sameNode(ctx.nodeName, "daedalus-api"),
-        });
-        const apiWorkload = ctx.deploy(api!, { parent });
-        // nginx resolves the api's name once, at start (open-source nginx 1.22-1.26 cannot re-resolve
-        // an upstream). Tying nginx to the api container's id replaces nginx whenever the api
-        // container is replaced, so it never keeps proxying to the old container's address.
-        ctx.deploy({ ...nginx!, env: { ...(nginx!.env ?? {}), DAEDALUS_API_CONTAINER: apiWorkload.instanceId } }, { parent });
-        const domain = t.ingress?.hosts.find((h) => h.service === "daedalus")?.domain;
-        return {
-            nginx: ctx.resolver.portEndpoint(ctx.nodeName, "daedalus-nginx", { containerPort: 80, hostPort: DAEDALUS_NGINX_PORT }),
-            ...(domain ? { url: `https://${domain}` } : {}),
-        };
+            const [api, nginx] = buildDaedalusWorkloads({
+                apiImage: d.apiImage,
+                nginxImage: d.nginxImage,
+                databaseUrl: daedalusDatabaseUrl({
+                    host: ctx.resolver.host(pg.primary, POSTGRES_WORKLOAD),
+                    port: pg.port,
+                    user: d.database,
+                    database: d.database,
+                    password: ctx.secrets.get(POSTGRES_SECRET_NAMES.user(d.database)),
+                }),
+                s3: {
+                    endpoint: `http://${ctx.resolver.endpoint(minio.node, MINIO_WORKLOAD, MINIO_PORTS.api)}`,
+                    accessKey: DAEDALUS_S3_USER,
+                    secretKey: ctx.secrets.get(MINIO_SECRET_NAMES.user(DAEDALUS_S3_USER)),
+                    bucket: d.bucket,
+                },
+                metricsAllow,
+                trustedProxies: daedalusTrustedProxies(t),
+                apiHost: ctx.resolver.sameNode(ctx.nodeName, "daedalus-api"),
+            });
+            const apiWorkload = deploy(api!);
+            // nginx resolves the api's name once, at start (open-source nginx 1.22-1.26 cannot re-resolve
+            // an upstream). Tying nginx to the api container's id replaces nginx whenever the api
+            // container is replaced, so it never keeps proxying to the old container's address.
+            deploy({ ...nginx!, env: { ...(nginx!.env ?? {}), DAEDALUS_API_CONTAINER: apiWorkload.instanceId } });
+            const domain = t.ingress?.hosts.find((h) => h.service === "daedalus")?.domain;
+            return {
+                nginx: ctx.resolver.portEndpoint(ctx.nodeName, "daedalus-nginx", { containerPort: 80, hostPort: DAEDALUS_NGINX_PORT }),
+                ...(domain ? { url: `https://${domain}` } : {}),
+            };
+        }).exports;
     },
 };

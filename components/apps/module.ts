@@ -2,6 +2,7 @@
  * Platform module `apps`: seed 000's application services on the nodes of the distribution table,
  * and seed 003's per-node runtime (herodb; PostgreSQL + PostgREST where a node enables it).
  */
+import { NodeService } from "../workload/service";
 import * as pulumi from "@pulumi/pulumi";
 import type { ModuleOutputs, NodeContext, PlatformModule } from "../../stacks/context";
 import { appsScrape } from "./scrape";
@@ -29,13 +30,6 @@ export const RUNTIME_SECRET_NAMES = {
     postgrestAuthenticator: (node: string) => `apps-postgrest-authenticator-${node}`,
     postgrestJwt: (node: string) => `apps-postgrest-jwt-${node}`,
 } as const;
-
-export class NodeApps extends pulumi.ComponentResource {
-    constructor(name: string, opts?: pulumi.ComponentResourceOptions) {
-        super("daarion:apps:NodeApps", name, {}, opts);
-        this.registerOutputs({});
-    }
-}
 
 function nodeFacts(t: Topology): Record<string, NodeFacts> {
     return Object.fromEntries(Object.entries(t.nodes).map(([n, s]) => [n, { role: s.role, gpu: s.gpu !== undefined }]));
@@ -95,55 +89,54 @@ export const appsModule: PlatformModule = {
         const runtime = ctx.node.runtime;
         if (Object.keys(placed).length === 0 && !runtime.herodb && !runtime.postgrest) return;
 
-        const parent = new NodeApps(`${ctx.nodeName}-apps`);
-        const node = appNode(ctx, ctx.nodeName, ctx.node.gpu !== undefined);
-        const { perService } = appWiringFor(ctx, ctx.nodeName, placed);
-        const endpoints: Record<string, string> = {};
-        for (const name of Object.keys(placed).sort()) {
-            const svc = placed[name]!;
-            const wiring = perService[name]!;
-            // Dependencies whose credentials no module provides were reported by appWiringFor;
-            // the service is deployed without them rather than with an invented credential.
-            const missing = new Set(unwiredDependencies(svc, wiring));
-            const uses = (svc.uses ?? []).filter((u) => !missing.has(u));
-            const spec = buildAppWorkload(name, { ...svc, uses }, node, wiring)!;
-            ctx.deploy(spec, { parent });
-            if (svc.port > 0) endpoints[name] = ctx.resolver.endpoint(ctx.nodeName, name, svc.port);
-        }
+        return new NodeService("daarion:apps:NodeApps", `${ctx.nodeName}-apps`, ctx.deploy, (deploy) => {
+            const node = appNode(ctx, ctx.nodeName, ctx.node.gpu !== undefined);
+            const { perService } = appWiringFor(ctx, ctx.nodeName, placed);
+            const endpoints: Record<string, string> = {};
+            for (const name of Object.keys(placed).sort()) {
+                const svc = placed[name]!;
+                const wiring = perService[name]!;
+                // Dependencies whose credentials no module provides were reported by appWiringFor;
+                // the service is deployed without them rather than with an invented credential.
+                const missing = new Set(unwiredDependencies(svc, wiring));
+                const uses = (svc.uses ?? []).filter((u) => !missing.has(u));
+                const spec = buildAppWorkload(name, { ...svc, uses }, node, wiring)!;
+                deploy(spec);
+                if (svc.port > 0) endpoints[name] = ctx.resolver.endpoint(ctx.nodeName, name, svc.port);
+            }
 
-        if (runtime.herodb) {
-            const image = t.images.herodb;
-            if (image) ctx.deploy(buildHerodbWorkload({ image }), { parent });
-            // herodb publishes no image: without images.herodb there is nothing to run.
-            else ctx.warn(`nodes.${ctx.nodeName}.runtime.herodb: no image configured (images.herodb: a digest or a build context of the herodb repository); herodb is not deployed`);
-        }
-        if (runtime.postgrest) {
-            const pgImage = t.images["node-postgres"] ?? t.images.postgres;
-            if (!pgImage) throw new Error(`nodes.${ctx.nodeName}.runtime.postgrest: images.postgres (or images.node-postgres) is required for the node-local PostgreSQL`);
-            const authPassword = ctx.secrets.get(RUNTIME_SECRET_NAMES.postgrestAuthenticator(ctx.nodeName));
-            ctx.deploy(
-                buildNodePostgresWorkload({
-                    image: pgImage,
-                    password: ctx.secrets.get(RUNTIME_SECRET_NAMES.nodePostgres(ctx.nodeName)),
-                    initSql: authPassword.apply((pw) => postgrestRolesSql({ authenticatorPassword: pw, anonRole: POSTGREST_ANON_ROLE, schemas: POSTGREST_SCHEMAS })),
-                }),
-                { parent },
-            );
-            // The container name resolves on the node's Docker network, here and on the local engine.
-            const dbHost = ctx.resolver.sameNode(ctx.nodeName, "node-postgres");
-            ctx.deploy(
-                buildPostgrestWorkload({
-                    image: t.images.postgrest ?? DEFAULT_RUNTIME_IMAGES.postgrest!,
-                    dbUri: pulumi.secret(authPassword.apply((pw) => `postgres://authenticator:${encodeURIComponent(pw)}@${dbHost}:5432/app`)),
-                    schemas: POSTGREST_SCHEMAS,
-                    anonRole: POSTGREST_ANON_ROLE,
-                    jwtSecret: ctx.secrets.get(RUNTIME_SECRET_NAMES.postgrestJwt(ctx.nodeName)),
-                    dependsOn: ["node-postgres"],
-                }),
-                { parent },
-            );
-            endpoints.postgrest = ctx.resolver.endpoint(ctx.nodeName, "postgrest", 3000);
-        }
-        return { services: Object.keys(placed).sort(), endpoints };
+            if (runtime.herodb) {
+                const image = t.images.herodb;
+                if (image) deploy(buildHerodbWorkload({ image }));
+                // herodb publishes no image: without images.herodb there is nothing to run.
+                else ctx.warn(`nodes.${ctx.nodeName}.runtime.herodb: no image configured (images.herodb: a digest or a build context of the herodb repository); herodb is not deployed`);
+            }
+            if (runtime.postgrest) {
+                const pgImage = t.images["node-postgres"] ?? t.images.postgres;
+                if (!pgImage) throw new Error(`nodes.${ctx.nodeName}.runtime.postgrest: images.postgres (or images.node-postgres) is required for the node-local PostgreSQL`);
+                const authPassword = ctx.secrets.get(RUNTIME_SECRET_NAMES.postgrestAuthenticator(ctx.nodeName));
+                deploy(
+                    buildNodePostgresWorkload({
+                        image: pgImage,
+                        password: ctx.secrets.get(RUNTIME_SECRET_NAMES.nodePostgres(ctx.nodeName)),
+                        initSql: authPassword.apply((pw) => postgrestRolesSql({ authenticatorPassword: pw, anonRole: POSTGREST_ANON_ROLE, schemas: POSTGREST_SCHEMAS })),
+                    }),
+                );
+                // The container name resolves on the node's Docker network, here and on the local engine.
+                const dbHost = ctx.resolver.sameNode(ctx.nodeName, "node-postgres");
+                deploy(
+                    buildPostgrestWorkload({
+                        image: t.images.postgrest ?? DEFAULT_RUNTIME_IMAGES.postgrest!,
+                        dbUri: pulumi.secret(authPassword.apply((pw) => `postgres://authenticator:${encodeURIComponent(pw)}@${dbHost}:5432/app`)),
+                        schemas: POSTGREST_SCHEMAS,
+                        anonRole: POSTGREST_ANON_ROLE,
+                        jwtSecret: ctx.secrets.get(RUNTIME_SECRET_NAMES.postgrestJwt(ctx.nodeName)),
+                        dependsOn: ["node-postgres"],
+                    }),
+                );
+                endpoints.postgrest = ctx.resolver.endpoint(ctx.nodeName, "postgrest", 3000);
+            }
+            return { services: Object.keys(placed).sort(), endpoints };
+        }).exports;
     },
 };

@@ -2,6 +2,7 @@
  * Platform module `ingress`: HAProxy on the nodes `ingress.nodes` names, terminating TLS for the
  * public hosts with certificates from the stack's secrets, plus optional DNS records.
  */
+import { NodeService } from "../workload/service";
 import { AGENT_DEFAULT_PORT } from "../agent/config";
 import { AGENT_WORKLOAD } from "../agent/render";
 import * as hcloud from "@pulumi/hcloud";
@@ -49,13 +50,6 @@ export function certificatePem(stackSecrets: pulumi.Output<Record<string, string
             return pem;
         }),
     );
-}
-
-export class Ingress extends pulumi.ComponentResource {
-    constructor(name: string, opts?: pulumi.ComponentResourceOptions) {
-        super("daarion:ingress:Ingress", name, {}, opts);
-        this.registerOutputs({});
-    }
 }
 
 /**
@@ -121,52 +115,53 @@ export const ingressModule: PlatformModule = {
         // The local engine publishes ingress on the one loopback address: a second HAProxy would
         // collide on 80/443, and every backend is reachable from the first one anyway.
         if (ctx.runtime.singleHost && ctx.nodeName !== ing.nodes[0]) return;
-        const parent = new Ingress(`${ctx.nodeName}-ingress`);
+        return new NodeService("daarion:ingress:Ingress", `${ctx.nodeName}-ingress`, ctx.deploy, (deploy, component) => {
+            const hosts: IngressHost[] = ing.hosts.map((h) => ({
+                host: h.domain,
+                backend: h.service,
+                // Behind HAProxy nginx sees internal addresses; the public must never reach /metrics.
+                ...(h.service === "daedalus" ? { denyPaths: ["/metrics"] } : {}),
+                pem: certificatePem(ctx.stackSecrets, h.domain, ctx.stack),
+            }));
+            deploy(
+                buildHaproxyWorkload({
+                    image: t.images.haproxy ?? DEFAULT_HAPROXY_IMAGE,
+                    hosts,
+                    backends: ingressBackends(t, ctx.resolver),
+                    statsUser: STATS_USER,
+                    statsPassword: ctx.secrets.get(STATS_SECRET),
+                    // Backends that are names (containers, Services) are resolved through the runtime's
+                    // DNS at runtime, so HAProxy starts before (or without) every backend.
+                    ...(ctx.runtime.nameServers.length > 0 ? { resolvers: [...ctx.runtime.nameServers] } : {}),
+                }),
+            );
 
-        const hosts: IngressHost[] = ing.hosts.map((h) => ({
-            host: h.domain,
-            backend: h.service,
-            // Behind HAProxy nginx sees internal addresses; the public must never reach /metrics.
-            ...(h.service === "daedalus" ? { denyPaths: ["/metrics"] } : {}),
-            pem: certificatePem(ctx.stackSecrets, h.domain, ctx.stack),
-        }));
-        ctx.deploy(
-            buildHaproxyWorkload({
-                image: t.images.haproxy ?? DEFAULT_HAPROXY_IMAGE,
-                hosts,
-                backends: ingressBackends(t, ctx.resolver),
-                statsUser: STATS_USER,
-                statsPassword: ctx.secrets.get(STATS_SECRET),
-                // Backends that are names (containers, Services) are resolved through the runtime's
-                // DNS at runtime, so HAProxy starts before (or without) every backend.
-                ...(ctx.runtime.nameServers.length > 0 ? { resolvers: [...ctx.runtime.nameServers] } : {}),
-            }),
-            { parent },
-        );
-
-        const records: string[] = [];
-        if (ing.dns && !ctx.runtime.singleHost) {
-            // The Robot address, or the hcloud server's IPv4 once the server exists.
-            const address = ctx.publicIp.apply((ip) => {
-                if (!ip) throw new Error(`ingress.dns: ${ctx.nodeName} has no public IPv4 for its DNS records`);
-                return ip;
-            });
-            for (const h of ing.hosts) {
-                const name = recordName(h.domain, ing.dns.zone);
-                if (name === undefined) {
-                    ctx.warn(`ingress.dns: ${h.domain} is outside zone ${ing.dns.zone}; create its record where that zone lives`);
-                    continue;
+            const records: string[] = [];
+            if (ing.dns && !ctx.runtime.publicAddressPerNode) {
+                ctx.warn(`ingress.dns: ${ctx.runtime.kind} has no public address per node; point ${ing.hosts.map((h) => h.domain).join(", ")} at the ingress address yourself`);
+            } else if (ing.dns) {
+                // The Robot address, or the hcloud server's IPv4 once the server exists.
+                const address = ctx.publicIp.apply((ip) => {
+                    if (!ip) throw new Error(`ingress.dns: ${ctx.nodeName} has no public IPv4 for its DNS records`);
+                    return ip;
+                });
+                for (const h of ing.hosts) {
+                    const name = recordName(h.domain, ing.dns.zone);
+                    if (name === undefined) {
+                        ctx.warn(`ingress.dns: ${h.domain} is outside zone ${ing.dns.zone}; create its record where that zone lives`);
+                        continue;
+                    }
+                    // One A record per ingress node (not an RRSet): each node's stack owns its own
+                    // record, and together they round-robin the name across the ingress nodes.
+                    new hcloud.ZoneRecord(`${ctx.nodeName}-dns-${h.domain}`, { zone: ing.dns.zone, name, type: "A", value: address, comment: `daarion ingress ${ctx.nodeName}` }, { parent: component });
+                    records.push(h.domain);
                 }
-                // One A record per ingress node (not an RRSet): each node's stack owns its own
-                // record, and together they round-robin the name across the ingress nodes.
-                new hcloud.ZoneRecord(`${ctx.nodeName}-dns-${h.domain}`, { zone: ing.dns.zone, name, type: "A", value: address, comment: `daarion ingress ${ctx.nodeName}` }, { parent });
-                records.push(h.domain);
             }
-        }
-        return {
-            hosts: ing.hosts.map((h) => `https://${h.domain}`),
-            stats: ctx.resolver.portEndpoint(ctx.nodeName, "haproxy", { containerPort: HAPROXY_STATS_PORT }),
-            ...(records.length ? { dnsRecords: records } : {}),
-        };
+            return {
+                hosts: ing.hosts.map((h) => `https://${h.domain}`),
+                stats: ctx.resolver.portEndpoint(ctx.nodeName, "haproxy", { containerPort: HAPROXY_STATS_PORT }),
+                ...(records.length ? { dnsRecords: records } : {}),
+            };
+        }).exports;
     },
 };

@@ -4,6 +4,7 @@
  * @pulumi/minio. Every S3 consumer (Daedalus, services that `use: s3`) gets its own user whose secret
  * key is the shared secret `minio-user-<consumer>`; only the consumer's backend container receives it.
  */
+import { NodeService } from "../workload/service";
 import type { WorkloadPort } from "../workload/spec";
 import * as minio from "@pulumi/minio";
 import * as pulumi from "@pulumi/pulumi";
@@ -25,13 +26,6 @@ export const MINIO_ADMIN_PORT: WorkloadPort = { name: "api", containerPort: MINI
 
 export { MinioConsumer, minioBuckets, minioConsumers } from "./contract";
 export { validateMinioTopology } from "./validate";
-
-export class MinioServer extends pulumi.ComponentResource {
-    constructor(name: string, opts?: pulumi.ComponentResourceOptions) {
-        super("daarion:minio:Server", name, {}, opts);
-        this.registerOutputs({});
-    }
-}
 
 export interface MinioTenantsArgs {
     /** `host:port` of the MinIO API as seen from the machine running Pulumi. */
@@ -101,7 +95,6 @@ export const minioModule: PlatformModule = {
         // Errors are findings of validateMinio (before anything is declared); warnings depend on the stack.
         validateMinioTopology(t, { allowUnpinned: ctx.development }).warnings.forEach((w) => ctx.warn(w));
         const image = t.minio.image as { repository: string; tag?: string; digest?: string };
-        const parent = new MinioServer(`${ctx.nodeName}-minio`);
         const spec = minioServerWorkload({
             image,
             rootUser: MINIO_ROOT_USER,
@@ -109,8 +102,10 @@ export const minioModule: PlatformModule = {
         });
         // The minio provider of `pulumi up` dials the S3 API: an admin port (WorkloadPort.admin).
         const ports = spec.ports!.map((p) => (p.name === "api" ? MINIO_ADMIN_PORT : p));
-        ctx.deploy({ ...spec, ports }, { parent });
-        return { endpoint: ctx.resolver.endpoint(ctx.nodeName, "minio", MINIO_API_PORT), console: ctx.resolver.endpoint(ctx.nodeName, "minio", 9001) };
+        return new NodeService("daarion:minio:Server", `${ctx.nodeName}-minio`, ctx.deploy, (deploy) => {
+            deploy({ ...spec, ports });
+            return { endpoint: ctx.resolver.endpoint(ctx.nodeName, "minio", MINIO_API_PORT), console: ctx.resolver.endpoint(ctx.nodeName, "minio", 9001) };
+        }).exports;
     },
 
     deployShared(ctx: DeploymentContext): ModuleOutputs | void {

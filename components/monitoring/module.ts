@@ -4,6 +4,7 @@
  * Prometheus :9090, Grafana :3030). Scrape targets and alert rules come from the monitoring plan
  * (plan.ts), computed from the topology so node1's Prometheus knows every node's targets.
  */
+import { NodeService } from "../workload/service";
 import * as pulumi from "@pulumi/pulumi";
 import type { ModuleOutputs, NodeContext, PlatformModule } from "../../stacks/context";
 import { monitoringDistribution } from "./docs-table";
@@ -46,20 +47,6 @@ export const RECEIVER_SECRET_KEYS = {
     telegramBotToken: (receiver: string) => `alertmanager-telegram-${receiver}`,
     smtpPassword: (receiver: string) => `alertmanager-smtp-${receiver}`,
 } as const;
-
-export class Monitoring extends pulumi.ComponentResource {
-    constructor(name: string, opts?: pulumi.ComponentResourceOptions) {
-        super("daarion:monitoring:Monitoring", name, {}, opts);
-        this.registerOutputs({});
-    }
-}
-
-export class NodeExporters extends pulumi.ComponentResource {
-    constructor(name: string, opts?: pulumi.ComponentResourceOptions) {
-        super("daarion:monitoring:NodeExporters", name, {}, opts);
-        this.registerOutputs({});
-    }
-}
 
 function imageOf(t: Topology, key: string): PinnedImage | undefined {
     const i = t.images[key];
@@ -144,73 +131,73 @@ export const monitoringModule: PlatformModule = {
 
     deployNode(ctx: NodeContext): ModuleOutputs | void {
         const t = ctx.topology;
-        if (!t.monitoring) return;
+        const monitoring = t.monitoring;
+        if (!monitoring) return;
         const plan = monitoringPlan(t, ctx.resolver, ctx.modules);
 
-        const exporters = new NodeExporters(`${ctx.nodeName}-exporters`);
-        for (const p of plan.exporters[ctx.nodeName] ?? []) ctx.deploy(exporterWorkload(p, t, ctx), { parent: exporters });
-        if (ctx.nodeName !== plan.node) return { exporters: (plan.exporters[ctx.nodeName] ?? []).map((p) => p.kind) };
+        const exporters = new NodeService("daarion:monitoring:NodeExporters", `${ctx.nodeName}-exporters`, ctx.deploy, (deploy) => {
+            for (const p of plan.exporters[ctx.nodeName] ?? []) deploy(exporterWorkload(p, t, ctx));
+            return { exporters: (plan.exporters[ctx.nodeName] ?? []).map((p) => p.kind) };
+        });
+        if (ctx.nodeName !== plan.node) return exporters.exports;
 
         const groups = buildRuleGroups(plan.ruleOptions, collectAlertPacks(t, ctx.modules));
         const ruleErrors = validateRuleGroups(groups);
         if (ruleErrors.length > 0) throw new Error(`invalid alert rules:\n  ${ruleErrors.join("\n  ")}`);
         const ruleFiles = renderRuleFiles(groups);
-        const parent = new Monitoring(`${ctx.nodeName}-monitoring`);
+        return new NodeService("daarion:monitoring:Monitoring", `${ctx.nodeName}-monitoring`, ctx.deploy, (deploy) => {
+            const prometheusConfig = renderPrometheusConfig({
+                ruleFiles: Object.keys(ruleFiles).map((f) => `${PROMETHEUS_PATHS.rules}/${f}`),
+                alertmanagers: [ctx.resolver.endpoint(plan.node, "alertmanager", MONITORING_PORTS.alertmanager)],
+                externalLabels: { platform: "daarion", stack: ctx.stack },
+                targets: plan.targets,
+            });
+            deploy(
+                prometheusWorkload({
+                    image: imageOf(t, "prometheus"),
+                    config: prometheusConfig,
+                    ruleFiles,
+                    // Bearer tokens the scrape requests name (Qdrant's api_key), one file per secret.
+                    secretFiles: Object.fromEntries(
+                        [...new Set(plan.targets.flatMap((x) => (x.bearerTokenSecret ? [x.bearerTokenSecret] : [])))].map((name) => [name, ctx.secrets.get(name)]),
+                    ),
+                    retention: monitoring.retention,
+                }),
+            );
 
-        const prometheusConfig = renderPrometheusConfig({
-            ruleFiles: Object.keys(ruleFiles).map((f) => `${PROMETHEUS_PATHS.rules}/${f}`),
-            alertmanagers: [ctx.resolver.endpoint(plan.node, "alertmanager", MONITORING_PORTS.alertmanager)],
-            externalLabels: { platform: "daarion", stack: ctx.stack },
-            targets: plan.targets,
-        });
-        ctx.deploy(
-            prometheusWorkload({
-                image: imageOf(t, "prometheus"),
-                config: prometheusConfig,
-                ruleFiles,
-                // Bearer tokens the scrape requests name (Qdrant's api_key), one file per secret.
-                secretFiles: Object.fromEntries(
-                    [...new Set(plan.targets.flatMap((x) => (x.bearerTokenSecret ? [x.bearerTokenSecret] : [])))].map((name) => [name, ctx.secrets.get(name)]),
-                ),
-                retention: t.monitoring.retention,
-            }),
-            { parent },
-        );
+            // The rendered file embeds receiver tokens: it is built inside apply and stays secret.
+            const am = ctx.stackSecrets.apply((s) => alertmanagerSpecFor(t, s));
+            if (monitoring.receivers.length === 0) ctx.warn("monitoring.receivers: none configured; alerts only reach the Alertmanager UI");
+            const amConfig = pulumi.secret(am.apply(({ spec }) => renderAlertmanagerConfig(spec)));
+            const smtpFiles = monitoring.receivers.filter((r) => r.kind === "email").map((r) => `smtp-${r.name}`);
+            deploy(
+                alertmanagerWorkload({
+                    image: imageOf(t, "alertmanager"),
+                    config: amConfig,
+                    secretFiles: Object.fromEntries(smtpFiles.map((f) => [f, pulumi.secret(am.apply(({ secretFiles }) => secretFiles[f] ?? ""))])),
+                }),
+            );
 
-        // The rendered file embeds receiver tokens: it is built inside apply and stays secret.
-        const am = ctx.stackSecrets.apply((s) => alertmanagerSpecFor(t, s));
-        if (t.monitoring.receivers.length === 0) ctx.warn("monitoring.receivers: none configured; alerts only reach the Alertmanager UI");
-        const amConfig = pulumi.secret(am.apply(({ spec }) => renderAlertmanagerConfig(spec)));
-        const smtpFiles = t.monitoring.receivers.filter((r) => r.kind === "email").map((r) => `smtp-${r.name}`);
-        ctx.deploy(
-            alertmanagerWorkload({
-                image: imageOf(t, "alertmanager"),
-                config: amConfig,
-                secretFiles: Object.fromEntries(smtpFiles.map((f) => [f, pulumi.secret(am.apply(({ secretFiles }) => secretFiles[f] ?? ""))])),
-            }),
-            { parent },
-        );
+            deploy(
+                grafanaWorkload({
+                    image: imageOf(t, "grafana"),
+                    adminPassword: ctx.secrets.get(MONITORING_SECRET_NAMES.grafanaAdmin),
+                    datasources: renderGrafanaDatasources({ prometheusUrl: `http://${ctx.resolver.endpoint(plan.node, "prometheus", MONITORING_PORTS.prometheus)}`, lokiUrl: monitoring.lokiUrl }),
+                    dashboardProvider: renderGrafanaDashboardProvider(GRAFANA_PATHS.dashboards),
+                    // No cAdvisor runs (it needs the Docker socket, which the policy pack forbids), so
+                    // its dashboard would only show empty panels.
+                    dashboards: renderDashboards(dashboardSpecs().filter((d) => d.exporter !== "cadvisor")),
+                }),
+            );
 
-        ctx.deploy(
-            grafanaWorkload({
-                image: imageOf(t, "grafana"),
-                adminPassword: ctx.secrets.get(MONITORING_SECRET_NAMES.grafanaAdmin),
-                datasources: renderGrafanaDatasources({ prometheusUrl: `http://${ctx.resolver.endpoint(plan.node, "prometheus", MONITORING_PORTS.prometheus)}`, lokiUrl: t.monitoring.lokiUrl }),
-                dashboardProvider: renderGrafanaDashboardProvider(GRAFANA_PATHS.dashboards),
-                // No cAdvisor runs (it needs the Docker socket, which the policy pack forbids), so
-                // its dashboard would only show empty panels.
-                dashboards: renderDashboards(dashboardSpecs().filter((d) => d.exporter !== "cadvisor")),
-            }),
-            { parent },
-        );
-
-        for (const g of plan.gaps) ctx.warn(`monitoring: ${g.node}/${g.service} has no scrape target (${g.reason})`);
-        return {
-            prometheus: ctx.resolver.endpoint(plan.node, "prometheus", MONITORING_PORTS.prometheus),
-            alertmanager: ctx.resolver.endpoint(plan.node, "alertmanager", MONITORING_PORTS.alertmanager),
-            grafana: ctx.resolver.endpoint(plan.node, "grafana", MONITORING_PORTS.grafana),
-            scrapeTargets: plan.targets.length,
-            alertRules: groups.reduce((n, g) => n + g.rules.length, 0),
-        };
+            for (const g of plan.gaps) ctx.warn(`monitoring: ${g.node}/${g.service} has no scrape target (${g.reason})`);
+            return {
+                prometheus: ctx.resolver.endpoint(plan.node, "prometheus", MONITORING_PORTS.prometheus),
+                alertmanager: ctx.resolver.endpoint(plan.node, "alertmanager", MONITORING_PORTS.alertmanager),
+                grafana: ctx.resolver.endpoint(plan.node, "grafana", MONITORING_PORTS.grafana),
+                scrapeTargets: plan.targets.length,
+                alertRules: groups.reduce((n, g) => n + g.rules.length, 0),
+            };
+        }).exports;
     },
 };

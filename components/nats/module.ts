@@ -3,6 +3,7 @@
  * in the primary's stack, the seed 000/001/002 streams and KV buckets through the JetStream
  * dynamic provider.
  */
+import type { DeployedWorkload, DeployOptions } from "../workload/runtime";
 import * as pulumi from "@pulumi/pulumi";
 import type { DeploymentContext, ModuleOutputs, NodeContext, PlatformModule } from "../../stacks/context";
 import { natsScrape } from "./scrape";
@@ -10,7 +11,7 @@ import { natsDiagram, natsDistribution } from "./docs";
 import type { Topology } from "../../stacks/schema";
 import { completingMember } from "../../stacks/quorum";
 import type { SecretRequest } from "../secrets";
-import type { ImageSource } from "../workload/spec";
+import type { ImageSource, WorkloadSpec } from "../workload/spec";
 import { NatsKeyValue, NatsStream } from "./jetstream-provider";
 import { renderNatsServerConfig } from "./render";
 import { failoverBucket, natsSubjectRouting } from "./subjects";
@@ -48,18 +49,21 @@ export interface NatsServerArgs {
     readonly tls?: { readonly cert: pulumi.Input<string>; readonly key: pulumi.Input<string>; readonly ca: pulumi.Input<string> };
     /** The JetStream provider of `pulumi up` dials this server: its client port is an admin port. @default false */
     readonly adminTarget?: boolean;
+    /** The node context's `deploy`: the server's workload is realized as a child of the component. */
+    readonly deploy: (spec: WorkloadSpec, opts?: DeployOptions) => DeployedWorkload;
 }
 
 /**
  * One nats-server of the supercluster (`daarion:nats:Server`). It renders the server's nats.conf
- * from the layout and the credentials and holds the WorkloadSpec the module deploys under it.
+ * from the layout and the credentials, and deploys its workload as its child.
  */
 export class NatsServer extends pulumi.ComponentResource {
     public readonly serverName: string;
     public readonly clusterName: string;
     /** nats.conf as placed in the container (secret: it holds every password). */
     public readonly config: pulumi.Output<string>;
-    public readonly workload: import("../workload/spec").WorkloadSpec;
+    public readonly workload: WorkloadSpec;
+    public readonly deployed: DeployedWorkload;
 
     constructor(name: string, args: NatsServerArgs, opts?: pulumi.ComponentResourceOptions) {
         super("daarion:nats:Server", name, {}, opts);
@@ -75,6 +79,7 @@ export class NatsServer extends pulumi.ComponentResource {
             tls: args.tls,
             adminTarget: args.adminTarget,
         }, this.clusterName)!;
+        this.deployed = args.deploy(this.workload, { parent: this });
         this.registerOutputs({ config: this.config });
     }
 }
@@ -156,8 +161,8 @@ export const natsModule: PlatformModule = {
                 image,
                 tls,
                 adminTarget: adminNode(layout) === ctx.nodeName && cluster.name === adminCluster(layout),
+                deploy: ctx.deploy,
             });
-            ctx.deploy(server.workload, { parent: server });
             return { server, workload };
         });
         const client = servers.find((s) => s.workload === "nats")!.server;

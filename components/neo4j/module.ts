@@ -2,6 +2,7 @@
  * Platform module `neo4j`: Neo4j 5 servers of seed 000 (primaries + secondary with Enterprise and
  * an accepted license; otherwise one Community instance), config from ./render.ts.
  */
+import { NodeService } from "../workload/service";
 import * as pulumi from "@pulumi/pulumi";
 import type { DeploymentContext, ModuleOutputs, NodeContext, PlatformModule } from "../../stacks/context";
 import { neo4jScrape } from "./scrape";
@@ -87,13 +88,6 @@ export function buildNeo4jWorkload(t: Topology, node: string, resolver: AddressR
     };
 }
 
-export class Neo4jServer extends pulumi.ComponentResource {
-    constructor(name: string, opts?: pulumi.ComponentResourceOptions) {
-        super("daarion:neo4j:Server", name, {}, opts);
-        this.registerOutputs({});
-    }
-}
-
 export const neo4jModule: PlatformModule = {
     name: "neo4j",
     ports: NEO4J_RESERVED_PORTS,
@@ -114,9 +108,10 @@ export const neo4jModule: PlatformModule = {
         const plan = planNeo4j(neo4jBlockFor(t, ctx.resolver));
         const server = plan.servers.find((s) => s.node.name === ctx.nodeName);
         if (!server) return;
-        const parent = new Neo4jServer(`${ctx.nodeName}-neo4j`);
-        ctx.deploy(buildNeo4jWorkload(t, ctx.nodeName, ctx.resolver, ctx.secrets.get(NEO4J_SECRET_NAMES.password)), { parent });
-        return { mode: plan.mode, hosting: server.mode, bolt: ctx.resolver.endpoint(ctx.nodeName, NEO4J_WORKLOAD, NEO4J_PORTS.bolt) };
+        return new NodeService("daarion:neo4j:Server", `${ctx.nodeName}-neo4j`, ctx.deploy, (deploy) => {
+            deploy(buildNeo4jWorkload(t, ctx.nodeName, ctx.resolver, ctx.secrets.get(NEO4J_SECRET_NAMES.password)));
+            return { mode: plan.mode, hosting: server.mode, bolt: ctx.resolver.endpoint(ctx.nodeName, NEO4J_WORKLOAD, NEO4J_PORTS.bolt) };
+        }).exports;
     },
 
     deployShared(ctx: DeploymentContext): ModuleOutputs | void {

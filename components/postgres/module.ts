@@ -3,6 +3,7 @@
  * from ./render.ts), and, in the stack that owns shared state, the databases and owner roles of
  * seed 004 (Daedalus) and of every service that uses PostgreSQL, through @pulumi/postgresql.
  */
+import { NodeService } from "../workload/service";
 import * as pulumi from "@pulumi/pulumi";
 import * as postgresql from "@pulumi/postgresql";
 import type { DeploymentContext, ModuleOutputs, NodeContext, PlatformModule } from "../../stacks/context";
@@ -117,18 +118,6 @@ export function buildPostgresWorkload(args: PostgresWorkloadArgs): WorkloadSpec 
     };
 }
 
-export class PostgresServer extends pulumi.ComponentResource {
-    public readonly role: string;
-    public readonly endpoint: string;
-
-    constructor(name: string, args: { role: string; endpoint: string }, opts?: pulumi.ComponentResourceOptions) {
-        super("daarion:postgres:Server", name, {}, opts);
-        this.role = args.role;
-        this.endpoint = args.endpoint;
-        this.registerOutputs({ role: args.role, endpoint: args.endpoint });
-    }
-}
-
 export interface PostgresDatabasesArgs {
     /** Address the Pulumi engine reaches the primary at. */
     readonly host: string;
@@ -228,18 +217,18 @@ export const postgresModule: PlatformModule = {
             ...(t.failover?.groups.postgres ? { failover: { stateDir: AGENT_SHARED_VOLUME.containerPath } } : {}),
         };
         const endpoint = ctx.resolver.endpoint(ctx.nodeName, POSTGRES_WORKLOAD, topology.port ?? 5432);
-        const parent = new PostgresServer(`${ctx.nodeName}-postgres`, { role, endpoint });
-        ctx.deploy(
-            buildPostgresWorkload({
-                spec,
-                image: imageOf(t),
-                superuserPassword: ctx.secrets.get(POSTGRES_SECRETS.superuser),
-                replicationPassword: ctx.secrets.get(POSTGRES_SECRETS.replication),
-                adminTarget: role === "primary",
-            }),
-            { parent },
-        );
-        return { role, endpoint };
+        return new NodeService("daarion:postgres:Server", `${ctx.nodeName}-postgres`, ctx.deploy, (deploy) => {
+            deploy(
+                buildPostgresWorkload({
+                    spec,
+                    image: imageOf(t),
+                    superuserPassword: ctx.secrets.get(POSTGRES_SECRETS.superuser),
+                    replicationPassword: ctx.secrets.get(POSTGRES_SECRETS.replication),
+                    adminTarget: role === "primary",
+                }),
+            );
+            return { role, endpoint };
+        }).exports;
     },
 
     deployShared(ctx: DeploymentContext): ModuleOutputs | void {

@@ -3,6 +3,7 @@
  * that owns shared state, the declared collections as `QdrantCollection` resources so the seed's
  * shard and replication numbers are enforced.
  */
+import { NodeService } from "../workload/service";
 import * as pulumi from "@pulumi/pulumi";
 import { completingMember } from "../../stacks/quorum";
 import type { DeploymentContext, ModuleOutputs, NodeContext, PlatformModule } from "../../stacks/context";
@@ -15,7 +16,7 @@ import { validateQdrant } from "./validate";
 import type { AddressResolver } from "../workload/addresses";
 import { tcpCheck } from "../workload/probes";
 import type { ImageSource, WorkloadPort, WorkloadSpec } from "../workload/spec";
-import { QdrantCollection } from "./collection";
+import { QdrantCollection, QdrantDistance } from "./collection";
 import { QDRANT_DEFAULT_PORTS, qdrantArgs, QdrantClusterSpec, qdrantUrl, renderQdrantConfig } from "./render";
 
 export { QDRANT_WORKLOAD } from "./contract";
@@ -77,17 +78,32 @@ export function buildQdrantWorkload(t: Topology, node: string, resolver: Address
     };
 }
 
-export class QdrantPeer extends pulumi.ComponentResource {
-    constructor(name: string, opts?: pulumi.ComponentResourceOptions) {
-        super("daarion:qdrant:Peer", name, {}, opts);
-        this.registerOutputs({});
-    }
+export interface QdrantCollectionsArgs {
+    /** Where the provider of `pulumi up` reaches the cluster's REST API. */
+    readonly url: string;
+    readonly apiKey: pulumi.Input<string>;
+    readonly collections: ReadonlyArray<{ readonly name: string; readonly vectorSize: number; readonly distance: QdrantDistance; readonly shardNumber: number; readonly replicationFactor: number }>;
+    /** The peers' workloads: collections are created once they run. */
+    readonly dependsOn: pulumi.Resource[];
 }
 
+/** `daarion:qdrant:Collections`: the platform's collections, as its children. */
 export class QdrantCollections extends pulumi.ComponentResource {
-    constructor(name: string, opts?: pulumi.ComponentResourceOptions) {
+    /** Shards missing a replica, per collection (QdrantCollection.missingReplicas). */
+    public readonly missingReplicas: Record<string, pulumi.Output<number>> = {};
+
+    constructor(name: string, args: QdrantCollectionsArgs, opts?: pulumi.ComponentResourceOptions) {
         super("daarion:qdrant:Collections", name, {}, opts);
-        this.registerOutputs({});
+        for (const c of args.collections) {
+            const res = new QdrantCollection(
+                `qdrant-${c.name}`,
+                { connection: { url: args.url, apiKey: args.apiKey }, ...c },
+                // Vectors are data: a replacement or destroy must not drop the collection silently.
+                { parent: this, dependsOn: args.dependsOn, protect: true, retainOnDelete: true },
+            );
+            this.missingReplicas[c.name] = res.missingReplicas;
+        }
+        this.registerOutputs({ missingReplicas: this.missingReplicas });
     }
 }
 
@@ -105,25 +121,13 @@ function declareCollections(ctx: DeploymentContext): ModuleOutputs {
     // private network) or, on the local engine, its REST port published on loopback.
     const adminUrl = `http://${q.adminEndpoint ?? ctx.runtime.adminEndpoint(cluster.firstPeer, QDRANT_WORKLOAD, QDRANT_ADMIN_PORT)}`;
     const peers = q.nodes.flatMap((n) => ctx.workloads.get(`${n}/${QDRANT_WORKLOAD}`)?.resource ?? []);
-    const parent = new QdrantCollections("qdrant-collections");
-    const collections: Record<string, pulumi.Output<number>> = {};
-    for (const c of q.collections) {
-        const res = new QdrantCollection(
-            `qdrant-${c.name}`,
-            {
-                connection: { url: adminUrl, apiKey },
-                name: c.name,
-                vectorSize: c.vectorSize,
-                distance: c.distance,
-                shardNumber: c.shards ?? q.shards,
-                replicationFactor: c.replicationFactor ?? q.replicationFactor,
-            },
-            // Vectors are data: a replacement or destroy must not drop the collection silently.
-            { parent, dependsOn: peers, protect: true, retainOnDelete: true },
-        );
-        collections[c.name] = res.missingReplicas;
-    }
-    return { missingReplicas: collections };
+    const collections = new QdrantCollections("qdrant-collections", {
+        url: adminUrl,
+        apiKey,
+        collections: q.collections.map((c) => ({ name: c.name, vectorSize: c.vectorSize, distance: c.distance, shardNumber: c.shards ?? q.shards, replicationFactor: c.replicationFactor ?? q.replicationFactor })),
+        dependsOn: peers,
+    });
+    return { missingReplicas: collections.missingReplicas };
 }
 
 export const qdrantModule: PlatformModule = {
@@ -143,8 +147,10 @@ export const qdrantModule: PlatformModule = {
         const t = ctx.topology;
         if (!t.replication.qdrant.nodes.includes(ctx.nodeName)) return;
         const first = qdrantClusterFor(t).firstPeer;
-        const parent = new QdrantPeer(`${ctx.nodeName}-qdrant`);
-        ctx.deploy(buildQdrantWorkload(t, ctx.nodeName, ctx.resolver, ctx.secrets.get(QDRANT_SECRET_NAMES.apiKey), ctx.nodeName === first), { parent });
+        new NodeService("daarion:qdrant:Peer", `${ctx.nodeName}-qdrant`, ctx.deploy, (deploy) => {
+            deploy(buildQdrantWorkload(t, ctx.nodeName, ctx.resolver, ctx.secrets.get(QDRANT_SECRET_NAMES.apiKey), ctx.nodeName === first));
+            return { url: `http://${ctx.resolver.endpoint(ctx.nodeName, QDRANT_WORKLOAD, QDRANT_DEFAULT_PORTS.http)}` };
+        });
         const completes = completingMember(t, t.replication.qdrant.nodes) === ctx.nodeName;
         return {
             url: `http://${ctx.resolver.endpoint(ctx.nodeName, QDRANT_WORKLOAD, QDRANT_DEFAULT_PORTS.http)}`,

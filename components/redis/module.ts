@@ -2,6 +2,7 @@
  * Platform module `redis`: master + replica with three Sentinels (seed 000), and the standalone
  * edge cache. Configs come from ./render.ts; the module only wires secrets and addresses.
  */
+import { NodeService } from "../workload/service";
 import * as pulumi from "@pulumi/pulumi";
 import type { ModuleOutputs, NodeContext, PlatformModule } from "../../stacks/context";
 import { redisScrape } from "./scrape";
@@ -156,31 +157,26 @@ export const redisModule: PlatformModule = {
         const sentinel = r.sentinels.includes(ctx.nodeName);
         const cache = r.edgeCaches.includes(ctx.nodeName);
         if (!role && !sentinel && !cache) return;
-        const parent = new RedisNode(`${ctx.nodeName}-redis`);
-        const outputs: Record<string, unknown> = {};
-        if (role || sentinel) {
-            const password = ctx.secrets.get(REDIS_SECRET_NAMES.server);
-            const sentinelPassword = ctx.secrets.get(REDIS_SECRET_NAMES.sentinel);
-            // The sentinel first: in a rollout (one stateful container of a node at a time) the server's
-            // launcher then finds an up-to-date local sentinel to ask for the current master.
-            if (sentinel) ctx.deploy(buildSentinelWorkload(topology, ctx.nodeName, image, password, sentinelPassword), { parent });
-            if (role) {
-                ctx.deploy(buildRedisServerWorkload(topology, ctx.nodeName, image, password, sentinelPassword), { parent });
-                outputs.initialRole = role;
+        return new NodeService("daarion:redis:Node", `${ctx.nodeName}-redis`, ctx.deploy, (deploy) => {
+            const outputs: Record<string, unknown> = {};
+            if (role || sentinel) {
+                const password = ctx.secrets.get(REDIS_SECRET_NAMES.server);
+                const sentinelPassword = ctx.secrets.get(REDIS_SECRET_NAMES.sentinel);
+                // The sentinel first: in a rollout (one stateful container of a node at a time) the server's
+                // launcher then finds an up-to-date local sentinel to ask for the current master.
+                if (sentinel) deploy(buildSentinelWorkload(topology, ctx.nodeName, image, password, sentinelPassword));
+                if (role) {
+                    deploy(buildRedisServerWorkload(topology, ctx.nodeName, image, password, sentinelPassword));
+                    outputs.initialRole = role;
+                }
+                outputs.sentinels = redisSentinelsFor(t, ctx.resolver).sentinels;
             }
-            outputs.sentinels = redisSentinelsFor(t, ctx.resolver).sentinels;
-        }
-        if (cache) {
-            ctx.deploy(buildEdgeCacheWorkload(t, ctx.nodeName, image, ctx.secrets.get(REDIS_CACHE_SECRET)), { parent });
-            outputs.cache = ctx.resolver.endpoint(ctx.nodeName, REDIS_WORKLOADS.cache, REDIS_CACHE_PORT);
-        }
-        return outputs;
+            if (cache) {
+                deploy(buildEdgeCacheWorkload(t, ctx.nodeName, image, ctx.secrets.get(REDIS_CACHE_SECRET)));
+                outputs.cache = ctx.resolver.endpoint(ctx.nodeName, REDIS_WORKLOADS.cache, REDIS_CACHE_PORT);
+            }
+            return outputs;
+        }).exports;
     },
 };
 
-export class RedisNode extends pulumi.ComponentResource {
-    constructor(name: string, opts?: pulumi.ComponentResourceOptions) {
-        super("daarion:redis:Node", name, {}, opts);
-        this.registerOutputs({});
-    }
-}

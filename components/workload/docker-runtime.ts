@@ -42,6 +42,7 @@ export class DockerRuntime implements WorkloadRuntime {
     public readonly resolver: AddressResolver;
     public readonly singleHost: boolean;
     public readonly peersUseNodeAddresses: boolean;
+    public readonly publicAddressPerNode: boolean;
     public readonly workloadRanges: readonly string[];
     public readonly nameServers: readonly string[];
     private readonly sharedLocalNetwork?: docker.Network;
@@ -53,6 +54,7 @@ export class DockerRuntime implements WorkloadRuntime {
         this.singleHost = args.local;
         this.resolver = args.local ? localResolver() : hostResolver(Object.fromEntries(Object.entries(t.nodes).map(([n, s]) => [n, s.privateIp])));
         this.peersUseNodeAddresses = !args.local;
+        this.publicAddressPerNode = !args.local;
         this.workloadRanges = [DOCKER_BRIDGE_RANGE];
         // Locally peers are container names, resolved through Docker's DNS.
         this.nameServers = args.local ? [DOCKER_EMBEDDED_DNS] : [];

@@ -166,6 +166,8 @@ export class KubernetesRuntime implements WorkloadRuntime {
     readonly singleHost = false;
     /** Pods connect from pod addresses, never from a node's. */
     readonly peersUseNodeAddresses = false;
+    /** Ingress leaves through HAProxy's LoadBalancer Service, not through a node's address. */
+    readonly publicAddressPerNode = false;
     readonly resolver: AddressResolver;
     readonly workloadRanges: readonly string[];
     readonly nameServers: readonly string[];

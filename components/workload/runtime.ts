@@ -55,6 +55,11 @@ export interface WorkloadRuntime {
      */
     readonly peersUseNodeAddresses: boolean;
     /**
+     * Each node has its own public IPv4 (NodeTarget.publicIp) that DNS A records can point at: Docker
+     * hosts. Not the local engine, nor a cluster, whose ingress leaves through a LoadBalancer.
+     */
+    readonly publicAddressPerNode: boolean;
+    /**
      * Address ranges the platform's own workloads connect from, besides the nodes' private network:
      * Docker's bridge pools (a container reaching a port published on its own host arrives from
      * its bridge), the cluster's pod ranges.

@@ -23,13 +23,14 @@ export class NodeService<Outputs extends Record<string, pulumi.Input<unknown>> =
     /**
      * @param type the module's type token, `daarion:<module>:<Type>`
      * @param deploy the node context's `deploy` (NodeContext.deploy)
-     * @param build deploys this service's workloads through `child` and returns its outputs
+     * @param build deploys this service's workloads through `child` and returns its outputs; other
+     *   resources it declares take `component` as their parent
      */
     constructor(
         type: string,
         name: string,
         deploy: (spec: WorkloadSpec, opts?: DeployOptions) => DeployedWorkload,
-        build: (child: DeployChild) => Outputs,
+        build: (child: DeployChild, component: pulumi.ComponentResource) => Outputs,
         opts?: pulumi.ComponentResourceOptions,
     ) {
         super(type, name, {}, opts);
@@ -38,7 +39,7 @@ export class NodeService<Outputs extends Record<string, pulumi.Input<unknown>> =
             this.workloads.push(deployed);
             return deployed;
         };
-        this.exports = build(child);
+        this.exports = build(child, this);
         this.registerOutputs(this.exports);
     }
 }
