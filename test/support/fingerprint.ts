@@ -10,8 +10,8 @@ import { createHash } from "node:crypto";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { renderStack } from "../../offline/render";
 import { writeRender } from "../../offline/write";
+import { COMMITTED_STACKS, renderedStack } from "./render";
 
 export interface StackFingerprint {
     readonly resources: Record<string, string>;
@@ -19,7 +19,7 @@ export interface StackFingerprint {
 }
 
 export const GOLDEN_DIR = path.resolve(__dirname, "..", "golden");
-export const GOLDEN_STACKS = ["node1", "node2", "node3", "local"] as const;
+export const GOLDEN_STACKS = COMMITTED_STACKS;
 
 const sha = (text: string) => createHash("sha256").update(text).digest("hex").slice(0, 16);
 
@@ -30,9 +30,9 @@ function listFiles(dir: string, prefix = ""): string[] {
     );
 }
 
-/** Render `stack` through the same writer `npm run render` uses, and hash what it wrote. */
+/** Render `stack` (once per process, test/support/render.ts) through the same writer `npm run render` uses, and hash what it wrote. */
 export async function fingerprintStack(stack: string): Promise<StackFingerprint> {
-    const result = await renderStack(stack);
+    const result = await renderedStack(stack);
     const out = fs.mkdtempSync(path.join(os.tmpdir(), `golden-${stack}-`));
     try {
         writeRender(result, out, result.config["daarion:topology"]);
