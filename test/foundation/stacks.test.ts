@@ -11,7 +11,7 @@ import * as path from "node:path";
 import { RenderResult } from "../../offline/render";
 import { ConfigError } from "../../stacks/config";
 import { leakedSecrets, summarize } from "../../offline/write";
-import { COMMITTED_STACKS as STACKS, renderEdited, renderedStack } from "../support/render";
+import { DOCKER_STACKS as STACKS, renderEdited, renderedStack } from "../support/render";
 import { namesOf, ofType, resource, TYPE } from "../support/resources";
 import { REPO_ROOT as ROOT } from "../support/topology";
 

@@ -11,7 +11,8 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { writeRender } from "../../offline/write";
-import { COMMITTED_STACKS, renderedStack } from "./render";
+import { listFiles } from "./files";
+import { DOCKER_STACKS, renderedStack } from "./render";
 
 export interface StackFingerprint {
     readonly resources: Record<string, string>;
@@ -19,16 +20,9 @@ export interface StackFingerprint {
 }
 
 export const GOLDEN_DIR = path.resolve(__dirname, "..", "golden");
-export const GOLDEN_STACKS = COMMITTED_STACKS;
+export const GOLDEN_STACKS = DOCKER_STACKS;
 
 const sha = (text: string) => createHash("sha256").update(text).digest("hex").slice(0, 16);
-
-function listFiles(dir: string, prefix = ""): string[] {
-    if (!fs.existsSync(dir)) return [];
-    return fs.readdirSync(dir, { withFileTypes: true }).flatMap((e) =>
-        e.isDirectory() ? listFiles(path.join(dir, e.name), `${prefix}${e.name}/`) : [`${prefix}${e.name}`],
-    );
-}
 
 /** Render `stack` (once per process, test/support/render.ts) through the same writer `npm run render` uses, and hash what it wrote. */
 export async function fingerprintStack(stack: string): Promise<StackFingerprint> {
@@ -44,7 +38,7 @@ export async function fingerprintStack(stack: string): Promise<StackFingerprint>
             resources[key] = sha(JSON.stringify(r));
         }
         const files: Record<string, string> = {};
-        for (const f of listFiles(path.join(out, "files")).sort()) files[f] = sha(fs.readFileSync(path.join(out, "files", f), "utf8"));
+        for (const f of listFiles(path.join(out, "files"))) files[f] = sha(fs.readFileSync(path.join(out, "files", f), "utf8"));
         return { resources: sortKeys(resources), files };
     } finally {
         fs.rmSync(out, { recursive: true, force: true });
