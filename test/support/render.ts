@@ -9,9 +9,14 @@
  * - Renders run one at a time: the mock runtime is process-global (`pulumi.runtime.setMocks`, see
  *   `evaluateUnderMocks` in offline/render.ts), so two evaluations at once would mix their
  *   resources. Every render here, cached or not, goes through one queue, so even
- *   `Promise.all([renderedStack("node1"), renderedStack("node2")])` is safe.
+ *   `Promise.all([renderedStack("node1"), renderedStack("node2")])` is safe. Evaluations outside
+ *   this module (`evaluateUnderMocks` in unit tests, the rehearsal's own mocks) do not queue here:
+ *   they are safe only because mocha runs one hook or test at a time (no `--parallel`).
  * - A cached result is shared, so it is deep-frozen: a test that edits it in place throws at once
  *   instead of changing what a later file sees. Tests that mutate work on a copy (`structuredClone`).
+ * - Resource ORDER is not part of what is shared reliably: the first render in a process declares
+ *   some resources in another order than later renders of the same stack (measured on node3: same
+ *   resources and inputs by type::name, test/support/library.test.ts). Find by type and name.
  * - A render with edited config is not cached unless it is a named variant below, used by more
  *   than one file; one-off edits call `renderEdited`, which still queues behind the others.
  */
