@@ -5,10 +5,6 @@
  *
  * Series are written in promtool's expanding notation at a 1m interval: `0+51x20` is a counter
  * growing by 51 per minute (rate 51/60 per second), `0x15` a constant 0 for 15 minutes.
- *
- * Over 400 lines because it is data: one fixture table per service's rule group, checked for
- * completeness against every rule as one set (promtool-tests.ts). Issue 13 item 1 moves each rule
- * group with its fixtures into its module's folder; the per-service split happens there.
  */
 import { agentAlerts } from "../../components/agent/alerts";
 import { daedalusAlerts } from "../../components/apps/daedalus-alerts";
