@@ -12,10 +12,8 @@ import * as pulumi from "@pulumi/pulumi";
 import { ConfigError, loadConfig, rawConfigOf, readConfigFile, STACK_FILE_KEYS } from "../stacks/config";
 import { MODULES } from "../stacks/modules";
 import { requiredStackSecretKeys, secretCatalogue } from "../stacks/program";
+import { isSecretEnvelope } from "../components/secrets/signature";
 
-/** Pulumi's wire marker of a secret value (runtime/rpc.ts specialSigKey / specialSecretSig). */
-const SIG_KEY = "4dabf18193072939515e22adb298388d";
-const SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270";
 /** Every placeholder contains this, so a leak into a non-secret input can be found by search. */
 export const PLACEHOLDER_MARK = "RENDERSECRET";
 
@@ -73,9 +71,8 @@ export interface RenderOptions {
 
 export class RenderError extends Error {}
 
-export function isSecretValue(value: unknown): value is { value: unknown } {
-    return typeof value === "object" && value !== null && (value as Record<string, unknown>)[SIG_KEY] === SECRET_SIG;
-}
+/** A secret as the mock runtime records it (components/secrets/signature.ts). */
+export const isSecretValue = isSecretEnvelope;
 
 /** Replace every secret with "[secret]". */
 export function sanitize(value: unknown): unknown {

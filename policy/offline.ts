@@ -9,6 +9,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import type { EnforcementLevel, PolicyPackConfig, PolicyResource, ResourceValidationPolicy, StackValidationPolicy } from "@pulumi/policy";
+import { isSecretEnvelope } from "../components/secrets/signature";
 import { makeView, ResourceView, TYPES } from "./lib/resource";
 import { daarionPolicies } from "./policies";
 import { checkCredentialEnvs } from "./rules/secrets";
@@ -31,15 +32,8 @@ export interface OfflineViolation {
     readonly urn?: string;
 }
 
-const SIG_KEY = "4dabf18193072939515e22adb298388d";
-const SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270";
-
-function isSecret(value: unknown): value is { value: unknown } {
-    return typeof value === "object" && value !== null && (value as Record<string, unknown>)[SIG_KEY] === SECRET_SIG;
-}
-
 function reveal(value: unknown): unknown {
-    if (isSecret(value)) return reveal(value.value);
+    if (isSecretEnvelope(value)) return reveal(value.value);
     if (Array.isArray(value)) return value.map(reveal);
     if (value !== null && typeof value === "object") return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, reveal(v)]));
     return value;
@@ -48,8 +42,8 @@ function reveal(value: unknown): unknown {
 /** Per-entry secretness of a container's `envs` input. */
 export function envSecretness(inputs: Record<string, unknown>): boolean[] {
     const envs = inputs["envs"];
-    if (isSecret(envs)) return Array.isArray(envs.value) ? envs.value.map(() => true) : [];
-    return Array.isArray(envs) ? envs.map(isSecret) : [];
+    if (isSecretEnvelope(envs)) return Array.isArray(envs.value) ? envs.value.map(() => true) : [];
+    return Array.isArray(envs) ? envs.map(isSecretEnvelope) : [];
 }
 
 function urnOf(stack: string, r: RecordedResourceLike): string {

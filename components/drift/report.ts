@@ -5,13 +5,10 @@
  * Pure: it only reads events. scripts/drift.ts runs the Automation API and feeds it.
  */
 import type { EngineEvent, OpType, PropertyDiff, StepEventMetadata } from "@pulumi/pulumi/automation";
+import { isSecretEnvelope } from "../secrets/signature";
 import { findKnownDiff, KNOWN_PERMANENT_DIFFS, KnownPermanentDiff } from "./known";
 
 export const MASK = "[secret]";
-
-/** Engine wire marker of a secret value (sdk/go/common/resource/sig). */
-const SIG_KEY = "4dabf18193072939515e22adb298388d";
-const SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270";
 
 /** Keys whose values are masked whatever the engine did (an output that was never marked secret). */
 const CREDENTIAL_KEY = /(password|passwd|secret|token|api_?key|access_?key|private_?key|credential|(^|_)auth$|connection_?string)/i;
@@ -58,10 +55,6 @@ export interface BuildOptions {
 
 // ---- masking ----------------------------------------------------------------------------------
 
-function isSecretSig(value: unknown): boolean {
-    return typeof value === "object" && value !== null && (value as Record<string, unknown>)[SIG_KEY] === SECRET_SIG;
-}
-
 function maskString(key: string | undefined, value: string): string {
     if (key !== undefined && CREDENTIAL_KEY.test(key)) return MASK;
     // `envs` entries: `POSTGRES_PASSWORD=...`
@@ -74,7 +67,7 @@ function maskString(key: string | undefined, value: string): string {
 
 /** Deep copy with secrets and credential-looking values replaced by `[secret]`. */
 export function maskSecrets(value: unknown, key?: string): unknown {
-    if (isSecretSig(value) || value === MASK) return MASK;
+    if (isSecretEnvelope(value) || value === MASK) return MASK;
     if (typeof value === "string") return maskString(key, value);
     if (Array.isArray(value)) return value.map((v) => maskSecrets(v, key));
     if (value !== null && typeof value === "object") {
@@ -104,7 +97,7 @@ export function parsePath(path: string): (string | number)[] {
 function getPath(root: unknown, path: string): unknown {
     let cur: unknown = root;
     for (const part of parsePath(path)) {
-        if (isSecretSig(cur)) return MASK;
+        if (isSecretEnvelope(cur)) return MASK;
         if (cur === null || typeof cur !== "object") return undefined;
         cur = (cur as Record<string | number, unknown>)[part];
     }
@@ -118,7 +111,7 @@ function lastKey(path: string): string | undefined {
 
 /** Paths (top-level and nested) where two output objects differ. */
 export function diffPaths(oldValue: unknown, newValue: unknown, prefix = ""): string[] {
-    if (isSecretSig(oldValue) || isSecretSig(newValue)) {
+    if (isSecretEnvelope(oldValue) || isSecretEnvelope(newValue)) {
         return JSON.stringify(oldValue) === JSON.stringify(newValue) ? [] : [prefix];
     }
     const bothObjects =

@@ -6,6 +6,7 @@
  * as `<container resource name>-image` (components/workload/docker.ts): the container's own
  * `image` input is that RemoteImage's output id, unknown at preview.
  */
+import { isSecretEnvelope } from "../secrets/signature";
 import { ContainerUnderCheck } from "./check";
 
 export const CONTAINER_TYPE = "docker:index/container:Container";
@@ -18,13 +19,9 @@ export interface DeclaredResource {
     readonly inputs: Record<string, unknown>;
 }
 
-// Pulumi's secret wrapper as the mock runtime records it (sdk/go/common/resource/plugin/rpc.go).
-const SIG_KEY = "4dabf18193072939515e22adb298388d";
-const SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270";
-
 /** The value inside Pulumi secret wrappers, at any depth. */
 export function revealSecrets(value: unknown): unknown {
-    if (value !== null && typeof value === "object" && (value as Record<string, unknown>)[SIG_KEY] === SECRET_SIG) return revealSecrets((value as { value: unknown }).value);
+    if (isSecretEnvelope(value)) return revealSecrets(value.value);
     if (Array.isArray(value)) return value.map(revealSecrets);
     if (value !== null && typeof value === "object") return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, revealSecrets(v)]));
     return value;

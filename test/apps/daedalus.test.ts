@@ -4,17 +4,9 @@
  */
 import { dockerHealthcheckTest } from "../../components/workload/probes";
 import * as assert from "node:assert/strict";
-import * as pulumi from "@pulumi/pulumi";
 import { buildDaedalusWorkloads, daedalusDatabaseUrl, daedalusNginxConfig, DaedalusArgs, validateDaedalusArgs } from "../../components/apps/daedalus";
 import { buildHerodbWorkload, buildNodePostgresWorkload, buildPostgrestWorkload } from "../../components/apps/runtime";
-
-async function valueOf(v: pulumi.Input<string> | undefined): Promise<{ value: string | undefined; secret: boolean }> {
-    if (pulumi.Output.isInstance(v)) {
-        const o = v as unknown as { promise(): Promise<string>; isSecret: Promise<boolean> };
-        return { value: await o.promise(), secret: await o.isSecret };
-    }
-    return { value: v as string | undefined, secret: false };
-}
+import { valueOf } from "../support/outputs";
 
 const ARGS: DaedalusArgs = {
     apiImage: { repository: "registry.daarion.city/ouranos/daedalus-api", digest: `sha256:${"a".repeat(64)}` },

@@ -10,10 +10,12 @@ import { minioConsumers } from "../../components/minio/module";
 import { neo4jUriFor } from "../../components/neo4j/module";
 import { redisSentinelsFor } from "../../components/redis/module";
 import { containerName, hostResolver } from "../../components/workload/addresses";
-import { readStackConfig, renderStack, RenderResult, reveal } from "../../offline/render";
-import { containers, labelsOf, leakedSecrets, placedFiles, workloadRolesByNode } from "../../offline/write";
-import { loadConfig, rawConfigOf } from "../../stacks/config";
+import { RenderResult, reveal } from "../../offline/render";
+import { containers, labelsOf, leakedSecrets, workloadRolesByNode } from "../../offline/write";
 import { Topology } from "../../stacks/schema";
+import { renderedStacks } from "../support/render";
+import { container, envText, placedFile } from "../support/resources";
+import { committedTopology } from "../support/topology";
 
 const APP_WORKLOADS = new Set([
     "gateway", "router", "swapper", "memory-service", "crewai", "crewai-worker", "ingest", "parser", "async-worker",
@@ -41,13 +43,12 @@ const NODE3 = { gateway: "active" };
 
 describe("apps module: offline render of every stack", function () {
     this.timeout(120_000);
-    const results: Record<string, RenderResult> = {};
+    let results: Record<string, RenderResult> = {};
     let topology: Topology;
 
     before(async () => {
-        for (const stack of ["node1", "node2", "node3", "local"]) results[stack] = await renderStack(stack);
-        const { config } = readStackConfig(process.cwd(), "node1");
-        topology = loadConfig("node1", rawConfigOf(config)).topology;
+        results = await renderedStacks();
+        topology = committedTopology();
     });
 
     /** herodb runs wherever a node enables it, once Pulumi.yaml names an image for it. */
@@ -73,8 +74,7 @@ describe("apps module: offline render of every stack", function () {
 
     it("wires env with secrets only in secret inputs", () => {
         for (const [stack, r] of Object.entries(results)) assert.deepEqual(leakedSecrets(r), [], stack);
-        const gw = containers(results.node2!).find((c) => labelsOf(c)["daarion.workload"] === "gateway")!;
-        const env = (reveal(gw.inputs.envs) as string[]).join("\n");
+        const env = envText(container(results.node2!, "node2", "gateway"));
         assert.match(env, /^NODE_ID=node2$/m);
         assert.match(env, /^NODE_ROLE=replica$/m);
         assert.match(env, /^CLUSTER_PEERS=10\.10\.2\.11:4222,10\.10\.1\.13:4222$/m);
@@ -86,13 +86,11 @@ describe("apps module: offline render of every stack", function () {
 
     it("agrees with the endpoints the server modules publish (redis, neo4j, S3 consumers)", () => {
         const resolver = hostResolver(Object.fromEntries(Object.entries(topology.nodes).map(([n, spec]) => [n, spec.privateIp])));
-        const mem = containers(results.node1!).find((c) => labelsOf(c)["daarion.workload"] === "memory-service")!;
-        const env = (reveal(mem.inputs.envs) as string[]).join("\n");
+        const env = envText(container(results.node1!, "node1", "memory-service"));
         assert.ok(env.includes(`\nREDIS_SENTINELS=${redisSentinelsFor(topology, resolver).sentinels.join(",")}\n`), env);
         assert.ok(env.includes(`\nREDIS_MASTER_NAME=${redisSentinelsFor(topology, resolver).masterName}\n`));
         assert.ok(env.includes(`\nNEO4J_URI=${neo4jUriFor(topology, resolver)}\n`));
-        const parser = containers(results.node1!).find((c) => labelsOf(c)["daarion.workload"] === "parser")!;
-        const penv = (reveal(parser.inputs.envs) as string[]).join("\n");
+        const penv = envText(container(results.node1!, "node1", "parser"));
         const consumer = minioConsumers(topology).find((c) => c.user === "parser")!;
         assert.match(penv, new RegExp(`^S3_ACCESS_KEY=${consumer.user}$`, "m"));
         assert.match(penv, new RegExp(`^S3_BUCKET=${consumer.bucket}$`, "m"));
@@ -100,18 +98,15 @@ describe("apps module: offline render of every stack", function () {
     });
 
     it("uses container names on the local engine", () => {
-        const gw = containers(results.local!).find((c) => labelsOf(c)["daarion.workload"] === "gateway" && labelsOf(c)["daarion.node"] === "node3")!;
-        const env = (reveal(gw.inputs.envs) as string[]).join("\n");
+        const env = envText(container(results.local!, "node3", "gateway"));
         assert.match(env, /^NATS_URL=nats:\/\/node3-nats:4223$/m); // node3 edge leaf (own ports beside its core server, issue 12)
         assert.match(env, /^DATABASE_URL=postgresql:\/\/gateway:RENDERSECRET[^@]*@node1-postgres:5432\/gateway$/m);
     });
 
     it("mounts the Daedalus nginx.conf rendered for this topology", () => {
-        const file = placedFiles(results.node1!).find((f) => f.workload === "daedalus-nginx" && f.path === "/etc/nginx/nginx.conf");
-        assert.ok(file);
-        assert.equal(file.content, daedalusNginxConfig({ metricsAllow: daedalusMetricsAllow(topology), trustedProxies: daedalusTrustedProxies(topology), apiHost: containerName("node1", "daedalus-api") }));
-        const api = containers(results.node1!).find((c) => labelsOf(c)["daarion.workload"] === "daedalus-api")!;
-        const env = (reveal(api.inputs.envs) as string[]).join("\n");
+        assert.equal(placedFile(results.node1!, "node1", "daedalus-nginx", "/etc/nginx/nginx.conf"), daedalusNginxConfig({ metricsAllow: daedalusMetricsAllow(topology), trustedProxies: daedalusTrustedProxies(topology), apiHost: containerName("node1", "daedalus-api") }));
+        const api = container(results.node1!, "node1", "daedalus-api");
+        const env = envText(api);
         assert.match(env, /^DAEDALUS_DATABASE_URL=postgresql\+asyncpg:\/\/daedalus:RENDERSECRET[^@]*@10\.10\.2\.11:5432\/daedalus$/m);
         assert.match(env, /^DAEDALUS_S3_ENDPOINT=http:\/\/10\.10\.2\.11:9000$/m);
         assert.match(env, /^DAEDALUS_S3_BUCKET=daedalus$/m);

@@ -4,7 +4,6 @@
  */
 import { dockerHealthcheckTest } from "../../components/workload/probes";
 import * as assert from "node:assert/strict";
-import * as pulumi from "@pulumi/pulumi";
 import {
     AppNode,
     AppServiceConfig,
@@ -18,6 +17,7 @@ import {
     WORKER_HEALTH_FILE,
 } from "../../components/apps/services";
 import { WorkloadSpec } from "../../components/workload/spec";
+import { valueOf } from "../support/outputs";
 
 const digest = (n: number) => `sha256:${String(n).repeat(64).slice(0, 64)}`;
 const image = (name: string, n: number) => ({ repository: `registry.daarion.city/microdao/${name}`, tag: "2025.12.1", digest: digest(n) });
@@ -56,15 +56,6 @@ const WIRING: AppWiring = {
     neo4j: { uri: "neo4j://10.10.2.11:7687", user: "neo4j", password: "neo4j-pw" },
     s3: { endpoint: "http://10.10.2.11:9000", accessKey: "minio-ak", secretKey: "minio-sk" },
 };
-
-/** Resolves a plain value or an Output (outside a deployment Outputs are known). */
-async function valueOf(v: pulumi.Input<string> | undefined): Promise<{ value: string | undefined; secret: boolean }> {
-    if (pulumi.Output.isInstance(v)) {
-        const o = v as unknown as { promise(): Promise<string>; isSecret: Promise<boolean> };
-        return { value: await o.promise(), secret: await o.isSecret };
-    }
-    return { value: v as string | undefined, secret: false };
-}
 
 function byName(ws: WorkloadSpec[]): Record<string, WorkloadSpec> {
     return Object.fromEntries(ws.map((w) => [w.name, w]));

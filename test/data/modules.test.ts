@@ -8,9 +8,11 @@ import * as pulumi from "@pulumi/pulumi";
 import { postgresDatabases, postgresUrl } from "../../components/postgres/module";
 import { redisSentinelsFor } from "../../components/redis/module";
 import { hostResolver, localResolver } from "../../components/workload/addresses";
-import { readStackConfig, RecordedResource, renderStack, RenderResult, reveal } from "../../offline/render";
-import { containers, labelsOf, leakedSecrets, placedFiles, workloadRolesByNode } from "../../offline/write";
-import { loadConfig, rawConfigOf } from "../../stacks/config";
+import { RenderResult, reveal } from "../../offline/render";
+import { labelsOf, leakedSecrets, workloadRolesByNode } from "../../offline/write";
+import { renderedStacks, renderedVariant } from "../support/render";
+import { container, ofType, filesOf, placedFile, resource, TYPE } from "../support/resources";
+import { committedTopology } from "../support/topology";
 
 const DATA = new Set(["postgres", "redis", "redis-sentinel", "redis-cache", "qdrant", "neo4j"]);
 
@@ -20,25 +22,14 @@ const NODE1 = { postgres: "primary", redis: "master", "redis-sentinel": "sentine
 const NODE2 = { postgres: "replica", redis: "replica", "redis-sentinel": "sentinel", qdrant: "peer" };
 const NODE3 = { "redis-sentinel": "sentinel", "redis-cache": "cache" };
 
-const ofType = (r: RenderResult, type: string) => r.resources.filter((x) => x.type === type);
-const container = (r: RenderResult, node: string, workload: string): RecordedResource =>
-    containers(r).find((c) => labelsOf(c)["daarion.node"] === node && labelsOf(c)["daarion.workload"] === workload)!;
-const file = (r: RenderResult, node: string, workload: string, path: string): string =>
-    placedFiles(r).find((f) => f.node === node && f.workload === workload && f.path === path)!.content;
-
 describe("data modules: offline render of every stack", function () {
     this.timeout(180_000);
-    const results: Record<string, RenderResult> = {};
+    let results: Record<string, RenderResult> = {};
     let enterprise: RenderResult;
 
     before(async () => {
-        for (const stack of ["node1", "node2", "node3", "local"]) results[stack] = await renderStack(stack);
-        enterprise = await renderStack("node3", {
-            editConfig: (config) => {
-                const topology = config["daarion:topology"] as { replication: { neo4j: Record<string, unknown> } };
-                Object.assign(topology.replication.neo4j, { edition: "enterprise", acceptLicenseAgreement: true });
-            },
-        });
+        results = await renderedStacks();
+        enterprise = await renderedVariant("node3-neo4j-enterprise");
     });
 
     it("places seed 000's data stores on the nodes of the replication block", () => {
@@ -49,7 +40,7 @@ describe("data modules: offline render of every stack", function () {
     });
 
     it("keeps stateful data on protected, retained volumes (the edge cache has none)", () => {
-        const volumes = ofType(results.local!, "docker:index/volume:Volume").filter((v) => /^node\d-(postgres|redis|redis-sentinel|qdrant|neo4j|redis-cache)-[a-z]+$/.test(String(reveal(v.inputs.name))));
+        const volumes = ofType(results.local!, TYPE.volume).filter((v) => /^node\d-(postgres|redis|redis-sentinel|qdrant|neo4j|redis-cache)-[a-z]+$/.test(String(reveal(v.inputs.name))));
         const names = volumes.map((v) => String(reveal(v.inputs.name))).sort();
         assert.deepEqual(names, [
             "node1-neo4j-data",
@@ -76,19 +67,19 @@ describe("data modules: offline render of every stack", function () {
     });
 
     it("renders the replica's configuration in the node2 stack", () => {
-        const conf = file(results.node2!, "node2", "postgres", "/etc/daarion/postgres/postgresql.conf");
+        const conf = placedFile(results.node2!, "node2", "postgres", "/etc/daarion/postgres/postgresql.conf");
         // The topology has a postgres failover group (issue 12): the node agent's lease names the
         // upstream at run time, so the launcher writes primary_conninfo into failover.conf, which
         // postgresql.conf includes; nothing pins node1 as the primary in the rendered file.
         assert.match(conf, /^include_if_exists = '\/var\/run\/postgresql\/daarion\/failover\.conf'$/m);
         assert.doesNotMatch(conf, /^primary_conninfo/m);
-        const launcher = file(results.node2!, "node2", "postgres", "/etc/daarion/postgres/entrypoint.sh");
+        const launcher = placedFile(results.node2!, "node2", "postgres", "/etc/daarion/postgres/entrypoint.sh");
         assert.match(launcher, /^readonly SLOT='daarion_node2'$/m);
         assert.match(launcher, /primary_conninfo = 'host=%s port=%s user=%s passfile=%s application_name=%s connect_timeout=10'/);
-        assert.match(file(results.node2!, "node2", "postgres", "/etc/daarion/postgres/pg_hba.conf"), /^host\s+replication\s+replicator\s+10\.10\.1\.12\/32\s+scram-sha-256/m);
-        assert.match(file(results.node2!, "node2", "redis", "/etc/daarion/redis/redis.conf"), /^replicaof 10\.10\.2\.11 6379$/m);
-        assert.match(file(results.node3!, "node3", "redis-sentinel", "/etc/daarion/redis/sentinel.conf"), /^sentinel monitor daarion 10\.10\.2\.11 6379 2$/m);
-        assert.match(file(results.node2!, "node2", "qdrant", "/qdrant/config/daarion.yaml"), /enabled: true/);
+        assert.match(placedFile(results.node2!, "node2", "postgres", "/etc/daarion/postgres/pg_hba.conf"), /^host\s+replication\s+replicator\s+10\.10\.1\.12\/32\s+scram-sha-256/m);
+        assert.match(placedFile(results.node2!, "node2", "redis", "/etc/daarion/redis/redis.conf"), /^replicaof 10\.10\.2\.11 6379$/m);
+        assert.match(placedFile(results.node3!, "node3", "redis-sentinel", "/etc/daarion/redis/sentinel.conf"), /^sentinel monitor daarion 10\.10\.2\.11 6379 2$/m);
+        assert.match(placedFile(results.node2!, "node2", "qdrant", "/qdrant/config/daarion.yaml"), /enabled: true/);
         assert.deepEqual(reveal(container(results.node2!, "node2", "qdrant").inputs.command), [
             "./entrypoint.sh",
             "--config-path",
@@ -101,8 +92,7 @@ describe("data modules: offline render of every stack", function () {
     });
 
     it("declares one retained (not protected: issue 11 finding 5) database and owner role per database on the primary, and no Grant (pulumi-postgresql#233)", () => {
-        const { config } = readStackConfig(process.cwd(), "node1");
-        const topology = loadConfig("node1", rawConfigOf(config)).topology;
+        const topology = committedTopology();
         const expected = postgresDatabases(topology);
         assert.ok(expected.includes("daedalus"), "seed 004's database");
         const r = results.node1!;
@@ -140,8 +130,7 @@ describe("data modules: offline render of every stack", function () {
     });
 
     it("builds seed 004's asyncpg URL (password percent-encoded, secret) and the sentinel list for clients", async () => {
-        const { config } = readStackConfig(process.cwd(), "node1");
-        const topology = loadConfig("node1", rawConfigOf(config)).topology;
+        const topology = committedTopology();
         const url = postgresUrl(topology, hostResolver({ node1: "10.10.2.11" }), "daedalus", "p@ss/w:rd");
         assert.equal(await pulumi.isSecret(url), true);
         assert.equal(await (url as unknown as { promise(): Promise<string> }).promise(), "postgresql+asyncpg://daedalus:p%40ss%2Fw%3Ard@10.10.2.11:5432/daedalus");
@@ -153,11 +142,11 @@ describe("data modules: offline render of every stack", function () {
 
     it("uses container names, samenet and a loopback admin port on the local engine", () => {
         const r = results.local!;
-        assert.match(file(r, "node2", "postgres", "/etc/daarion/postgres/pg_hba.conf"), /^host\s+replication\s+replicator\s+samenet\s+scram-sha-256/m);
+        assert.match(placedFile(r, "node2", "postgres", "/etc/daarion/postgres/pg_hba.conf"), /^host\s+replication\s+replicator\s+samenet\s+scram-sha-256/m);
         // Under the node agent the upstream comes from its `primary` file: the agent of node1 names
         // its own postgres by the resolver's address, the container name on the local engine.
-        assert.equal(JSON.parse(file(r, "node1", "agent", "/etc/daarion-agent/config.json")).groups[0].postgres.host, "node1-postgres");
-        assert.match(file(r, "node3", "redis-sentinel", "/etc/daarion/redis/sentinel.conf"), /^sentinel resolve-hostnames yes$/m);
+        assert.equal(JSON.parse(placedFile(r, "node1", "agent", "/etc/daarion-agent/config.json")).groups[0].postgres.host, "node1-postgres");
+        assert.match(placedFile(r, "node3", "redis-sentinel", "/etc/daarion/redis/sentinel.conf"), /^sentinel resolve-hostnames yes$/m);
         assert.deepEqual(reveal(container(r, "node1", "postgres").inputs.ports), [{ internal: 5432, external: 15432, ip: "127.0.0.1", protocol: "tcp" }]);
         assert.deepEqual(reveal(container(r, "node2", "postgres").inputs.ports), []);
         const provider = ofType(r, "pulumi:providers:postgresql")[0]!;
@@ -167,10 +156,10 @@ describe("data modules: offline render of every stack", function () {
     it("clusters Neo4j on all three nodes with the Enterprise image once its license is accepted", () => {
         const neo = container(enterprise, "node3", "neo4j");
         assert.equal(labelsOf(neo)["daarion.role"], "secondary");
-        const image = ofType(enterprise, "docker:index/remoteImage:RemoteImage").find((i) => i.name === "node3-neo4j-image")!;
+        const image = resource(enterprise, TYPE.remoteImage, "node3-neo4j-image");
         assert.equal(reveal(image.inputs.name), "docker.io/library/neo4j:5.24.2-enterprise");
         // neo4j.conf reaches the image as NEO4J_* variables, not a /conf upload (issue 10, finding 8).
-        assert.equal(placedFiles(enterprise).filter((f) => f.node === "node3" && f.workload === "neo4j").length, 0);
+        assert.equal(filesOf(enterprise, { node: "node3", workload: "neo4j" }).length, 0);
         const env = (reveal(neo.inputs.envs) as string[]).join("\n");
         assert.match(env, /^NEO4J_dbms_cluster_discovery_v2_endpoints=10\.10\.2\.11:6000,10\.10\.1\.12:6000,10\.10\.1\.13:6000$/m);
         assert.match(env, /^NEO4J_server_cluster_system__database__mode=SECONDARY$/m);

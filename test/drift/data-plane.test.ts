@@ -14,13 +14,11 @@ import { jetstream } from "@nats-io/jetstream";
 import { Kvm } from "@nats-io/kv";
 import { bundleAgent } from "../../components/agent/bundle";
 import { AgentAnswer, buildDataPlaneReport, dataPlaneExitCode } from "../../components/drift/data-plane";
-import { readStackConfig } from "../../offline/render";
-import { loadConfig, rawConfigOf } from "../../stacks/config";
 import { freePort as ingressFreePort } from "../ingress/support";
 import { getJson, makeTempDir, requireBinary, startProcess, stopAllProcesses, waitFor } from "../support/process";
+import { committedTopology, REPO_ROOT as ROOT } from "../support/topology";
 
-const ROOT = path.resolve(__dirname, "../..");
-const topology = loadConfig("node1", rawConfigOf(readStackConfig(ROOT, "node1").config)).topology;
+const topology = committedTopology();
 
 const ok = (node: string, groups: object[], services?: object): AgentAnswer => ({ ok: true, status: { node, nats: true, groups: groups as never, ...(services ? { services } : {}) } });
 const pg = (extra: object) => ({ name: "postgres", strategy: "AbsoluteConsistency", holder: "node1", primaryNode: "node1", term: 1, leaseHeld: false, fenced: true, lagBoundBytes: 1048576, ...extra });

@@ -7,11 +7,12 @@ import * as assert from "node:assert/strict";
 import { DiffKind, EngineEvent, OpType, StepEventMetadata, StepEventStateMetadata } from "@pulumi/pulumi/automation";
 import { buildDriftReport, diffPaths, driftExitCode, maskSecrets, MASK, parsePath, renderJson, renderMarkdown } from "../../components/drift/report";
 import { KNOWN_PERMANENT_DIFFS } from "../../components/drift/known";
+import { secretEnvelope } from "../../components/secrets/signature";
 
 const STACK_URN = "urn:pulumi:node1::daarion::pulumi:pulumi:Stack::daarion-node1";
 const CONTAINER = "docker:index/container:Container";
 const urnOf = (type: string, name: string) => `urn:pulumi:node1::daarion::daarion:workload:DockerWorkload$${type}::${name}`;
-const SECRET = (value: unknown) => ({ "4dabf18193072939515e22adb298388d": "1b47061264138c4ac30d75fd1eb44270", value });
+const SECRET = secretEnvelope;
 
 let seq = 0;
 function event(e: Omit<EngineEvent, "sequence" | "timestamp">): EngineEvent {

@@ -11,34 +11,27 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { bundleAgent } from "../../components/agent/bundle";
 import { parseAgentConfig } from "../../components/agent/config";
-import { RecordedResource, RenderResult, isSecretValue, renderStack, reveal } from "../../offline/render";
-import { containers, labelsOf, placedFiles } from "../../offline/write";
+import { RenderResult, isSecretValue, reveal } from "../../offline/render";
+import { labelsOf, placedFiles } from "../../offline/write";
+import { renderedStacks } from "../support/render";
+import { container, namesOf, ofType, placedFile, resource, TYPE } from "../support/resources";
 
-function agentContainer(r: RenderResult, node: string): RecordedResource {
-    const c = containers(r).filter((x) => labelsOf(x)["daarion.node"] === node && labelsOf(x)["daarion.workload"] === "agent");
-    assert.equal(c.length, 1, `one agent container on ${node}`);
-    return c[0]!;
-}
-
-function agentConfigOf(r: RenderResult, node: string) {
-    const f = placedFiles(r).filter((x) => x.node === node && x.workload === "agent" && x.path === "/etc/daarion-agent/config.json");
-    assert.equal(f.length, 1);
-    return parseAgentConfig(JSON.parse(f[0]!.content));
-}
+const agentContainer = (r: RenderResult, node: string) => container(r, node, "agent");
+const agentConfigOf = (r: RenderResult, node: string) => parseAgentConfig(JSON.parse(placedFile(r, node, "agent", "/etc/daarion-agent/config.json")));
 
 describe("failover: the agent module in the offline render", function () {
     this.timeout(300_000);
-    const results: Record<string, RenderResult> = {};
+    let results: Record<string, RenderResult> = {};
     before(async () => {
-        for (const stack of ["node1", "node2", "node3", "local"]) results[stack] = await renderStack(stack);
+        results = await renderedStacks();
     });
 
     it("one daarion:agent:NodeAgent and one agent container on every node, in every stack", () => {
         for (const node of ["node1", "node2", "node3"]) {
-            assert.deepEqual(results[node]!.resources.filter((x) => x.type === "daarion:agent:NodeAgent").map((x) => x.name), [`${node}-agent`]);
+            assert.deepEqual(namesOf(results[node]!, "daarion:agent:NodeAgent"), [`${node}-agent`]);
             agentContainer(results[node]!, node);
         }
-        assert.equal(results.local!.resources.filter((x) => x.type === "daarion:agent:NodeAgent").length, 3);
+        assert.equal(ofType(results.local!, "daarion:agent:NodeAgent").length, 3);
     });
 
     it("runs the bundle in the pinned node image, labelled with the bundle's sha256", () => {
@@ -48,10 +41,8 @@ describe("failover: the agent module in the offline render", function () {
             const c = agentContainer(results[node]!, node);
             assert.equal(labelsOf(c)["daarion.agent.bundle"], bundle.sha256);
             assert.deepEqual(c.inputs.command, ["node", "/opt/daarion-agent/agent.js", "--config", "/etc/daarion-agent/config.json"]);
-            const image = results[node]!.resources.find((x) => x.type === "docker:index/remoteImage:RemoteImage" && x.name === `${node}-agent-image`);
-            assert.equal(image?.inputs.name, "docker.io/library/node:20.20.2-bookworm-slim");
-            const js = placedFiles(results[node]!).find((f) => f.node === node && f.workload === "agent" && f.path === "/opt/daarion-agent/agent.js");
-            assert.equal(js?.content, bundle.code);
+            assert.equal(resource(results[node]!, TYPE.remoteImage, `${node}-agent-image`).inputs.name, "docker.io/library/node:20.20.2-bookworm-slim");
+            assert.equal(placedFile(results[node]!, node, "agent", "/opt/daarion-agent/agent.js"), bundle.code);
         }
     });
 
@@ -93,9 +84,9 @@ describe("failover: the agent module in the offline render", function () {
         for (const node of ["node1", "node2"]) {
             const vols = reveal(agentContainer(results[node]!, node).inputs.volumes) as { volumeName?: string; containerPath: string }[];
             assert.deepEqual(vols, [{ volumeName: `${node}-postgres-agent-state`, containerPath: "/run/daarion" }]);
-            const pg = containers(results[node]!).find((x) => labelsOf(x)["daarion.workload"] === "postgres")!;
+            const pg = container(results[node]!, node, "postgres");
             assert.ok((reveal(pg.inputs.volumes) as { volumeName?: string; containerPath: string }[]).some((v) => v.volumeName === `${node}-postgres-agent-state` && v.containerPath === "/run/daarion"));
-            assert.ok(results[node]!.resources.some((x) => x.type === "docker:index/volume:Volume" && x.inputs.name === `${node}-postgres-agent-state`));
+            assert.ok(ofType(results[node]!, TYPE.volume).some((x) => x.inputs.name === `${node}-postgres-agent-state`));
         }
         assert.deepEqual(reveal(agentContainer(results.node3!, "node3").inputs.volumes) ?? [], []);
         const envs = agentContainer(results.node1!, "node1").inputs.envs as unknown[];

@@ -4,18 +4,16 @@
  * error names the key and says what to add. Entry point: `loadConfig`, as the CLI and `pulumi up` use it.
  */
 import * as assert from "node:assert/strict";
-import * as path from "node:path";
 import { ConfigError, loadConfig, rawConfigOf } from "../../stacks/config";
-import { readStackConfig } from "../../offline/render";
+import { committedConfig } from "../support/topology";
 
-const ROOT = path.resolve(__dirname, "../..");
 const T = "Pulumi.yaml: daarion:topology";
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 type Json = any;
 
 function committed(): { topology: Json; config: Record<string, unknown> } {
-    const config = structuredClone(readStackConfig(ROOT, "node2").config);
+    const config = committedConfig("node2").config;
     return { topology: config["daarion:topology"], config };
 }
 

@@ -13,9 +13,9 @@
 import { strict as assert } from "node:assert";
 import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
-import { addStackSecretPlaceholders, readStackConfig, reveal } from "../../offline/render";
+import { addStackSecretPlaceholders, reveal } from "../../offline/render";
+import { committedConfig, REPO_ROOT } from "../support/topology";
 
-const ROOT = path.resolve(__dirname, "../..");
 const CONTAINER = "docker:index/container:Container";
 
 interface Recorded {
@@ -48,7 +48,7 @@ function plain(value: unknown, key: string, secret: { found: boolean }): unknown
  * the one named in `rotate` gets a new value, as `pulumi up --replace` on it would.
  */
 async function evaluate(stack: string, options: { rotate?: string; edit?: (config: Record<string, unknown>) => void } = {}): Promise<Map<string, Recorded>> {
-    const { project, config } = readStackConfig(ROOT, stack);
+    const { project, config } = committedConfig(stack);
     // The stack secrets an operator sets (certificates, registry credentials), as the render has them.
     addStackSecretPlaceholders(stack, config);
     options.edit?.(config);
@@ -109,7 +109,7 @@ async function evaluate(stack: string, options: { rotate?: string; edit?: (confi
             return undefined;
         });
         // eslint-disable-next-line @typescript-eslint/no-require-imports
-        const program = require(path.join(ROOT, "index.ts")) as () => Promise<Record<string, unknown>>;
+        const program = require(path.join(REPO_ROOT, "index.ts")) as () => Promise<Record<string, unknown>>;
         return program();
     });
     await settings.waitForRPCs();

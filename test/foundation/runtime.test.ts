@@ -9,14 +9,9 @@ import { firewallRules } from "../../components/node/firewall";
 import { renderCloudInit } from "../../components/node/cloud-init";
 import { DockerWorkload, isCredentialEnv, publishedPorts } from "../../components/workload/docker";
 import { WorkloadSpec } from "../../components/workload/spec";
-import { evaluateUnderMocks, Evaluation, isSecretValue, RecordedResource, reveal } from "../../offline/render";
+import { evaluateUnderMocks, isSecretValue, reveal } from "../../offline/render";
 import { parse } from "yaml";
-
-function find(ev: Evaluation, type: string, name: string): RecordedResource {
-    const hit = ev.resources.find((r) => r.type === type && r.name === name);
-    assert.ok(hit, `no ${type} named ${name}; have:\n${ev.resources.map((r) => `${r.type} ${r.name}`).join("\n")}`);
-    return hit;
-}
+import { resource } from "../support/resources";
 
 const SPEC: WorkloadSpec = {
     name: "postgres",
@@ -75,15 +70,15 @@ describe("docker runtime", () => {
             "docker:index/volume:Volume::node2-postgres-scratch",
             "pulumi:providers:docker::p",
         ]);
-        const image = find(ev, "docker:index/remoteImage:RemoteImage", "node2-postgres-image");
+        const image = resource(ev, "docker:index/remoteImage:RemoteImage", "node2-postgres-image");
         assert.equal(image.inputs.name, `docker.io/library/postgres@sha256:${"a".repeat(64)}`);
 
-        const data = find(ev, "docker:index/volume:Volume", "node2-postgres-data");
+        const data = resource(ev, "docker:index/volume:Volume", "node2-postgres-data");
         assert.deepEqual(data.options, { protect: true, retainOnDelete: true });
         assert.equal(data.inputs.name, "node2-postgres-data");
-        assert.deepEqual(find(ev, "docker:index/volume:Volume", "node2-postgres-scratch").options, {});
+        assert.deepEqual(resource(ev, "docker:index/volume:Volume", "node2-postgres-scratch").options, {});
 
-        const c = find(ev, "docker:index/container:Container", "node2-postgres");
+        const c = resource(ev, "docker:index/container:Container", "node2-postgres");
         assert.equal(c.parent, "node2-postgres");
         assert.equal(c.options.deleteBeforeReplace, true);
         assert.equal(c.inputs.name, "node2-postgres");
@@ -115,7 +110,7 @@ describe("docker runtime", () => {
             const provider = new docker.Provider("p", { host: "unix:///var/run/docker.sock" });
             new DockerWorkload("node1-postgres", { node: "node1", spec: { ...SPEC, env: { NODE_ID: "node1" } }, provider, networkName: "daarion", privateBindIp: undefined, ingressBindIp: "127.0.0.1", dropGpu: true });
         });
-        const c = find(ev, "docker:index/container:Container", "node1-postgres");
+        const c = resource(ev, "docker:index/container:Container", "node1-postgres");
         assert.equal(c.inputs.gpus, undefined);
         assert.deepEqual(c.inputs.envs, ["NODE_ID=node1"]);
         assert.deepEqual(c.inputs.ports, [{ internal: 443, external: 443, ip: "127.0.0.1", protocol: "tcp" }], "only ingress is published locally");
@@ -159,7 +154,7 @@ describe("node component", () => {
             "pulumi:providers:docker::node2-docker",
             "tls:index/privateKey:PrivateKey::node2-host-key",
         ]);
-        const server = find(ev, "hcloud:index/server:Server", "node2-server");
+        const server = resource(ev, "hcloud:index/server:Server", "node2-server");
         assert.equal(server.inputs.deleteProtection, true);
         assert.equal(server.inputs.rebuildProtection, true);
         assert.equal(server.inputs.placementGroupId, 9);
@@ -171,14 +166,14 @@ describe("node component", () => {
         assert.ok(cloudInit.packages.includes("docker.io"));
         assert.match(JSON.stringify(cloudInit.write_files), /data-root/);
 
-        const volume = find(ev, "hcloud:index/volume:Volume", "node2-data");
+        const volume = resource(ev, "hcloud:index/volume:Volume", "node2-data");
         assert.deepEqual(volume.options, { protect: true, retainOnDelete: true });
         assert.equal(volume.inputs.deleteProtection, true);
-        assert.equal(find(ev, "hcloud:index/serverNetwork:ServerNetwork", "node2-private").inputs.ip, "10.10.1.12");
-        const rules = find(ev, "hcloud:index/firewall:Firewall", "node2-firewall").inputs.rules as Array<{ port?: string; sourceIps: string[] }>;
+        assert.equal(resource(ev, "hcloud:index/serverNetwork:ServerNetwork", "node2-private").inputs.ip, "10.10.1.12");
+        const rules = resource(ev, "hcloud:index/firewall:Firewall", "node2-firewall").inputs.rules as Array<{ port?: string; sourceIps: string[] }>;
         assert.deepEqual(rules.find((r) => r.port === "22")?.sourceIps, ["198.51.100.0/28"]);
         assert.equal(rules.some((r) => r.port === "443"), false, "no ingress asked for");
-        const provider = find(ev, "pulumi:providers:docker", "node2-docker");
+        const provider = resource(ev, "pulumi:providers:docker", "node2-docker");
         assert.match(String(provider.inputs.host), /^ssh:\/\/root@203\.0\.113\.\d+$/);
     });
 
@@ -193,7 +188,7 @@ describe("node component", () => {
             });
         });
         assert.equal(ev.resources.filter((r) => r.type.startsWith("hcloud:")).length, 0);
-        assert.equal(find(ev, "pulumi:providers:docker", "node1-docker").inputs.host, "ssh://root@203.0.113.10");
+        assert.equal(resource(ev, "pulumi:providers:docker", "node1-docker").inputs.host, "ssh://root@203.0.113.10");
         const netplan = parse(node!.hostFiles.find((f) => f.path === "/etc/netplan/60-daarion-vswitch.yaml")!.content);
         assert.deepEqual(netplan.network.vlans.vlan4000.addresses, ["10.10.2.11/24"]);
         assert.deepEqual(netplan.network.vlans.vlan4000.routes, [{ to: "10.10.0.0/16", via: "10.10.2.1" }]);

@@ -8,41 +8,31 @@ import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { RenderResult, renderStack } from "../../offline/render";
+import { RenderResult } from "../../offline/render";
 import { ConfigError } from "../../stacks/config";
 import { leakedSecrets, summarize } from "../../offline/write";
-
-const ROOT = path.resolve(__dirname, "../..");
-const STACKS = ["node1", "node2", "node3", "local"] as const;
-
-function ofType(r: RenderResult, type: string) {
-    return r.resources.filter((x) => x.type === type);
-}
-
-function names(r: RenderResult, type: string): string[] {
-    return ofType(r, type)
-        .map((x) => x.name)
-        .sort();
-}
+import { DOCKER_STACKS as STACKS, renderEdited, renderedStack } from "../support/render";
+import { namesOf, ofType, resource, TYPE } from "../support/resources";
+import { REPO_ROOT as ROOT } from "../support/topology";
 
 describe("committed stacks (offline render)", function () {
     this.timeout(300_000);
     const renders = new Map<string, RenderResult>();
     before(async () => {
-        for (const stack of STACKS) renders.set(stack, await renderStack(stack));
+        for (const stack of STACKS) renders.set(stack, await renderedStack(stack));
     });
 
     it("node1 (dedicated GEX44) creates no server; it owns the network, placement group and secrets", () => {
         const r = renders.get("node1")!;
-        assert.deepEqual(names(r, "hcloud:index/server:Server"), []);
-        assert.deepEqual(names(r, "hcloud:index/network:Network"), ["private-network"]);
-        assert.deepEqual(names(r, "hcloud:index/networkSubnet:NetworkSubnet"), ["private-cloud", "private-vswitch"]);
-        const vswitch = ofType(r, "hcloud:index/networkSubnet:NetworkSubnet").find((s) => s.name === "private-vswitch")!;
+        assert.deepEqual(namesOf(r, "hcloud:index/server:Server"), []);
+        assert.deepEqual(namesOf(r, "hcloud:index/network:Network"), ["private-network"]);
+        assert.deepEqual(namesOf(r, "hcloud:index/networkSubnet:NetworkSubnet"), ["private-cloud", "private-vswitch"]);
+        const vswitch = resource(r, "hcloud:index/networkSubnet:NetworkSubnet", "private-vswitch");
         assert.equal(vswitch.inputs.type, "vswitch");
         assert.equal(vswitch.inputs.vswitchId, 40001);
-        assert.deepEqual(names(r, "hcloud:index/placementGroup:PlacementGroup"), ["private-spread"]);
-        assert.deepEqual(names(r, "pulumi:pulumi:StackReference"), []);
-        const provider = ofType(r, "pulumi:providers:docker").find((p) => p.name === "node1-docker")!;
+        assert.deepEqual(namesOf(r, "hcloud:index/placementGroup:PlacementGroup"), ["private-spread"]);
+        assert.deepEqual(namesOf(r, "pulumi:pulumi:StackReference"), []);
+        const provider = resource(r, "pulumi:providers:docker", "node1-docker");
         assert.equal(provider.inputs.host, "ssh://root@203.0.113.10");
         assert.equal(r.outputs.sharedSecrets, "[secret]");
         // Credentials are not protected: they can be generated again, and protection would block
@@ -53,11 +43,11 @@ describe("committed stacks (offline render)", function () {
     for (const node of ["node2", "node3"]) {
         it(`${node} (hcloud) has exactly one protected server, firewall, private IP and retained volume`, () => {
             const r = renders.get(node)!;
-            assert.deepEqual(names(r, "hcloud:index/server:Server"), [`${node}-server`]);
-            assert.deepEqual(names(r, "hcloud:index/firewall:Firewall"), [`${node}-firewall`]);
-            assert.deepEqual(names(r, "hcloud:index/volume:Volume"), [`${node}-data`]);
-            assert.deepEqual(names(r, "hcloud:index/network:Network"), [], "only the owner stack declares the network");
-            assert.deepEqual(names(r, "random:index/randomPassword:RandomPassword"), [], "secrets come from the owner stack");
+            assert.deepEqual(namesOf(r, "hcloud:index/server:Server"), [`${node}-server`]);
+            assert.deepEqual(namesOf(r, "hcloud:index/firewall:Firewall"), [`${node}-firewall`]);
+            assert.deepEqual(namesOf(r, "hcloud:index/volume:Volume"), [`${node}-data`]);
+            assert.deepEqual(namesOf(r, "hcloud:index/network:Network"), [], "only the owner stack declares the network");
+            assert.deepEqual(namesOf(r, "random:index/randomPassword:RandomPassword"), [], "secrets come from the owner stack");
             const ref = ofType(r, "pulumi:pulumi:StackReference");
             assert.deepEqual(ref.map((x) => x.inputs.name), ["organization/daarion/node1"]);
             const attachment = ofType(r, "hcloud:index/serverNetwork:ServerNetwork")[0]!;
@@ -74,8 +64,8 @@ describe("committed stacks (offline render)", function () {
     it("local runs every node on the local engine: no cloud resource, one shared network", () => {
         const r = renders.get("local")!;
         assert.deepEqual(r.resources.filter((x) => x.type.startsWith("hcloud:")), []);
-        assert.deepEqual(names(r, "daarion:node:Node"), ["node1", "node2", "node3"]);
-        assert.deepEqual(names(r, "docker:index/network:Network"), ["local-network"]);
+        assert.deepEqual(namesOf(r, "daarion:node:Node"), ["node1", "node2", "node3"]);
+        assert.deepEqual(namesOf(r, "docker:index/network:Network"), ["local-network"]);
         // No hard-wired socket: DOCKER_HOST / DOCKER_CONTEXT are left to the provider, the CLI's current
         // context is passed on (components/node/local-endpoint.ts).
         const expected = localDockerEndpoint(undefined, process.env, readDockerCliConfig(process.env));
@@ -90,7 +80,7 @@ describe("committed stacks (offline render)", function () {
             assert.deepEqual(leakedSecrets(renders.get(stack)!), []);
         });
         it(`${stack}: every container has a memory limit, a healthcheck, and no privileged mode`, () => {
-            for (const c of ofType(renders.get(stack)!, "docker:index/container:Container")) {
+            for (const c of ofType(renders.get(stack)!, TYPE.container)) {
                 assert.ok(typeof c.inputs.memory === "number" && c.inputs.memory > 0, `${c.name} memory`);
                 assert.ok(c.inputs.healthcheck, `${c.name} healthcheck`);
                 assert.notEqual(c.inputs.privileged, true, c.name);
@@ -105,7 +95,7 @@ describe("committed stacks (offline render)", function () {
 
     it("an unknown node in the stack file fails the render and names the key", async () => {
         await assert.rejects(
-            renderStack("node2", { editConfig: (c) => (c["daarion:node"] = "node9") }),
+            renderEdited("node2", (c) => (c["daarion:node"] = "node9")),
             (err: unknown) => err instanceof ConfigError && /Pulumi\.node2\.yaml: daarion:node: unknown node 'node9'/.test(err.message),
         );
     });
@@ -113,11 +103,9 @@ describe("committed stacks (offline render)", function () {
     it("a broken topology declares nothing", async () => {
         let caught: unknown;
         try {
-            await renderStack("node1", {
-                editConfig: (c) => {
-                    // eslint-disable-next-line @typescript-eslint/no-explicit-any
-                    (c["daarion:topology"] as any).replication.redis.sentinels = ["node1", "node2"];
-                },
+            await renderEdited("node1", (c) => {
+                // eslint-disable-next-line @typescript-eslint/no-explicit-any
+                (c["daarion:topology"] as any).replication.redis.sentinels = ["node1", "node2"];
             });
         } catch (err) {
             caught = err;

@@ -3,6 +3,10 @@
  * names the file and the exact key, says what was expected and found, and carries no stack trace
  * and no zod default text. Entry points are the ones a user hits: `loadConfig` over the config
  * map the CLI would pass (rawConfigOf), the YAML reader, and the render CLI as a child process.
+ *
+ * Over 400 lines on purpose: the three case tables share their edits (the CLI cases reuse the YAML
+ * cases' breakage, the coverage count spans all three) and the helpers that report them, so one
+ * file keeps every malformed config and every entry point it must fail through side by side.
  */
 import * as assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
@@ -10,19 +14,19 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { ConfigError, loadConfig, rawConfigOf } from "../../stacks/config";
-import { readStackConfig, renderStack } from "../../offline/render";
+import { readStackConfig } from "../../offline/render";
 import type { PlatformModule } from "../../stacks/context";
 import { MODULES } from "../../stacks/modules";
 import { platformPorts } from "../../stacks/validate";
-
-const ROOT = path.resolve(__dirname, "../..");
+import { DOCKER_STACKS, renderEdited } from "../support/render";
+import { committedConfig, loadedStack, REPO_ROOT as ROOT } from "../support/topology";
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 type Json = any;
 
 /** The config map of stack node2 as the CLI would build it: Pulumi.yaml's topology plus the stack file. */
 function committed(): { topology: Json; config: Record<string, unknown> } {
-    const config = structuredClone(readStackConfig(ROOT, "node2").config);
+    const config = committedConfig("node2").config;
     return { topology: config["daarion:topology"], config };
 }
 
@@ -182,11 +186,7 @@ const CASES: Case[] = [
 
 describe("config validation", () => {
     it("accepts the committed config of every stack", () => {
-        for (const stack of ["node1", "node2", "node3", "local"]) {
-            const { config } = readStackConfig(ROOT, stack);
-            const loaded = loadConfig(stack, rawConfigOf(config));
-            assert.equal(loaded.stack, stack);
-        }
+        for (const stack of DOCKER_STACKS) assert.equal(loadedStack(stack).stack, stack);
     });
 
     it("warns, without failing, about the 2-server JetStream core that seed 000 proposes", () => {
@@ -437,7 +437,7 @@ describe("config validation: `pulumi up` and the render print the same message",
             const direct = caught(() => loadConfig("node2", rawConfigOf(config)));
             let program: unknown;
             try {
-                await renderStack("node2", { editConfig: mutate });
+                await renderEdited("node2", mutate);
             } catch (err) {
                 program = err;
             }

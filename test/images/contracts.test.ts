@@ -3,8 +3,7 @@
  * then one broken contract per `it`, each made from a container the program really renders.
  */
 import * as assert from "node:assert/strict";
-import * as path from "node:path";
-import { renderStack, RecordedResource } from "../../offline/render";
+import { RecordedResource } from "../../offline/render";
 import { committedStacks } from "../../scripts/drift";
 import {
     checkContainer,
@@ -18,9 +17,10 @@ import {
     parseImageRef,
 } from "../../components/images";
 import { simpleCommands } from "../../components/images/shell";
+import { renderedStack, renderedVariant } from "../support/render";
+import { REPO_ROOT } from "../support/topology";
 
-const REPO = path.resolve(__dirname, "..", "..");
-const STACKS = committedStacks(REPO);
+const STACKS = committedStacks(REPO_ROOT);
 
 describe("image contracts", function () {
     this.timeout(300_000);
@@ -28,8 +28,7 @@ describe("image contracts", function () {
     let containers: ContainerUnderCheck[] = [];
 
     before(async () => {
-        // Sequential: the mock runtime is process-global.
-        for (const stack of STACKS) renders.set(stack, (await renderStack(stack)).resources);
+        for (const stack of STACKS) renders.set(stack, (await renderedStack(stack)).resources);
         containers = STACKS.flatMap((s) => containersUnderCheck(renders.get(s)!));
     });
 
@@ -56,12 +55,7 @@ describe("image contracts", function () {
         }
 
         it("node3 with a licensed Enterprise Neo4j cluster: every container passes (the -enterprise twin is catalogued)", async () => {
-            const enterprise = await renderStack("node3", {
-                editConfig: (config) => {
-                    const topology = config["daarion:topology"] as { replication: { neo4j: Record<string, unknown> } };
-                    Object.assign(topology.replication.neo4j, { edition: "enterprise", acceptLicenseAgreement: true });
-                },
-            });
+            const enterprise = await renderedVariant("node3-neo4j-enterprise");
             const neo = containersUnderCheck(enterprise.resources).find((c) => c.workload === "neo4j");
             assert.equal(neo?.image, "docker.io/library/neo4j:5.24.2-enterprise");
             assert.deepEqual(checkDeclaredResources(enterprise.resources).violations.map((v) => `${v.workload}: ${v.message}`), []);

@@ -3,10 +3,12 @@
  * `pulumi preview --policy-pack policy` gives it), over the rendered node1 stack.
  */
 import * as assert from "node:assert/strict";
-import { renderStack, RecordedResource } from "../../offline/render";
+import { RecordedResource } from "../../offline/render";
 import { checkRecordedStack, OfflineViolation, packConfigFor, runPolicies, viewsFromRecords } from "../../policy/offline";
 import { daarionPolicies } from "../../policy/policies";
 import { UNKNOWN } from "../../policy/lib/resource";
+import { renderedStack } from "../support/render";
+import { resource, TYPE } from "../support/resources";
 
 const clone = <T>(x: T): T => JSON.parse(JSON.stringify(x)) as T;
 const contractHits = (v: OfflineViolation[]) => v.filter((x) => x.policy === "docker-image-contract");
@@ -15,7 +17,7 @@ describe("policy docker-image-contract", function () {
     this.timeout(120_000);
     let node1: RecordedResource[] = [];
     before(async () => {
-        node1 = (await renderStack("node1")).resources;
+        node1 = (await renderedStack("node1")).resources;
     });
 
     it("is mandatory and passes the rendered node1 stack", async () => {
@@ -25,7 +27,7 @@ describe("policy docker-image-contract", function () {
 
     it("rejects Qdrant's old command, naming node, workload, fact and source", async () => {
         const records = clone(node1);
-        const qdrant = records.find((r) => r.name === "node1-qdrant" && r.type === "docker:index/container:Container")!;
+        const qdrant = resource(records, TYPE.container, "node1-qdrant");
         (qdrant.inputs as Record<string, unknown>).command = (qdrant.inputs.command as string[]).slice(1);
         const hits = contractHits(await checkRecordedStack("node1", records, { config: packConfigFor("node1") }));
         assert.equal(hits.length, 1);
@@ -36,7 +38,7 @@ describe("policy docker-image-contract", function () {
 
     it("rejects an uncatalogued image version", async () => {
         const records = clone(node1);
-        const image = records.find((r) => r.name === "node1-grafana-image")!;
+        const image = resource(records, TYPE.remoteImage, "node1-grafana-image");
         (image.inputs as Record<string, unknown>).name = "docker.io/grafana/grafana-oss:12.0.0";
         const hits = contractHits(await checkRecordedStack("node1", records, { config: packConfigFor("node1") }));
         assert.deepEqual(hits.map((h) => h.message.slice(0, 60)), ["node1/grafana: [catalogue] image docker.io/grafana/grafana-o"]);

@@ -11,18 +11,17 @@ import { renderHaproxyConfig } from "../../components/ingress/haproxy";
 import { ingressBackends } from "../../components/ingress/module";
 import { hostResolver } from "../../components/workload/addresses";
 import { loadConfig, rawConfigOf } from "../../stacks/config";
-import { readStackConfig } from "../../offline/render";
 import { makeTempDir, requireBinary, run, RunningProcess, startProcess, stopAllProcesses, waitFor, waitForTcp } from "../support/process";
+import { committedConfig } from "../support/topology";
 import { freePort, makeCert, request, startUpstream, Upstream } from "./support";
 
-const ROOT = path.resolve(__dirname, "../..");
 const NODE1 = "127.0.1.11";
 const NODE2 = "127.0.1.12";
 const ROUTER = "router.daarion.test";
 
 /** The committed topology, with the router published (seed 000 does not route it publicly by default). */
 function topologyWithRouterHost() {
-    const config = structuredClone(readStackConfig(ROOT, "node1").config) as Record<string, any>;
+    const config = committedConfig("node1").config as Record<string, any>;
     config["daarion:topology"].ingress.hosts.push({ domain: "router.daarion.city", service: "router" });
     return loadConfig("node1", rawConfigOf(config)).topology;
 }

@@ -9,29 +9,25 @@ import * as pulumi from "@pulumi/pulumi";
 import { certificatePem, certificateSecretKey, ingressBackends, ingressModule, ingressStackSecretKeys, recordName } from "../../components/ingress/module";
 import { haproxyContainerConfig, HAPROXY_CONFIG_PATH } from "../../components/ingress/workload";
 import { hostResolver, localResolver } from "../../components/workload/addresses";
-import { evaluateUnderMocks, Evaluation, readStackConfig, reveal } from "../../offline/render";
+import { SIG_KEY } from "../../components/secrets/signature";
+import { evaluateUnderMocks, Evaluation, reveal } from "../../offline/render";
 import { labelsOf } from "../../offline/write";
-import { loadConfig, rawConfigOf } from "../../stacks/config";
 import { MODULES } from "../../stacks/modules";
 import { deployPlatform } from "../../stacks/program";
 import { Topology } from "../../stacks/schema";
 import { makeTempDir, requireBinary, run } from "../support/process";
+import { container, containersOf } from "../support/resources";
+import { committedConfig, loadedStack } from "../support/topology";
 import { makeCert } from "./support";
 
-function config(stack: string) {
-    const { project, config } = readStackConfig(process.cwd(), stack);
-    return { project, loaded: loadConfig(stack, rawConfigOf(config)) };
-}
-
 async function evaluate(stack: string, stackSecrets: Record<string, string>): Promise<Evaluation> {
-    const { project, loaded } = config(stack);
+    const { project } = committedConfig(stack);
+    const loaded = loadedStack(stack);
     const modules = MODULES.includes(ingressModule) ? MODULES : [...MODULES, ingressModule];
     // The committed topology pulls private app images, so every stack also holds the registry credentials.
     const secrets: Record<string, string> = { registryUsername: "ci", registryPassword: "ci-password", ...stackSecrets };
     return evaluateUnderMocks({ project, stack }, () => deployPlatform(loaded, { modules, stackSecrets: pulumi.secret(secrets), stackSecretKeys: new Set(Object.keys(secrets)), warn: () => undefined }));
 }
-
-const containersOf = (e: Evaluation) => e.resources.filter((r) => r.type === "docker:index/container:Container");
 
 describe("ingress module: HAProxy in the program", function () {
     this.timeout(120_000);
@@ -39,7 +35,7 @@ describe("ingress module: HAProxy in the program", function () {
     let certs: Record<string, string>;
 
     before(() => {
-        topology = config("node1").loaded.topology;
+        topology = loadedStack("node1").topology;
         certs = Object.fromEntries(ingressStackSecretKeys(topology, "node1").map((k) => [k, `-----BEGIN CERTIFICATE-----\n${k}\n-----END CERTIFICATE-----\n`]));
     });
 
@@ -79,8 +75,7 @@ describe("ingress module: HAProxy in the program", function () {
 
     it("deploys HAProxy on node1 with public 80/443, stats on the private IP, secret certificates", async () => {
         const e = await evaluate("node1", certs);
-        const haproxy = containersOf(e).find((c) => labelsOf(c)["daarion.workload"] === "haproxy");
-        assert.ok(haproxy, "no haproxy container on node1");
+        const haproxy = container(e, "node1", "haproxy");
         assert.deepEqual(reveal(haproxy.inputs.ports), [
             { internal: 80, external: 80, ip: "0.0.0.0", protocol: "tcp" },
             { internal: 443, external: 443, ip: "0.0.0.0", protocol: "tcp" },
@@ -92,7 +87,7 @@ describe("ingress module: HAProxy in the program", function () {
         assert.match(uploads[0]!.content, /^ {4}http-request deny deny_status 403 if host_daedalus_ouranos_helu_ca \{ path,url_dec,regsub\(\/\+,\/,g\) -m beg \/metrics \}$/m);
         assert.match(uploads[0]!.content, /^ {4}stats auth admin:RENDERSECRET/m);
         const raw = haproxy.inputs.uploads as unknown[];
-        assert.ok(JSON.stringify(raw).includes("4dabf18193072939515e22adb298388d"), "uploads must be secret");
+        assert.ok(JSON.stringify(raw).includes(SIG_KEY), "uploads must be secret");
     });
 
     it("refuses to deploy without a certificate, naming the stack secret", async () => {
@@ -101,7 +96,7 @@ describe("ingress module: HAProxy in the program", function () {
 
     it("deploys one HAProxy on the local engine, none for nodes the topology does not name", async () => {
         const e = await evaluate("local", certs);
-        const nodes = containersOf(e).filter((c) => labelsOf(c)["daarion.workload"] === "haproxy").map((c) => labelsOf(c)["daarion.node"]);
+        const nodes = containersOf(e, { workload: "haproxy" }).map((c) => labelsOf(c)["daarion.node"]);
         assert.deepEqual(nodes, ["node1"], "one HAProxy on the local engine: 80/443 exist once on 127.0.0.1");
     });
 

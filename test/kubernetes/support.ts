@@ -1,19 +1,20 @@
 /**
- * Shared by test/kubernetes/*: one render of the `k8s` stack per mocha process (the mock runtime
- * is process-global, and a render costs seconds), written once to a temporary directory through
- * the same writer `npm run render` uses.
+ * Shared by test/kubernetes/*: the `k8s` stack's render (once per mocha process,
+ * test/support/render.ts), written once to a temporary directory through the same writer
+ * `npm run render` uses.
  */
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { RenderResult, renderStack } from "../../offline/render";
+import { RenderResult } from "../../offline/render";
 import { writeRender } from "../../offline/write";
+import { renderedStack } from "../support/render";
 
 let cached: Promise<{ result: RenderResult; dir: string }> | undefined;
 
 export function renderK8s(): Promise<{ result: RenderResult; dir: string }> {
     cached ??= (async () => {
-        const result = await renderStack("k8s");
+        const result = await renderedStack("k8s");
         const dir = fs.mkdtempSync(path.join(os.tmpdir(), "render-k8s-"));
         writeRender(result, dir, result.config["daarion:topology"]);
         process.once("exit", () => fs.rmSync(dir, { recursive: true, force: true }));
@@ -22,11 +23,4 @@ export function renderK8s(): Promise<{ result: RenderResult; dir: string }> {
     return cached;
 }
 
-/** Every file under `dir`, relative, sorted. */
-export function listFiles(dir: string, prefix = ""): string[] {
-    if (!fs.existsSync(dir)) return [];
-    return fs
-        .readdirSync(dir, { withFileTypes: true })
-        .flatMap((e) => (e.isDirectory() ? listFiles(path.join(dir, e.name), `${prefix}${e.name}/`) : [`${prefix}${e.name}`]))
-        .sort();
-}
+export { listFiles } from "../support/files";

@@ -4,21 +4,15 @@
  * probed and alerted on.
  */
 import * as assert from "node:assert/strict";
-import * as fs from "node:fs";
-import * as path from "node:path";
-import { parse } from "yaml";
 import { buildRuleGroups, collectAlertPacks } from "../../components/monitoring/alerts";
 import { monitoringPlan } from "../../components/monitoring/plan";
 import { scrapeTarget } from "../../components/monitoring/scrape";
 import { hostResolver } from "../../components/workload/addresses";
 import type { PlatformModule } from "../../stacks/context";
 import { loadConfig } from "../../stacks/config";
+import { rawTopology } from "../support/topology";
 
-const ROOT = path.resolve(__dirname, "../..");
-const topology = loadConfig("node1", {
-    topology: (parse(fs.readFileSync(path.join(ROOT, "Pulumi.yaml"), "utf8")) as { config: Record<string, { value: unknown }> }).config["daarion:topology"]!.value,
-    settings: { node: "node1" },
-}).topology;
+const topology = loadConfig("node1", { topology: rawTopology(), settings: { node: "node1" } }).topology;
 const resolver = hostResolver(Object.fromEntries(Object.entries(topology.nodes).map(([n, s]) => [n, s.privateIp])));
 
 const foo: PlatformModule = {

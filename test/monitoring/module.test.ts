@@ -14,21 +14,19 @@ import { buildRuleGroups, collectAlertPacks, servicesWithoutAlerts } from "../..
 import { MODULES } from "../../stacks/modules";
 import { monitoringPlan } from "../../components/monitoring/plan";
 import { localResolver } from "../../components/workload/addresses";
-import { isSecretValue, RecordedResource, RenderResult, renderStack, reveal } from "../../offline/render";
+import { isSecretValue, RenderResult } from "../../offline/render";
 import { containers, labelsOf, placedFiles } from "../../offline/write";
 import { loadConfig } from "../../stacks/config";
 import { makeTempDir, requireBinary, run } from "../support/process";
+import { renderEdited, renderedStack } from "../support/render";
+import { container, envOf, ofType, placedFile, resource } from "../support/resources";
+import { rawTopology } from "../support/topology";
 import { ALERT_FIXTURES } from "./alert-fixtures";
 import { promtoolTestFile } from "./promtool-tests";
 import { ruleFileName } from "../../components/monitoring/render-rules";
 import { hostResolver } from "../../components/workload/addresses";
 
 const EXPORTER_SERVICE = "monitoring";
-
-function envOf(c: RecordedResource): Record<string, string> {
-    const env = (reveal(c.inputs.envs) as string[] | undefined) ?? [];
-    return Object.fromEntries(env.map((e) => [e.slice(0, e.indexOf("=")), e.slice(e.indexOf("=") + 1)]));
-}
 
 describe("monitoring + minio modules in the offline render", function () {
     this.timeout(180_000);
@@ -38,23 +36,22 @@ describe("monitoring + minio modules in the offline render", function () {
 
     before(async () => {
         dir = makeTempDir("monmodule");
-        local = await renderStack("local");
-        node1 = await renderStack("node1", {
-            editConfig: (config) => {
-                const topology = config["daarion:topology"] as { monitoring: Record<string, unknown> };
-                topology.monitoring.receivers = [
-                    { kind: "telegram", name: "oncall", chatId: -100123 },
-                    { kind: "email", name: "ops", to: "ops@daarion.city", from: "alerts@daarion.city", smarthost: "smtp.example.org:587" },
-                    { kind: "webhook", name: "heartbeat", url: "https://hc-ping.example.org/uuid" },
-                ];
-                topology.monitoring.routes = { heartbeat: "heartbeat" };
-                // Secret slots like the stack file's (the render fills them with secret placeholders).
-                config["daarion:secrets"] = {
-                    ...((config["daarion:secrets"] as Record<string, unknown> | undefined) ?? {}),
-                    "alertmanager-telegram-oncall": { secure: "SET-WITH-pulumi-config-set-secret" },
-                    "alertmanager-smtp-ops": { secure: "SET-WITH-pulumi-config-set-secret" },
-                };
-            },
+        local = await renderedStack("local");
+        // Receivers of every kind, and their secret slots: not in the committed stack files.
+        node1 = await renderEdited("node1", (config) => {
+            const topology = config["daarion:topology"] as { monitoring: Record<string, unknown> };
+            topology.monitoring.receivers = [
+                { kind: "telegram", name: "oncall", chatId: -100123 },
+                { kind: "email", name: "ops", to: "ops@daarion.city", from: "alerts@daarion.city", smarthost: "smtp.example.org:587" },
+                { kind: "webhook", name: "heartbeat", url: "https://hc-ping.example.org/uuid" },
+            ];
+            topology.monitoring.routes = { heartbeat: "heartbeat" };
+            // Secret slots like the stack file's (the render fills them with secret placeholders).
+            config["daarion:secrets"] = {
+                ...((config["daarion:secrets"] as Record<string, unknown> | undefined) ?? {}),
+                "alertmanager-telegram-oncall": { secure: "SET-WITH-pulumi-config-set-secret" },
+                "alertmanager-smtp-ops": { secure: "SET-WITH-pulumi-config-set-secret" },
+            };
         });
     });
 
@@ -77,7 +74,7 @@ describe("monitoring + minio modules in the offline render", function () {
     });
 
     it("every deployed service has a scrape target or a documented gap, and an alert rule group", () => {
-        const topology = loadConfig("local", { topology: readTopology(), settings: { node: "all" } }).topology;
+        const topology = loadConfig("local", { topology: rawTopology(), settings: { node: "all" } }).topology;
         const plan = monitoringPlan(topology, localResolver(), MODULES);
         const deployed = new Map<string, Set<string>>();
         for (const c of containers(local)) {
@@ -95,7 +92,7 @@ describe("monitoring + minio modules in the offline render", function () {
     });
 
     it("every workload's declared metrics endpoint is scraped with the same path", () => {
-        const plan = monitoringPlan(loadConfig("local", { topology: readTopology(), settings: { node: "all" } }).topology, localResolver(), MODULES);
+        const plan = monitoringPlan(loadConfig("local", { topology: rawTopology(), settings: { node: "all" } }).topology, localResolver(), MODULES);
         const missing: string[] = [];
         for (const c of containers(local)) {
             const l = labelsOf(c);
@@ -136,7 +133,7 @@ describe("monitoring + minio modules in the offline render", function () {
 
     it("the rules deployed from the topology pass the per-rule promtool fixtures", () => {
         const promtool = requireBinary("promtool");
-        const t = loadConfig("node1", { topology: readTopology(), settings: { node: "node1" } }).topology;
+        const t = loadConfig("node1", { topology: rawTopology(), settings: { node: "node1" } }).topology;
         const plan = monitoringPlan(t, hostResolver(Object.fromEntries(Object.entries(t.nodes).map(([n, s]) => [n, s.privateIp]))), MODULES);
         const placed = placedFiles(node1).filter((f) => f.workload === "prometheus" && f.path.startsWith("/etc/prometheus/rules/"));
         for (const g of buildRuleGroups(plan.ruleOptions, collectAlertPacks(t, MODULES))) {
@@ -161,27 +158,27 @@ describe("monitoring + minio modules in the offline render", function () {
     });
 
     it("marks the alertmanager config and credential files secret", () => {
-        const am = containers(node1).find((c) => labelsOf(c)["daarion.workload"] === "alertmanager")!;
+        const am = container(node1, "node1", "alertmanager");
         // Either the uploads as a whole or the file's content is wrapped secret.
         const uploads = am.inputs.uploads;
         const wrapped = isSecretValue(uploads) || isSecretValue((uploads as Array<{ file: string; content: unknown }>).find((u) => u.file === "/etc/alertmanager/alertmanager.yml")!.content);
         assert.ok(wrapped, "alertmanager.yml (it embeds the Telegram bot token) must be a secret value");
-        const text = placedFiles(node1).find((f) => f.workload === "alertmanager" && f.path === "/etc/alertmanager/alertmanager.yml")!.content;
+        const text = placedFile(node1, "node1", "alertmanager", "/etc/alertmanager/alertmanager.yml");
         assert.match(text, /bot_token: \S*RENDERSECRET\S*/);
         assert.match(text, /auth_password_file: \/etc\/alertmanager\/secrets\/smtp-ops/);
     });
 
     it("declares MinIO buckets (retained, not protected: issue 11 finding 5), users and bucket-scoped policies", () => {
-        const buckets = local.resources.filter((r) => r.type === "minio:index/s3Bucket:S3Bucket");
+        const buckets = ofType(local, "minio:index/s3Bucket:S3Bucket");
         assert.ok(buckets.some((b) => b.inputs.bucket === "daedalus"), "daedalus bucket");
         for (const b of buckets) {
             assert.equal(b.options.protect, undefined, `${b.name} not protected: a retired service's bucket leaves the stack`);
             assert.equal(b.options.retainOnDelete, true, `${b.name} retained`);
             assert.equal(b.inputs.acl, "private");
         }
-        const policy = local.resources.find((r) => r.type === "minio:index/iamPolicy:IamPolicy" && r.name === "minio-policy-daedalus")!;
+        const policy = resource(local, "minio:index/iamPolicy:IamPolicy", "minio-policy-daedalus");
         assert.equal(policy.inputs.policy, renderBucketPolicy({ bucket: "daedalus", access: "readwrite" }));
-        const user = local.resources.find((r) => r.type === "minio:index/iamUser:IamUser" && r.name === "minio-user-daedalus")!;
+        const user = resource(local, "minio:index/iamUser:IamUser", "minio-user-daedalus");
         assert.equal(user.inputs.name, "daedalus");
         assert.ok(isSecretValue(user.inputs.secret), "the user's secret key is a secret");
     });
@@ -193,15 +190,6 @@ describe("monitoring + minio modules in the offline render", function () {
             .sort();
         assert.ok(holders.includes("daedalus-api") && holders.includes("minio"), holders.join(","));
         assert.ok(!holders.includes("daedalus-nginx"), "nginx (frontend) must not hold S3 keys");
-        assert.ok(holders.every((h) => h === "minio" || h === "daedalus-api" || readTopologyServices()[h]?.uses?.includes("s3")), holders.join(","));
+        assert.ok(holders.every((h) => h === "minio" || h === "daedalus-api" || (rawTopology().services as Record<string, { uses?: string[] }>)[h]?.uses?.includes("s3")), holders.join(","));
     });
 });
-
-function readTopology(): unknown {
-    const doc = parse(fs.readFileSync(path.join(__dirname, "..", "..", "Pulumi.yaml"), "utf8"));
-    return doc.config["daarion:topology"].value;
-}
-
-function readTopologyServices(): Record<string, { uses?: string[] }> {
-    return (readTopology() as { services: Record<string, { uses?: string[] }> }).services;
-}

@@ -5,46 +5,34 @@
 import { strict as assert } from "node:assert";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { RecordedResource, RenderResult, findLeaks, isSecretValue, renderStack, reveal } from "../../offline/render";
-import { containers, labelsOf, placedFiles } from "../../offline/write";
+import { RenderResult, findLeaks, isSecretValue, reveal } from "../../offline/render";
+import { placedFiles } from "../../offline/write";
 import { makeTempDir, requireBinary } from "../support/process";
+import { renderedStacks } from "../support/render";
+import { container, ofType, placedFile, resource, TYPE } from "../support/resources";
 import { checkNatsConfig } from "./harness";
 
-function byType(r: RenderResult, type: string): RecordedResource[] {
-    return r.resources.filter((x) => x.type === type);
-}
-
-function natsContainer(r: RenderResult, node: string): RecordedResource {
-    const c = containers(r).filter((x) => labelsOf(x)["daarion.node"] === node && labelsOf(x)["daarion.workload"] === "nats");
-    assert.equal(c.length, 1, `one nats container on ${node}`);
-    return c[0]!;
-}
-
-function natsConf(r: RenderResult, node: string): string {
-    const f = placedFiles(r).filter((x) => x.node === node && x.workload === "nats" && x.path === "/etc/nats/nats.conf");
-    assert.equal(f.length, 1);
-    return f[0]!.content;
-}
+const natsContainer = (r: RenderResult, node: string) => container(r, node, "nats");
+const natsConf = (r: RenderResult, node: string) => placedFile(r, node, "nats", "/etc/nats/nats.conf");
 
 describe("nats: module in the offline render", function () {
     this.timeout(180_000);
-    const results: Record<string, RenderResult> = {};
+    let results: Record<string, RenderResult> = {};
     before(async () => {
-        for (const stack of ["node1", "node2", "node3", "local"]) results[stack] = await renderStack(stack);
+        results = await renderedStacks();
     });
 
     it("one daarion:nats:Server per server, parent of its container; node3 runs its edge leaf and a third core server", () => {
         const expected: Record<string, string[]> = { node1: ["node1-nats"], node2: ["node2-nats"], node3: ["node3-nats", "node3-nats-core"] };
         for (const node of ["node1", "node2", "node3"]) {
-            const servers = byType(results[node]!, "daarion:nats:Server");
+            const servers = ofType(results[node]!, "daarion:nats:Server");
             assert.deepEqual(servers.map((s) => s.name).sort(), expected[node]);
             for (const name of expected[node]!) {
-                const workload = results[node]!.resources.find((x) => x.type === "daarion:workload:DockerWorkload" && x.name === name);
-                assert.ok(workload, `${name} workload`);
+                const workload = resource(results[node]!, TYPE.dockerWorkload, name);
                 assert.ok(String(workload.parent).endsWith(name), `parent ${workload.parent}`);
             }
         }
-        assert.deepEqual(byType(results.local!, "daarion:nats:Server").map((s) => s.name).sort(), ["node1-nats", "node2-nats", "node3-nats", "node3-nats-core"]);
+        assert.deepEqual(ofType(results.local!, "daarion:nats:Server").map((s) => s.name).sort(), ["node1-nats", "node2-nats", "node3-nats", "node3-nats-core"]);
         // node3's services keep using the local edge leaf (seed 000's edge semantics).
         assert.match(natsConf(results.node3!, "node3"), /server_name: "edge-node3"/);
     });
@@ -55,7 +43,7 @@ describe("nats: module in the offline render", function () {
         // The edge leaf has its own ports beside node3's core server (which has the defaults).
         assert.deepEqual(ports("node3").map((p) => p.internal), [4223, 8223]);
         assert.ok(ports("node3").every((p) => p.ip !== "0.0.0.0"));
-        const core3 = containers(results.node3!).find((x) => labelsOf(x)["daarion.workload"] === "nats-core")!;
+        const core3 = container(results.node3!, "node3", "nats-core");
         assert.deepEqual((reveal(core3.inputs.ports) as { internal: number; ip: string }[]).map((p) => [p.internal, p.ip]), [[4222, "10.10.1.13"], [6222, "10.10.1.13"], [7422, "10.10.1.13"], [8222, "10.10.1.13"]]);
     });
 
@@ -65,17 +53,16 @@ describe("nats: module in the offline render", function () {
         const uploads = c.inputs.uploads as unknown[];
         const conf = (isSecretValue(uploads) ? [] : uploads).find((u) => JSON.stringify(u).includes("/etc/nats/nats.conf")) as { content?: unknown } | undefined;
         assert.ok(isSecretValue(uploads) || isSecretValue(conf?.content) || isSecretValue(conf), "nats.conf upload is secret");
-        const vol = results.node1!.resources.find((x) => x.type === "docker:index/volume:Volume" && x.name === "node1-nats-jetstream");
-        assert.deepEqual(vol?.options, { protect: true, retainOnDelete: true });
+        assert.deepEqual(resource(results.node1!, TYPE.volume, "node1-nats-jetstream").options, { protect: true, retainOnDelete: true });
     });
 
     it("node3's stack, which completes the 3-server core, declares the seed streams and buckets and the agents' failover bucket (R3), protected", () => {
         // On the first deployment the core has no meta-group quorum before node3 runs (stacks/quorum.ts, issue 11 finding 2).
-        for (const stack of ["node1", "node2"]) assert.deepEqual(byType(results[stack]!, "pulumi-nodejs:dynamic/nats:Stream"), [], stack);
-        const streams = byType(results.node3!, "pulumi-nodejs:dynamic/nats:Stream");
+        for (const stack of ["node1", "node2"]) assert.deepEqual(ofType(results[stack]!, "pulumi-nodejs:dynamic/nats:Stream"), [], stack);
+        const streams = ofType(results.node3!, "pulumi-nodejs:dynamic/nats:Stream");
         assert.deepEqual(streams.map((s) => s.inputs.name), ["MESSAGES", "ATTACHMENTS", "AGENT_RUNS", "CHORUS_COUNCILS"]);
         assert.ok(streams.every((s) => s.inputs.replicas === 3 && s.options.protect === true));
-        const kvs = byType(results.node3!, "pulumi-nodejs:dynamic/nats:KeyValue");
+        const kvs = ofType(results.node3!, "pulumi-nodejs:dynamic/nats:KeyValue");
         assert.deepEqual(kvs.map((s) => s.inputs.bucket), ["leases", "leaders", "topology", "failover"]);
         const failover = kvs.find((k) => k.inputs.bucket === "failover")!;
         assert.deepEqual([failover.inputs.replicas, failover.inputs.history, failover.inputs.ttlSeconds, failover.options.protect], [3, 1, 0, true]);
@@ -83,7 +70,7 @@ describe("nats: module in the offline render", function () {
         assert.ok(isSecretValue(streams[0]!.inputs.connection));
         assert.deepEqual(findLeaks(streams[0]!.inputs), []);
 
-        assert.equal(byType(results.local!, "pulumi-nodejs:dynamic/nats:Stream").length, 4, "local declares them once");
+        assert.equal(ofType(results.local!, "pulumi-nodejs:dynamic/nats:Stream").length, 4, "local declares them once");
     });
 
     it("the local engine publishes only node1's client port, on 127.0.0.1, for the provider", () => {

@@ -7,22 +7,23 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { DeclaredContainer, footprint } from "../../components/node/footprint";
 import { localHostPort } from "../../components/node/local-ports";
-import { renderStack, RenderResult, reveal } from "../../offline/render";
+import { RenderResult, reveal } from "../../offline/render";
+import { renderedStack } from "../support/render";
+import { ofType, resource, TYPE } from "../support/resources";
+import { REPO_ROOT } from "../support/topology";
 
 describe("local stack footprint", function () {
     this.timeout(120_000);
     let local: RenderResult;
     let containers: DeclaredContainer[];
     before(async () => {
-        local = await renderStack("local");
-        containers = local.resources
-            .filter((r) => r.type === "docker:index/container:Container")
-            .map((r) => ({ name: r.name, memoryMb: Number(r.inputs.memory), ports: (r.inputs.ports as Array<{ ip: string; external: number }> | undefined) ?? [] }));
+        local = await renderedStack("local");
+        containers = ofType(local, TYPE.container).map((r) => ({ name: r.name, memoryMb: Number(r.inputs.memory), ports: (r.inputs.ports as Array<{ ip: string; external: number }> | undefined) ?? [] }));
     });
 
     it("README states the memory sum and the published ports computed from the specs", () => {
         const f = footprint(containers);
-        const readme = fs.readFileSync(path.resolve(__dirname, "../../README.md"), "utf8");
+        const readme = fs.readFileSync(path.join(REPO_ROOT, "README.md"), "utf8");
         const memory = readme.match(/local stack declares (\d+) containers whose memory limits add up to (\d+) MiB/);
         assert.ok(memory, "README names the local footprint");
         assert.deepEqual([Number(memory[1]), Number(memory[2])], [f.containers, f.memoryMb]);
@@ -43,7 +44,7 @@ describe("local stack footprint", function () {
     it("Neo4j runs with 0.5 GB heap and 0.25 GB page cache locally (not 2 + 2 GB)", () => {
         const neo4j = containers.find((c) => c.name === "node1-neo4j")!;
         assert.equal(neo4j.memoryMb, Math.ceil(0.75 * 1024) + 1024);
-        const container = local.resources.find((r) => r.type === "docker:index/container:Container" && r.name === "node1-neo4j")!;
+        const container = resource(local, TYPE.container, "node1-neo4j");
         // Neo4j's settings reach the image as NEO4J_* env, which its entrypoint appends to the
         // shipped neo4j.conf (components/neo4j/render.ts neo4jConfEnv, image contract finding 8).
         const envs = reveal(container.inputs.envs) as string[];

@@ -18,11 +18,12 @@ import { pinnedSshOpts } from "../../components/node/host-key";
 import { localDockerEndpoint } from "../../components/node/local-endpoint";
 import { renderPublicFirewall } from "../../components/node/nftables";
 import { registryHost, undeclaredRegistries } from "../../components/node/registry";
-import { evaluateUnderMocks, Evaluation, isSecretValue, readStackConfig, RecordedResource, reveal } from "../../offline/render";
-import { loadConfig, rawConfigOf } from "../../stacks/config";
+import { evaluateUnderMocks, Evaluation, isSecretValue, reveal } from "../../offline/render";
 import { deployPlatform } from "../../stacks/program";
 import type { NodeSpec } from "../../stacks/schema";
 import { makeTempDir, requireBinary, startProcess, stopAllProcesses, waitForTcp } from "../support/process";
+import { resource } from "../support/resources";
+import { loadedStack } from "../support/topology";
 
 const HOST_KEY = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAINrT1Mf9othGpcqdqVk6sASCuSkzBYZqUu3Z11mwyh+O";
 
@@ -39,12 +40,6 @@ const DEDICATED: NodeSpec = {
     privateIp: "10.10.2.11",
     provisioner: { kind: "dedicated", product: "GEX44", address: "203.0.113.10", sshUser: "root", hostKey: HOST_KEY, uplink: "enp0s31f6" },
 };
-
-function find(ev: Evaluation, type: string, name: string): RecordedResource {
-    const hit = ev.resources.find((r) => r.type === type && r.name === name);
-    assert.ok(hit, `no ${type} named ${name}`);
-    return hit;
-}
 
 /** Evaluate `program`, recording the names each resource dependsOn (the offline recorder keeps no dependsOn). */
 async function withDependencies(stack: string, program: () => void): Promise<{ ev: Evaluation; deps: Map<string, string[]> }> {
@@ -82,22 +77,22 @@ describe("node readiness before the Docker provider (mocks)", () => {
         // The provider is configured only after the check, the check only after server, volume and NIC.
         assert.deepEqual(deps.get("node2-docker"), ["node2-ready"]);
         assert.deepEqual(deps.get("node2-ready"), ["node2-server", "node2-data-attachment", "node2-private"]);
-        assert.equal(find(ev, "tls:index/privateKey:PrivateKey", "node2-host-key").inputs.algorithm, "ED25519");
+        assert.equal(resource(ev, "tls:index/privateKey:PrivateKey", "node2-host-key").inputs.algorithm, "ED25519");
 
-        const server = find(ev, "hcloud:index/server:Server", "node2-server");
+        const server = resource(ev, "hcloud:index/server:Server", "node2-server");
         const address = "203.0.113.190";
         const cloudInit = parse(String(reveal(server.inputs.userData)).replace(/^#cloud-config\n/, ""));
         const publicKey = String(cloudInit.ssh_keys.ed25519_public);
         assert.match(publicKey, /^ssh-ed25519 [A-Za-z0-9+/=]+$/);
         assert.deepEqual(cloudInit.ssh_genkeytypes, [], "no other host key types are generated");
 
-        const ready = find(ev, "command:remote:Command", "node2-ready");
+        const ready = resource(ev, "command:remote:Command", "node2-ready");
         const connection = reveal(ready.inputs.connection) as { host: string; user: string; hostKey: string };
         assert.deepEqual({ host: connection.host, user: connection.user, hostKey: connection.hostKey }, { host: address, user: "root", hostKey: publicKey });
         assert.equal(ready.inputs.create, "bash -s");
         assert.match(String(ready.inputs.stdin), /cloud-init status --wait/);
 
-        const provider = find(ev, "pulumi:providers:docker", "node2-docker");
+        const provider = resource(ev, "pulumi:providers:docker", "node2-docker");
         assert.equal(provider.inputs.host, `ssh://root@${address}`);
         const opts = JSON.parse(String(provider.inputs.sshOpts)) as string[];
         assert.deepEqual(opts, pinnedSshOpts(publicKey));
@@ -117,7 +112,7 @@ describe("node readiness before the Docker provider (mocks)", () => {
             });
         });
         assert.deepEqual(deps.get("node1-docker"), ["node1-ready"]);
-        const ready = find(ev, "command:remote:Command", "node1-ready");
+        const ready = resource(ev, "command:remote:Command", "node1-ready");
         assert.equal((reveal(ready.inputs.connection) as { hostKey: string }).hostKey, HOST_KEY);
         const script = String(ready.inputs.stdin);
         for (const piece of ["nvidia-container-runtime-hook", "uplink='enp0s31f6'", "fw_table='daarion_public'", "max_mtu=1400"]) assert.ok(script.includes(piece), piece);
@@ -135,7 +130,7 @@ describe("node readiness before the Docker provider (mocks)", () => {
             new Node("node2", { nodeName: "node2", spec: HCLOUD, adminCidrs: ["198.51.100.0/28"], network: { networkId: 7, placementGroupId: 9 } });
             new Node("node3", { nodeName: "node3", spec: HCLOUD, adminCidrs: ["198.51.100.0/28"], forceLocal: true });
         });
-        const mtu = (n: string) => (find(ev, "docker:index/network:Network", `${n}-network`).inputs.options as Record<string, string>)["com.docker.network.driver.mtu"];
+        const mtu = (n: string) => (resource(ev, "docker:index/network:Network", `${n}-network`).inputs.options as Record<string, string>)["com.docker.network.driver.mtu"];
         assert.deepEqual([mtu("node1"), mtu("node2"), mtu("node3")], ["1400", "1450", undefined]);
         assert.equal(ev.resources.some((r) => r.name === "node3-ready"), false, "the local engine needs no readiness check");
     });
@@ -187,18 +182,14 @@ describe("node1's public firewall ruleset", () => {
 });
 
 describe("registry credentials on every Docker provider", () => {
-    function loaded(stack: string) {
-        const { config } = readStackConfig(process.cwd(), stack);
-        return loadConfig(stack, rawConfigOf(config));
-    }
     const all = (stack: string, extra: Record<string, string> = {}) => {
         const secrets: Record<string, string> = { "tls-gateway-daarion-city": "x", "tls-daedalus-ouranos-helu-ca": "x", ...extra };
         return { stackSecrets: pulumi.secret(secrets), stackSecretKeys: new Set(Object.keys(secrets)), warn: () => undefined };
     };
 
     it("node1's engine pulls registry.daarion.city with the stack's credentials", async () => {
-        const ev = await evaluateUnderMocks({ project: "daarion", stack: "node1" }, () => deployPlatform(loaded("node1"), all("node1", { registryUsername: "puller", registryPassword: "s3cret" })));
-        const provider = find(ev, "pulumi:providers:docker", "node1-docker");
+        const ev = await evaluateUnderMocks({ project: "daarion", stack: "node1" }, () => deployPlatform(loadedStack("node1"), all("node1", { registryUsername: "puller", registryPassword: "s3cret" })));
+        const provider = resource(ev, "pulumi:providers:docker", "node1-docker");
         // Provider config reaches the engine JSON-encoded; the password makes the whole value secret.
         assert.equal(isSecretValue(provider.inputs.registryAuth), true);
         assert.deepEqual(JSON.parse(String(reveal(provider.inputs.registryAuth))), [{ address: "registry.daarion.city", username: "puller", password: "s3cret" }]);
@@ -206,7 +197,7 @@ describe("registry credentials on every Docker provider", () => {
 
     it("missing credentials for the private registry: one line per key, nothing declared", async () => {
         await assert.rejects(
-            evaluateUnderMocks({ project: "daarion", stack: "node3" }, () => deployPlatform(loaded("node3"), all("node3", { registryUsername: "puller" }))),
+            evaluateUnderMocks({ project: "daarion", stack: "node3" }, () => deployPlatform(loadedStack("node3"), all("node3", { registryUsername: "puller" }))),
             (err: Error) => {
                 const lines = err.message.split("\n").filter((l) => l.startsWith("  - "));
                 assert.deepEqual(lines, [
@@ -218,7 +209,7 @@ describe("registry credentials on every Docker provider", () => {
     });
 
     it("an image from an undeclared private registry is a config error naming its key", () => {
-        const t = loaded("node1").topology;
+        const t = loadedStack("node1").topology;
         assert.deepEqual(undeclaredRegistries(t), []);
         const findings = undeclaredRegistries({ ...t, registry: undefined });
         assert.equal(findings[0]!.path, "services.gateway.image");
@@ -227,7 +218,7 @@ describe("registry credentials on every Docker provider", () => {
     });
 
     it("a GPU container on a node without a placed GPU service is refused before it is declared", async () => {
-        const config = loaded("node2");
+        const config = loadedStack("node2");
         await assert.rejects(
             evaluateUnderMocks({ project: "daarion", stack: "node2" }, () =>
                 deployPlatform(config, {

@@ -3,19 +3,16 @@
  * engine endpoint. Each bad value fails with one error naming the file and the key.
  */
 import * as assert from "node:assert/strict";
-import * as path from "node:path";
 import { ConfigError, loadConfig, rawConfigOf } from "../../stacks/config";
-import { readStackConfig } from "../../offline/render";
+import { committedConfig } from "../support/topology";
 
-const ROOT = path.resolve(__dirname, "../..");
 const T = "Pulumi.yaml: daarion:topology.nodes.node1.provisioner";
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 type Json = any;
 
 function errorsFor(stack: string, mutate: (topology: Json, settings: Record<string, unknown>) => void): ConfigError {
-    const { config } = readStackConfig(ROOT, stack);
-    const raw = rawConfigOf(structuredClone(config));
+    const raw = rawConfigOf(committedConfig(stack).config);
     const topology = raw.topology as Json;
     const settings = { ...raw.settings };
     mutate(topology, settings);
@@ -46,8 +43,7 @@ describe("node keys of the schema", () => {
     }
 
     it("accepts the committed node1 and a data mount", () => {
-        const { config } = readStackConfig(ROOT, "node1");
-        const raw = rawConfigOf(structuredClone(config));
+        const raw = rawConfigOf(committedConfig("node1").config);
         (raw.topology as Json).nodes.node1.provisioner.dataMount = "/srv/data";
         const loaded = loadConfig("node1", raw);
         const p = loaded.topology.nodes.node1!.provisioner;

@@ -8,16 +8,12 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
-import { evaluateUnderMocks, Evaluation, RecordedResource, renderStack } from "../../offline/render";
+import { evaluateUnderMocks, Evaluation } from "../../offline/render";
+import { renderedStack } from "../support/render";
+import { named, TYPE } from "../support/resources";
 import { allEdges, costOf, COST, dataEdges, durationSeconds, GraphResource, longestPath, orderOnlyEdges } from "../../offline/critical-path";
 
 const ROOT = path.resolve(__dirname, "../..");
-
-function find(ev: Evaluation, name: string): RecordedResource {
-    const hit = ev.resources.find((r) => r.name === name);
-    assert.ok(hit, `no resource ${name}`);
-    return hit;
-}
 
 class Group extends pulumi.ComponentResource {
     constructor(name: string, opts?: pulumi.ComponentResourceOptions) {
@@ -46,36 +42,36 @@ describe("offline render: dependency edges", () => {
     it("records explicit and implicit dependencies as URNs, and which of them carry data", () => {
         const urnA = "urn:pulumi:s::p::random:index/randomPassword:RandomPassword::a";
         const urnB = "urn:pulumi:s::p::random:index/randomPassword:RandomPassword::b";
-        assert.equal(find(ev, "a").urn, urnA);
-        assert.deepEqual(find(ev, "a").dependencies, []);
-        assert.deepEqual(find(ev, "b").dependencies, [urnA]);
-        assert.deepEqual(find(ev, "b").dataDependencies, []);
-        assert.deepEqual(find(ev, "c").dependencies, [urnA, urnB]);
-        assert.deepEqual(find(ev, "c").dataDependencies, [urnA]);
-        assert.deepEqual(orderOnlyEdges(find(ev, "c")), [urnB]);
+        assert.equal(named(ev, "a").urn, urnA);
+        assert.deepEqual(named(ev, "a").dependencies, []);
+        assert.deepEqual(named(ev, "b").dependencies, [urnA]);
+        assert.deepEqual(named(ev, "b").dataDependencies, []);
+        assert.deepEqual(named(ev, "c").dependencies, [urnA, urnB]);
+        assert.deepEqual(named(ev, "c").dataDependencies, [urnA]);
+        assert.deepEqual(orderOnlyEdges(named(ev, "c")), [urnB]);
     });
 
     it("expands a dependency on a component into its children, as the SDK sends it", () => {
         // @pulumi/pulumi runtime/dependsOn.js getAllTransitivelyReferencedResourceURNs
-        assert.deepEqual(find(ev, "d").dependencies, ["urn:pulumi:s::p::test:index:Group$random:index/randomPassword:RandomPassword::g-inner"]);
-        assert.equal(find(ev, "g-inner").urn, "urn:pulumi:s::p::test:index:Group$random:index/randomPassword:RandomPassword::g-inner");
+        assert.deepEqual(named(ev, "d").dependencies, ["urn:pulumi:s::p::test:index:Group$random:index/randomPassword:RandomPassword::g-inner"]);
+        assert.equal(named(ev, "g-inner").urn, "urn:pulumi:s::p::test:index:Group$random:index/randomPassword:RandomPassword::g-inner");
     });
 
     it("qualifies a type with every parent type, as the engine does (the mock keeps only the last)", () => {
-        assert.equal(find(ev, "n-inner").urn, "urn:pulumi:s::p::test:index:Outer$test:index:Group$random:index/randomPassword:RandomPassword::n-inner");
-        assert.equal(find(ev, "a").provider, null);
+        assert.equal(named(ev, "n-inner").urn, "urn:pulumi:s::p::test:index:Outer$test:index:Group$random:index/randomPassword:RandomPassword::n-inner");
+        assert.equal(named(ev, "a").provider, null);
     });
 });
 
 describe("offline render: dependency edges of a committed stack", () => {
     it("node2 (StackReference read included): every dependency and provider names a rendered resource", async function () {
         this.timeout(120000);
-        const resources = (await renderStack("node2")).resources;
+        const resources = (await renderedStack("node2")).resources;
         const urns = new Set(resources.map((r) => r.urn));
         assert.equal(urns.size, resources.length, "URNs are unique");
         const dangling = resources.flatMap((r) => [...r.dependencies, ...(r.provider ? [r.provider] : [])].filter((u) => !urns.has(u)).map((u) => `${r.name} -> ${u}`));
         assert.deepEqual(dangling, []);
-        assert.ok(resources.some((r) => r.type === "docker:index/container:Container" && r.dependencies.length > 0 && r.provider !== null));
+        assert.ok(resources.some((r) => r.type === TYPE.container && r.dependencies.length > 0 && r.provider !== null));
     });
 });
 

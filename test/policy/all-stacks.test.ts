@@ -9,16 +9,15 @@
  * components really produce.
  */
 import * as assert from "node:assert/strict";
-import * as path from "node:path";
-import { renderStack, RecordedResource } from "../../offline/render";
+import { RecordedResource } from "../../offline/render";
 import { committedStacks } from "../../scripts/drift";
 import { checkRecordedStack, envSecretness, OfflineViolation, packConfigFor, runPolicies, viewsFromRecords } from "../../policy/offline";
 import { TYPES } from "../../policy/lib/resource";
 import { credentialPart } from "../../policy/rules/secrets";
+import { renderedStack } from "../support/render";
+import { REPO_ROOT } from "../support/topology";
 
-const REPO = path.resolve(__dirname, "..", "..");
-const STACKS = committedStacks(REPO);
-
+const STACKS = committedStacks(REPO_ROOT);
 
 const mandatory = (v: OfflineViolation[]) => v.filter((x) => x.level === "mandatory");
 const show = (v: OfflineViolation[]) => v.map((x) => `[${x.policy}] ${x.message}`).join("\n");
@@ -30,8 +29,7 @@ describe("policy pack over every committed stack (offline render)", function () 
 
     before(async () => {
         assert.ok(STACKS.length >= 4, `expected node1 node2 node3 local, found ${STACKS.join(", ")}`);
-        // Sequential: the mock runtime is process-global.
-        for (const stack of STACKS) renders.set(stack, (await renderStack(stack)).resources);
+        for (const stack of STACKS) renders.set(stack, (await renderedStack(stack)).resources);
     });
 
     for (const stack of STACKS) {

@@ -14,14 +14,9 @@ import { RunningProcess, startProcess, waitFor } from "../support/process";
 
 const REPO = path.resolve(__dirname, "..", "..");
 
-/** Engine wire sentinels (sdk/go/common/resource/plugin/rpc.go). */
-export const SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270";
-export const SIG_KEY = "4dabf18193072939515e22adb298388d";
-export const UNKNOWN_STRING = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
-
-export function secret(value: unknown): Record<string, unknown> {
-    return { [SIG_KEY]: SECRET_SIG, value };
-}
+/** The engine's wire sentinels are the program's own: unknown (components/dynamic/unknowns.ts), secret (components/secrets/signature.ts). */
+export { UNKNOWN as UNKNOWN_STRING } from "../../components/dynamic/unknowns";
+export { SECRET_SIG, SIG_KEY, secretEnvelope as secret } from "../../components/secrets/signature";
 
 export interface EngineResource {
     type: string;

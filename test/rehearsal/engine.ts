@@ -34,14 +34,14 @@
  */
 import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
+import { isSecretEnvelope } from "../../components/secrets/signature";
 import { readStackConfig } from "../../offline/render";
 import { changedKeys, DYNAMIC_DIFF, replacingKeys, SERVER_NAME } from "./engine-rules";
 import { fakeState } from "../../offline/render";
 
-const SIG_KEY = "4dabf18193072939515e22adb298388d";
-const SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270";
-/** What the dynamic-provider host passes for an unknown value (pulumi/pulumi#6310). */
-export const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
+/** What the dynamic-provider host passes for an unknown value (pulumi/pulumi#6310; components/dynamic/unknowns.ts). */
+import { UNKNOWN } from "../../components/dynamic/unknowns";
+export { UNKNOWN };
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const OUTPUT_UNKNOWN = (require("@pulumi/pulumi/output") as { unknown: unknown }).unknown;
 
@@ -74,7 +74,7 @@ export interface StepOptions {
 }
 
 const keyOf = (type: string, name: string) => `${type}::${name}`;
-const isSecret = (v: unknown): v is { value: unknown } => !!v && typeof v === "object" && (v as Record<string, unknown>)[SIG_KEY] === SECRET_SIG;
+const isSecret = isSecretEnvelope;
 export function reveal(v: unknown): unknown {
     if (isSecret(v)) return reveal(v.value);
     if (v === OUTPUT_UNKNOWN) return UNKNOWN;

@@ -6,11 +6,9 @@
 import * as assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { parse } from "yaml";
 import { changes, Platform } from "./engine";
 import { assertOk, deployAll, deployOrder, newPlatform } from "./flows";
-
-const REPO = path.resolve(__dirname, "..", "..");
+import { rawTopology, REPO_ROOT as REPO } from "../support/topology";
 
 describe("rehearsal 1: first deployment from empty, in deploy.yml's order", function () {
     this.timeout(600_000);
@@ -18,8 +16,7 @@ describe("rehearsal 1: first deployment from empty, in deploy.yml's order", func
     before(() => (p = newPlatform()));
 
     it("deploy.yml applies node1, node2, node3 one after another: the topology's node order (stacks/quorum.ts)", () => {
-        const topology = (parse(fs.readFileSync(path.join(REPO, "Pulumi.yaml"), "utf8")) as { config: { "daarion:topology": { value: { nodes: Record<string, unknown> } } } }).config["daarion:topology"].value;
-        assert.deepEqual(deployOrder(), Object.keys(topology.nodes));
+        assert.deepEqual(deployOrder(), Object.keys(rawTopology().nodes as Record<string, unknown>));
         assert.deepEqual(deployOrder(), ["node1", "node2", "node3"]);
     });
 

@@ -25,13 +25,11 @@ import { loadConfig, rawConfigOf } from "../../stacks/config";
 import { MODULES } from "../../stacks/modules";
 import { secretCatalogue } from "../../stacks/program";
 import { fakeState } from "../../offline/render";
+import { isSecretEnvelope } from "../../components/secrets/signature";
 import { UNKNOWN } from "./dynamic-host";
 import { operatorSecrets } from "./flows";
 
 const ROOT = path.resolve(__dirname, "../..");
-/** Pulumi's wire marker of a secret (runtime/rpc.js specialSigKey / specialSecretSig). */
-const SIG_KEY = "4dabf18193072939515e22adb298388d";
-const SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270";
 
 export interface PreviewResource {
     readonly type: string;
@@ -121,9 +119,8 @@ function existingState(type: string, name: string, inputs: Record<string, unknow
     return fakeState(type, name, inputs, {}, secretValue);
 }
 
-export function isSecretWrapper(v: unknown): v is { value: unknown } {
-    return typeof v === "object" && v !== null && (v as Record<string, unknown>)[SIG_KEY] === SECRET_SIG;
-}
+/** A secret as the mocks receive it (components/secrets/signature.ts). */
+export const isSecretWrapper = isSecretEnvelope;
 
 /** Paths of unknown values in recorded inputs. */
 export function unknownPaths(value: unknown, at = ""): string[] {

@@ -13,10 +13,11 @@
  */
 import { strict as assert } from "node:assert";
 import { CheckAnswer, DiffAnswer, HostCall, plannedStep, runInFreshHost } from "./dynamic-host";
+import { DOCKER_STACKS } from "../support/render";
 import { PreviewResource, ScenarioResult, catalogueOf, deployedOwnerOutputs, runScenario, secretResourceName, secretValue, stringsOf, toHostWire, unknownPaths } from "./preview-mocks";
 
 const OWNER = "organization/daarion/node1";
-const STACKS = ["node1", "node2", "node3", "local"] as const;
+const STACKS = DOCKER_STACKS;
 const nothingExists = () => false;
 const everythingExists = () => true;
 

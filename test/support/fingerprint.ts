@@ -10,8 +10,9 @@ import { createHash } from "node:crypto";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { renderStack } from "../../offline/render";
 import { writeRender } from "../../offline/write";
+import { listFiles } from "./files";
+import { DOCKER_STACKS, renderedStack } from "./render";
 
 export interface StackFingerprint {
     readonly resources: Record<string, string>;
@@ -19,20 +20,13 @@ export interface StackFingerprint {
 }
 
 export const GOLDEN_DIR = path.resolve(__dirname, "..", "golden");
-export const GOLDEN_STACKS = ["node1", "node2", "node3", "local"] as const;
+export const GOLDEN_STACKS = DOCKER_STACKS;
 
 const sha = (text: string) => createHash("sha256").update(text).digest("hex").slice(0, 16);
 
-function listFiles(dir: string, prefix = ""): string[] {
-    if (!fs.existsSync(dir)) return [];
-    return fs.readdirSync(dir, { withFileTypes: true }).flatMap((e) =>
-        e.isDirectory() ? listFiles(path.join(dir, e.name), `${prefix}${e.name}/`) : [`${prefix}${e.name}`],
-    );
-}
-
-/** Render `stack` through the same writer `npm run render` uses, and hash what it wrote. */
+/** Render `stack` (once per process, test/support/render.ts) through the same writer `npm run render` uses, and hash what it wrote. */
 export async function fingerprintStack(stack: string): Promise<StackFingerprint> {
-    const result = await renderStack(stack);
+    const result = await renderedStack(stack);
     const out = fs.mkdtempSync(path.join(os.tmpdir(), `golden-${stack}-`));
     try {
         writeRender(result, out, result.config["daarion:topology"]);
@@ -44,7 +38,7 @@ export async function fingerprintStack(stack: string): Promise<StackFingerprint>
             resources[key] = sha(JSON.stringify(r));
         }
         const files: Record<string, string> = {};
-        for (const f of listFiles(path.join(out, "files")).sort()) files[f] = sha(fs.readFileSync(path.join(out, "files", f), "utf8"));
+        for (const f of listFiles(path.join(out, "files"))) files[f] = sha(fs.readFileSync(path.join(out, "files", f), "utf8"));
         return { resources: sortKeys(resources), files };
     } finally {
         fs.rmSync(out, { recursive: true, force: true });
