@@ -431,9 +431,16 @@ export async function evaluateUnderMocks(settings: MockSettings, program: () => 
     // runtime/debuggable.js:79, `_debugStackTrace`, read only by its leak report), several per
     // resource: with --cpu-prof that was a quarter of the evaluation. The render reports program
     // errors by message (RenderError), never by stack, so no frames are captured while it runs.
-    // Resource.callsites (resource.js:324) raises the limit itself for its source positions.
+    // Resource.callsites (resource.js l. 311-346) lifts the limit itself: for every resource it
+    // captures the whole stack and parses each frame, for the request's source position
+    // (l. 283-300, shown by the engine in diagnostics). The mock monitor ignores it (runtime/mocks.js
+    // l. 90-99) and the render records none, so it is skipped while the render runs: with it, 5% of
+    // the 100-node bench's profile.
     const stackTraceLimit = Error.stackTraceLimit;
     Error.stackTraceLimit = 0;
+    const resourceClass = pulumi.Resource as unknown as { callsites(): unknown[] };
+    const callsites = resourceClass.callsites;
+    resourceClass.callsites = () => [];
     try {
         let raw: unknown;
         await stackModule.runInPulumiStack(async () => {
@@ -461,6 +468,7 @@ export async function evaluateUnderMocks(settings: MockSettings, program: () => 
         throw new RenderError(message.replace(/^Running program .* failed with an unhandled exception:\s*/s, ""));
     } finally {
         Error.stackTraceLimit = stackTraceLimit;
+        resourceClass.callsites = callsites;
         (pulumi.log as { warn: typeof originalWarn }).warn = originalWarn;
     }
     // The mock sees a resource when its inputs have resolved, an order that moves with the timing
