@@ -122,11 +122,16 @@ function readEntry(file: string): SerializedFunction | undefined {
 }
 
 function writeEntry(file: string, entry: SerializedFunction): void {
-    fs.mkdirSync(path.dirname(file), { recursive: true });
     // Written through a rename, so an entry is complete or absent (as offline/run.cjs does).
     const tmp = `${file}.${process.pid}.tmp`;
-    fs.writeFileSync(tmp, JSON.stringify(entry));
-    fs.renameSync(tmp, file);
+    try {
+        fs.mkdirSync(path.dirname(file), { recursive: true });
+        fs.writeFileSync(tmp, JSON.stringify(entry));
+        fs.renameSync(tmp, file);
+    } catch {
+        // A read-only checkout only loses the speed-up: the text returned is the fresh one.
+        fs.rmSync(tmp, { force: true });
+    }
 }
 
 /** Counts of the current process, for tests and the bench. */
