@@ -12,6 +12,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import { evaluateUnderMocks, Evaluation, RecordedResource, renderStack } from "../../offline/render";
 import { PROVIDER_CACHE_DIR, providerCacheStats, withProviderCache } from "../../offline/provider-cache";
+import { writeRender } from "../../offline/write";
 import { allEdges, costOf, COST, dataEdges, durationSeconds, GraphResource, longestPath, orderOnlyEdges } from "../../offline/critical-path";
 
 const ROOT = path.resolve(__dirname, "../..");
@@ -282,5 +283,46 @@ describe("offline render: what the mock records", () => {
         const finished = lines.filter((l) => l.startsWith("RegisterResource RPC finished") && l.includes("::big"));
         assert.equal(finished.length, 1, lines.filter((l) => l.startsWith("RegisterResource")).join("\n").slice(0, 2000));
         assert.ok(finished[0]!.length < 500 && !finished[0]!.includes("xxxxxxxxxx"), finished[0]!.slice(0, 300));
+    });
+});
+
+describe("offline/write.ts: re-rendering into an existing directory", () => {
+    it("leaves it exactly as a fresh write does, rewriting only what changed and deleting what is stale", async function () {
+        this.timeout(120000);
+        const result = await renderStack("node3");
+        const topology = result.config["daarion:topology"];
+        const base = fs.mkdtempSync(path.join(ROOT, ".cache", "write-"));
+        const tree = (dir: string): Record<string, string> => {
+            const out: Record<string, string> = {};
+            const walk = (d: string, rel: string) => {
+                for (const e of fs.readdirSync(d, { withFileTypes: true })) {
+                    if (e.isDirectory()) walk(path.join(d, e.name), path.join(rel, e.name));
+                    else out[path.join(rel, e.name)] = fs.readFileSync(path.join(d, e.name), "utf8");
+                }
+            };
+            walk(dir, "");
+            return out;
+        };
+        try {
+            const fresh = path.join(base, "fresh");
+            const reused = path.join(base, "reused");
+            writeRender(result, fresh, topology);
+            writeRender(result, reused, topology);
+            const untouched = path.join(reused, "resources.json");
+            const inode = fs.statSync(untouched).ino;
+            const mtime = fs.statSync(untouched).mtimeMs;
+            // What a previous render may leave: a stale file, a stale directory, an edited file.
+            fs.writeFileSync(path.join(reused, "stale.txt"), "old");
+            fs.mkdirSync(path.join(reused, "files", "gone", "deep"), { recursive: true });
+            fs.writeFileSync(path.join(reused, "files", "gone", "deep", "x.conf"), "old");
+            fs.writeFileSync(path.join(reused, "topology.md"), "edited");
+            writeRender(result, reused, topology);
+            assert.deepEqual(tree(reused), tree(fresh));
+            assert.ok(!fs.existsSync(path.join(reused, "files", "gone")), "empty stale directories are removed");
+            assert.equal(fs.statSync(untouched).ino, inode);
+            assert.equal(fs.statSync(untouched).mtimeMs, mtime, "an unchanged file is not rewritten");
+        } finally {
+            fs.rmSync(base, { recursive: true, force: true });
+        }
     });
 });
