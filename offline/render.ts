@@ -13,6 +13,7 @@ import { ConfigError, loadConfig, rawConfigOf, readConfigFile, STACK_FILE_KEYS }
 import { MODULES } from "../stacks/modules";
 import { requiredStackSecretKeys, secretCatalogue } from "../stacks/program";
 import { isSecretEnvelope } from "../components/secrets/signature";
+import { withProviderCache } from "./provider-cache";
 
 /** Every placeholder contains this, so a leak into a non-secret input can be found by search. */
 export const PLACEHOLDER_MARK = "RENDERSECRET";
@@ -282,12 +283,16 @@ export async function renderStack(stack: string, options: RenderOptions = {}): P
         // An invalid config is reported by the program itself below, with every key named.
     }
 
-    const evaluation = await evaluateUnderMocks({ project, stack, config: runtimeConfig, secretKeys, stackReferenceOutputs: ownerOutputs }, () => {
-        const entry = path.join(projectDir, "index.ts");
-        // eslint-disable-next-line @typescript-eslint/no-require-imports
-        const program = require(entry) as () => Promise<Record<string, unknown>>;
-        return program();
-    });
+    // The dynamic providers' `__provider` texts come from a disk cache keyed by everything they
+    // depend on (offline/provider-cache.ts): serializing them was a third of the local render.
+    const evaluation = await withProviderCache(() =>
+        evaluateUnderMocks({ project, stack, config: runtimeConfig, secretKeys, stackReferenceOutputs: ownerOutputs }, () => {
+            const entry = path.join(projectDir, "index.ts");
+            // eslint-disable-next-line @typescript-eslint/no-require-imports
+            const program = require(entry) as () => Promise<Record<string, unknown>>;
+            return program();
+        }),
+    );
     return { stack, config, ...evaluation };
 }
 
@@ -360,6 +365,13 @@ function recordRequests(into: Map<string, RequestRecord>): void {
     };
     const checked = (urn: string, callback: Callback): Callback => (err, resp) => {
         if (resp && resp.getUrn() !== urn) return callback(new Error(`offline render: mock URN ${resp.getUrn()} differs from the recorded ${urn}`));
+        // The SDK formats every response into a debug line, `resp: ${innerResponse}`
+        // (@pulumi/pulumi@3.248.0 runtime/resource.js l. 212, 484, 489), before log.debug drops it
+        // (no engine under mocks: log/index.js l. 43-53). google-protobuf's Message.toString
+        // renders the whole state, so that discarded text was the render's largest single cost
+        // and grew with the size of each resource's state (`--cpu-prof` of the 100-node bench:
+        // 8.4 s of 31 s, plus the garbage it left). The line now names the URN.
+        if (resp) Object.defineProperty(resp, "toString", { value: () => `response for ${urn}` });
         return callback(err, resp);
     };
     monitor.registerResource = (req, callback) => register(req, checked(record(req), callback));
@@ -377,7 +389,9 @@ export async function evaluateUnderMocks(settings: MockSettings, program: () => 
     const { project, stack } = settings;
     const ownerOutputs = settings.stackReferenceOutputs ?? {};
     const resources: RecordedResource[] = [];
-    const parents = new Map<string, { parent: string | null; options: Record<string, unknown> }>();
+    // `declared` is the order of the resources' constructors (the stack transformation below runs
+    // synchronously in each one, @pulumi/pulumi@3.248.0 resource.js l. 182-187); see the sort at the end.
+    const parents = new Map<string, { parent: string | null; options: Record<string, unknown>; declared: number }>();
     const warnings: string[] = [];
     counter = 0;
 
@@ -385,7 +399,7 @@ export async function evaluateUnderMocks(settings: MockSettings, program: () => 
     await pulumi.runtime.setMocks(
         {
             newResource(args: pulumi.runtime.MockResourceArgs) {
-                const meta = parents.get(`${args.type}::${args.name}`) ?? { parent: null, options: {} };
+                const meta = parents.get(`${args.type}::${args.name}`) ?? { parent: null, options: {}, declared: -1 };
                 const request = requests.get(`${args.type}::${args.name}`) ?? { urn: "", dependencies: [], dataDependencies: [], provider: null };
                 const id = fakeId(args.type, args.name);
                 const record: RecordedResource = { id, type: args.type, name: args.name, parent: meta.parent, custom: args.custom ?? true, inputs: args.inputs, options: meta.options, ...request };
@@ -414,9 +428,16 @@ export async function evaluateUnderMocks(settings: MockSettings, program: () => 
     // runtime/debuggable.js:79, `_debugStackTrace`, read only by its leak report), several per
     // resource: with --cpu-prof that was a quarter of the evaluation. The render reports program
     // errors by message (RenderError), never by stack, so no frames are captured while it runs.
-    // Resource.callsites (resource.js:324) raises the limit itself for its source positions.
+    // Resource.callsites (resource.js l. 311-346) lifts the limit itself: for every resource it
+    // captures the whole stack and parses each frame, for the request's source position
+    // (l. 283-300, shown by the engine in diagnostics). The mock monitor ignores it (runtime/mocks.js
+    // l. 90-99) and the render records none, so it is skipped while the render runs: with it, 5% of
+    // the 100-node bench's profile.
     const stackTraceLimit = Error.stackTraceLimit;
     Error.stackTraceLimit = 0;
+    const resourceClass = pulumi.Resource as unknown as { callsites(): unknown[] };
+    const callsites = resourceClass.callsites;
+    resourceClass.callsites = () => [];
     try {
         let raw: unknown;
         await stackModule.runInPulumiStack(async () => {
@@ -424,6 +445,7 @@ export async function evaluateUnderMocks(settings: MockSettings, program: () => 
                 const parent = args.opts.parent as (pulumi.Resource & { __name?: string }) | undefined;
                 const o = args.opts as pulumi.CustomResourceOptions;
                 parents.set(`${args.type}::${args.name}`, {
+                    declared: parents.size,
                     parent: parent?.__name ?? null,
                     options: Object.fromEntries(
                         Object.entries({ protect: o.protect, retainOnDelete: o.retainOnDelete, ignoreChanges: o.ignoreChanges, deleteBeforeReplace: o.deleteBeforeReplace }).filter(([, v]) => v !== undefined),
@@ -443,7 +465,14 @@ export async function evaluateUnderMocks(settings: MockSettings, program: () => 
         throw new RenderError(message.replace(/^Running program .* failed with an unhandled exception:\s*/s, ""));
     } finally {
         Error.stackTraceLimit = stackTraceLimit;
+        resourceClass.callsites = callsites;
         (pulumi.log as { warn: typeof originalWarn }).warn = originalWarn;
     }
-    return { resources: resources.filter((r) => r.type !== "pulumi:pulumi:Stack"), outputs, warnings };
+    // The mock sees a resource when its inputs have resolved, an order that moves with the timing
+    // of every asynchronous input (a dynamic provider's `__provider` comes from the disk cache or
+    // from a serialization several hundred ms long: offline/provider-cache.ts). The render lists
+    // resources in the order the program declares them, the same whatever the timing.
+    const declared = (r: RecordedResource) => parents.get(`${r.type}::${r.name}`)?.declared ?? Number.MAX_SAFE_INTEGER;
+    const ordered = resources.filter((r) => r.type !== "pulumi:pulumi:Stack").sort((a, b) => declared(a) - declared(b));
+    return { resources: ordered, outputs, warnings };
 }

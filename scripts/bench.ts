@@ -127,16 +127,24 @@ async function linearity(reps: number, nodes: number): Promise<void> {
     const base = readStackConfig(ROOT, "local").config["daarion:topology"] as Record<string, unknown>;
     const bigTopology = syntheticTopology(base, nodes);
     const withTopology = (topology: Record<string, unknown>) => () => renderStack("local", { editConfig: (c) => (c["daarion:topology"] = topology) });
-    const count = async (topology: Record<string, unknown>) => (await withTopology(topology)()).resources.length;
-    const [smallCount, bigCount] = [await count(base), await count(bigTopology)];
+    // Resources differ in weight: what each carries through the SDK's serialization is its inputs.
+    const shape = async (topology: Record<string, unknown>) => {
+        const resources = (await withTopology(topology)()).resources;
+        return { count: resources.length, inputBytes: resources.reduce((sum, r) => sum + JSON.stringify(r.inputs).length, 0) };
+    };
+    const [smallShape, bigShape] = [await shape(base), await shape(bigTopology)];
+    const [smallCount, bigCount] = [smallShape.count, bigShape.count];
     const small = await inProcess(reps, withTopology(base));
     const big = await inProcess(reps, withTopology(bigTopology));
     // CPU time is the robust figure on a shared machine (other processes stretch wall time, not CPU).
     console.log(`render cost per resource (in process, stack local, medians of ${reps}; CPU = user + system):`);
-    const line = (label: string, count: number, t: { wall: number; cpu: number }) =>
-        console.log(`  ${label}: ${count} resources, CPU ${t.cpu.toFixed(0)} ms = ${(t.cpu / count).toFixed(2)} ms/resource (wall ${t.wall.toFixed(0)} ms = ${(t.wall / count).toFixed(2)} ms/resource)`);
-    line("3 nodes", smallCount, small);
-    line(`${nodes} nodes`, bigCount, big);
+    const line = (label: string, shape: { count: number; inputBytes: number }, t: { wall: number; cpu: number }) =>
+        console.log(
+            `  ${label}: ${shape.count} resources, CPU ${t.cpu.toFixed(0)} ms = ${(t.cpu / shape.count).toFixed(2)} ms/resource (wall ${t.wall.toFixed(0)} ms = ${(t.wall / shape.count).toFixed(2)} ms/resource);` +
+                ` inputs ${(shape.inputBytes / shape.count / 1024).toFixed(1)} KiB/resource`,
+        );
+    line("3 nodes", smallShape, small);
+    line(`${nodes} nodes`, bigShape, big);
     console.log(`  ${nodes}-node / 3-node CPU cost per resource: ${(big.cpu / bigCount / (small.cpu / smallCount)).toFixed(2)}x (linear = 1.00 or below: the fixed part is spread over more resources)`);
     // The fixed part (config parsing, runtime set-up) is paid once per render; the marginal cost is what each added resource costs.
     console.log(`  marginal CPU: ${((big.cpu - small.cpu) / (bigCount - smallCount)).toFixed(2)} ms per added resource`);
