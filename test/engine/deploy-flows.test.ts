@@ -33,8 +33,13 @@ import { LOCAL_QDRANT_ADMIN_PORT } from "../../components/qdrant/module";
 import { NATS_ADMIN_USER, NATS_SECRET_NAMES } from "../../components/nats/workload";
 import { APP_SECRET_NAMES } from "../../components/apps/wiring";
 
-/** Each node's servers bind its loopback address (ARCHITECTURE.md "Test layers"). */
-const LOOPBACK: Record<string, string> = { node1: "127.0.1.11", node2: "127.0.1.12", node3: "127.0.1.13" };
+/**
+ * Each node's servers bind its own loopback address (ARCHITECTURE.md "Test layers"). Not the
+ * 127.0.1.11-13 of the real-server suites: those run agents, PostgreSQL and NATS on the same
+ * default ports, and on a shared machine a second suite's server took 127.0.1.13:8222 (measured),
+ * so this suite has addresses of its own and runs beside them.
+ */
+const LOOPBACK: Record<string, string> = { node1: "127.0.15.11", node2: "127.0.15.12", node3: "127.0.15.13" };
 const NATS_STREAM = "pulumi-nodejs:dynamic/nats:Stream";
 const NATS_KV = "pulumi-nodejs:dynamic/nats:KeyValue";
 const QDRANT_COLLECTION = "pulumi-nodejs:dynamic/qdrant:Collection";
