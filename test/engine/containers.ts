@@ -15,9 +15,13 @@
 // volume); `dropVolumes` is what `docker volume rm` does to them.
 //
 // Docker's `wait`: with `wait: true` the docker provider returns from create only once the
-// container's healthcheck passes (kreuzwerker/terraform-provider-docker@v4.5.0:
-// internal/provider/resource_docker_container.go `wait`, "If `true`, then the Docker container is
-// waited for being healthy state after creation"); without it, as soon as the container started.
+// container's healthcheck passes (@pulumi/docker 5.2.0 container.d.ts `wait`: "If `true`, then the
+// Docker container is waited for being healthy state after creation. [...] If `false`, then the
+// container health state is not checked. Defaults to `false`."); without it, once it started.
+// The NATS containers are created without `wait` (components/nats/workload.ts sets no
+// waitHealthy), so the streams' create can race the servers' start on a real first deployment; it
+// did not fail in these runs (the node stacks add core servers one per `up`; `local` started three
+// at once and created its R3 streams), which does not prove it cannot.
 // The runner answers the same way: with `wait`, once the server answers the healthcheck's URL;
 // without, once the process is spawned.
 import { strict as assert } from "node:assert";
