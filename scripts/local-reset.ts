@@ -63,8 +63,14 @@ export function planLocalReset(stack: string, resources: readonly ExportedResour
     return { commands, protectedCount, containers, volumes, networks };
 }
 
+/** Largest `pulumi stack export` the reset reads. */
+const EXPORT_MAX_BYTES = 512 * 1024 * 1024;
+
 function run(argv: string[], capture = false): string {
-    const r = spawnSync(argv[0]!, argv.slice(1), { stdio: capture ? ["ignore", "pipe", "inherit"] : "inherit", encoding: "utf8" });
+    // spawnSync buffers at most 1 MiB by default (Node child_process `maxBuffer`); the export of the
+    // `local` stack is larger (every rendered config is in the containers' uploads), and the reset
+    // failed with `spawnSync pulumi ENOBUFS` on the real engine (test/engine/deploy-flows.test.ts).
+    const r = spawnSync(argv[0]!, argv.slice(1), { stdio: capture ? ["ignore", "pipe", "inherit"] : "inherit", encoding: "utf8", maxBuffer: EXPORT_MAX_BYTES });
     if (r.error) throw new Error(`${argv[0]}: ${r.error.message} (is it installed and on PATH?)`);
     // `docker rm/volume rm/network rm` exit 1 when an object is already gone; that is the goal state.
     if (r.status !== 0 && argv[0] !== "docker") throw new Error(`\`${argv.join(" ")}\` exited ${r.status}`);

@@ -151,17 +151,27 @@ export class EngineProject {
     }
 
     /**
-     * The NATS and Qdrant dynamic providers connect for real during `up`: with the committed
-     * topology they would dial the nodes' private addresses (10.10.x.x), which a test must never
-     * contact. Point their admin endpoints at loopback ports where nothing listens (a refused
-     * connection, at once); the PR change "admin endpoints to the README's SSH tunnels" still moves
-     * them (to 14222 and 16333).
+     * Where the NATS and Qdrant dynamic providers connect during `up`. With the committed topology
+     * they would dial the nodes' private addresses (10.10.x.x), which a test must never contact.
+     * Default: loopback ports where nothing listens (a refused connection, at once);
+     * `useAdminEndpoints` points them at servers a test runs (test/engine/containers.ts). The PR
+     * change "admin endpoints to the README's SSH tunnels" still moves them (to 14222 and 16333).
+     * `local` ignores `adminEndpoint`: its Qdrant admin port is published on 127.0.0.1:16333
+     * (components/qdrant/module.ts LOCAL_QDRANT_ADMIN_PORT).
      */
+    private admin = { nats: ["nats://127.0.0.1:14229"], qdrant: "127.0.0.1:16339" };
+
+    useAdminEndpoints(admin: { nats: string[]; qdrant: string }): void {
+        for (const url of [...admin.nats, `http://${admin.qdrant}`]) assert.match(new URL(url).hostname, /^127\./, `admin endpoint ${url} is not loopback`);
+        this.admin = { nats: [...admin.nats], qdrant: admin.qdrant };
+        this.keepAdminTrafficOnLoopback();
+    }
+
     keepAdminTrafficOnLoopback(): void {
         this.editProjectConfig((c) => {
             const replication = (c["daarion:topology"]!.value as { replication: { nats: Record<string, unknown>; qdrant: Record<string, unknown> } }).replication;
-            replication.nats.adminServers = ["nats://127.0.0.1:14229"];
-            replication.qdrant.adminEndpoint = "127.0.0.1:16339";
+            replication.nats.adminServers = [...this.admin.nats];
+            replication.qdrant.adminEndpoint = this.admin.qdrant;
         });
     }
 
@@ -227,6 +237,29 @@ export async function selfSignedPem(dir: string, cn: string): Promise<string> {
     const crt = path.join(dir, `${cn}.crt.pem`);
     await run("openssl", ["req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes", "-keyout", key, "-out", crt, "-days", "2", "-subj", `/CN=${cn}`]);
     return fs.readFileSync(crt, "utf8") + fs.readFileSync(key, "utf8");
+}
+
+/**
+ * Set every secret the program names as missing (its ConfigError lines), as the README has the
+ * operator do: certificates as a self-signed PEM, the rest as strings; plus `hcloud:token` on the
+ * node stacks. Returns the values set (a test checks none is in the state file in clear).
+ */
+export async function setProgramSecrets(project: EngineProject, stack: Stack, name: string): Promise<string[]> {
+    const first = await stack.preview().then(() => "", failureText);
+    const needed = missingSecrets(first, name);
+    const pem = await selfSignedPem(project.tmp, `${name}.daarion.city`);
+    const values: string[] = [];
+    for (const key of needed) {
+        const value = key.startsWith("tls-") ? pem : `${key}-${name}-${Date.now()}`;
+        values.push(value);
+        await stack.setConfig(`daarion:secrets.${key}`, { value, secret: true }, true);
+    }
+    if (name !== "local") {
+        const token = `hcloud-token-${name}-0123456789abcdef0123456789abcdef0123456789abcdef`;
+        values.push(token);
+        await stack.setConfig("hcloud:token", { value: token, secret: true });
+    }
+    return values;
 }
 
 /** The text of a failed automation-API command (the CLI's stdout and stderr are in its message). */
@@ -314,6 +347,20 @@ export interface DriftRun {
     readonly stdout: string;
     readonly stderr: string;
     readonly ms: number;
+}
+
+/** One of the project's scripts (`tsx scripts/<file>`) in the project's work dir, with the engine's environment. */
+export function runScript(project: EngineProject, script: string, args: string[], extraEnv: Record<string, string> = {}): Promise<DriftRun> {
+    const started = Date.now();
+    return new Promise((resolve, reject) => {
+        const child = spawn(path.join(ROOT, "node_modules/.bin/tsx"), [path.join(ROOT, script), ...args], { cwd: project.workDir, env: { ...process.env, ...project.env, ...extraEnv } });
+        let stdout = "";
+        let stderr = "";
+        child.stdout.on("data", (d) => (stdout += d));
+        child.stderr.on("data", (d) => (stderr += d));
+        child.on("error", reject);
+        child.on("close", (code) => resolve({ code, stdout, stderr, ms: Date.now() - started }));
+    });
 }
 
 /** `npm run drift -- <args>` in its normal mode against the project's work dir and backend. */

@@ -5,8 +5,11 @@
  *
  * - PREVIEW_UNKNOWNS: in a preview, outputs of resources not yet created (or being replaced) are
  *   unknown (`setMocks(..., preview = true)`; rpc.ts resolveProperties marks absent keys unknown).
- * - OUTPUTS_ONLY_AFTER_SUCCESS: stack outputs are written only by a successful update; a failed
- *   update keeps the resources it created but no new outputs (pulumi/pulumi#16289).
+ * - OUTPUTS_OF_A_FAILED_UPDATE: a failed update keeps the resources it created and writes every
+ *   exported value that resolved (one depending on a failed resource is left out); outputs it did
+ *   not register stay as they were (pulumi/pulumi#15754, in v3.248.0). Measured on the real engine:
+ *   test/engine/flows.test.ts "stack outputs after a failed update" (the earlier model, "no outputs
+ *   after a failed update", cited pulumi/pulumi#16289 and was wrong for this engine).
  * - STACK_REFERENCE_REQUIRES_OUTPUT: `requireOutput` of a missing output fails the program
  *   (@pulumi/pulumi stackReference.ts: "Required output ... does not exist").
  * - PROTECT: a protected resource is neither deleted nor replaced; the step fails
@@ -140,6 +143,8 @@ export class Platform {
         const failures: string[] = [];
         // The engine stops the program at the first failed step (the update is cancelled).
         let stopProgram: (reason: unknown) => void = () => undefined;
+        /** What the program returned (its stack outputs), once it returned. */
+        let programResultOf: () => unknown = () => undefined;
 
         const scopeOf = (type: string, provider: string | undefined): string => {
             if (type.startsWith("hcloud:")) return "hcloud-project";
@@ -277,6 +282,7 @@ export class Platform {
         (pulumi.log as { error: unknown }).error = async (msg: string) => stopProgram(new Error(msg));
         try {
             let raw: unknown;
+            programResultOf = () => raw;
             let outputs: { values: Record<string, unknown>; secret: string[] } | undefined;
             // The nodejs language host ends the program on an unhandled rejection and reports it
             // (@pulumi/pulumi cmd/run/run.ts): a failed apply (e.g. requireOutput) fails the step.
@@ -317,8 +323,13 @@ export class Platform {
             if (!dryRun) { old.resources = next; old.outputs = outputs!.values; old.secretOutputs = outputs!.secret; }
             return { stack, mode, ok: true, plan };
         } catch (err) {
-            // OUTPUTS_ONLY_AFTER_SUCCESS: keep what was applied, not the outputs (pulumi/pulumi#16289).
-            if (!dryRun) old.resources = next;
+            if (!dryRun) {
+                old.resources = next;
+                // OUTPUTS_OF_A_FAILED_UPDATE: the exported values that resolve are written over the old outputs.
+                const resolved = await resolvedOutputs(programResultOf());
+                old.outputs = { ...(old.outputs ?? {}), ...resolved.values };
+                old.secretOutputs = [...new Set([...old.secretOutputs.filter((k) => !(k in resolved.values)), ...resolved.secret])];
+            }
             const message = err instanceof Error ? err.message : String(err);
             return { stack, mode, ok: false, plan, error: message.replace(/^Running program .* failed with an unhandled exception:\s*/s, "") };
         } finally {
@@ -326,6 +337,28 @@ export class Platform {
             (pulumi.log as { error: unknown }).error = logError;
         }
     }
+}
+
+/**
+ * The exported values of a failed update that resolve, each on its own: one depending on a failed
+ * resource rejects or never settles (the mock runtime stopped the program) and is left out.
+ */
+async function resolvedOutputs(raw: unknown): Promise<{ values: Record<string, unknown>; secret: string[] }> {
+    const values: Record<string, unknown> = {};
+    const secret: string[] = [];
+    if (raw === null || typeof raw !== "object") return { values, secret };
+    for (const [k, v] of Object.entries(raw as Record<string, unknown>)) {
+        let timer: NodeJS.Timeout | undefined;
+        const settled = await Promise.race([
+            resolveOutputs({ [k]: v }).then((r) => r, () => undefined),
+            new Promise<undefined>((r) => (timer = setTimeout(() => r(undefined), 1000))),
+        ]);
+        clearTimeout(timer);
+        if (settled === undefined || !(k in settled.values)) continue;
+        values[k] = settled.values[k];
+        secret.push(...settled.secret);
+    }
+    return { values, secret };
 }
 
 /** Stack outputs as the engine stores them: plain values, with the names of secret ones. */

@@ -11,8 +11,9 @@
  *   (runtime/resource.js: `resolveID(id, id !== undefined)` with `resp.getId() || undefined`).
  *   So a not-yet-created RandomPassword has an unknown `result`, exactly as in a real preview;
  * - a resource that exists: its state, outputs known (a preview reads them from the state);
- * - a StackReference is a read, answered in a preview too with the owner's LAST SUCCESSFUL
- *   update's outputs ({} when it never succeeded, pulumi/pulumi#16289);
+ * - a StackReference is a read, answered in a preview too with the owner's stored outputs ({} when
+ *   the owner never ran; a failed update also writes the outputs that resolved, pulumi/pulumi#15754,
+ *   measured in test/engine/flows.test.ts);
  * - unknown inputs reach the mocks as `pulumi.unknown` (runtime/rpc.js `deserializeProperty`:
  *   `isDryRun() || keepUnknowns ? unknown : undefined`), and the dynamic-provider host as the
  *   sentinel string (`toHostWire` converts).

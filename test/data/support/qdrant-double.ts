@@ -31,19 +31,24 @@ export class QdrantDouble {
     url = "";
 
     constructor(
-        readonly apiKey: string,
+        /** The key the peers were configured with; settable (test/engine/containers.ts learns it from the deployed config). */
+        public apiKey: string,
         peers: string[],
     ) {
         this.peers = peers;
     }
 
-    async start(): Promise<void> {
+    /** Listens on 127.0.0.1:`port` (0: any free port). */
+    async start(port = 0): Promise<void> {
         this.server = http.createServer((req, res) => {
             let body = "";
             req.on("data", (c) => (body += c));
             req.on("end", () => this.handle(req, body, res));
         });
-        await new Promise<void>((resolve) => this.server!.listen(0, "127.0.0.1", resolve));
+        await new Promise<void>((resolve, reject) => {
+            this.server!.once("error", reject);
+            this.server!.listen(port, "127.0.0.1", resolve);
+        });
         this.url = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
     }
 

@@ -136,6 +136,28 @@ export function driftFor(urn: string): Props | null | undefined {
     return undefined;
 }
 
+/**
+ * What a created or deleted resource would start or stop outside the state, told to a test: with
+ * `DAARION_STANDIN_HOOK` set to an http://127.0.0.1 URL, create and delete POST
+ * `{op, urn, type, id, inputs}` (inputs with secrets unwrapped) and wait for the answer; a non-2xx
+ * answer fails the step with its body. test/engine/containers.ts answers it and runs the servers
+ * the program's containers would run (real nats-server, the Qdrant double) on loopback. Unset, the
+ * stand-ins touch nothing outside the state.
+ */
+export async function notifyHook(op: "create" | "delete", urn: string, id: string, inputs: Props): Promise<void> {
+    const url = process.env.DAARION_STANDIN_HOOK;
+    if (!url) return;
+    if (!/^http:\/\/127\.\d+\.\d+\.\d+:\d+\//.test(url)) throw new Error(`DAARION_STANDIN_HOOK must be an http://127.x.x.x:port/ URL, got ${url}`);
+    const res = await fetch(url, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ op, urn, type: typeOf(urn), id, inputs }),
+        signal: AbortSignal.timeout(120_000),
+    });
+    const text = await res.text();
+    if (!res.ok) throw new Error(`${op} ${urn}: ${text}`);
+}
+
 export interface DiffDetail {
     changes: boolean;
     replaces: string[];
@@ -213,6 +235,7 @@ export function standinProvider(t: ProviderTable): provider.Provider {
             const plain = unwrapSecrets(inputs) as Props;
             const generated = table.generate?.make(plain) ?? {};
             const id = table.id(plain, { name: nameOf(urn), generated });
+            await notifyHook("create", urn, id, plain);
             return { id, outs: { ...(inputs as Props), ...computeOutputs(table, inputs as Props, id), ...generated } };
         },
 
@@ -236,8 +259,11 @@ export function standinProvider(t: ProviderTable): provider.Provider {
             return { outs: { ...kept, ...(news as Props), ...fresh, ...generated } };
         },
 
-        // Nothing exists outside the state; protect and retainOnDelete are the engine's business.
-        async delete() {},
+        // Nothing exists outside the state (unless a test's hook runs it); protect and retainOnDelete
+        // are the engine's business: the engine never calls delete for a retained resource.
+        async delete(id, urn, props) {
+            await notifyHook("delete", urn, id, unwrapSecrets(props) as Props);
+        },
     };
 }
 
