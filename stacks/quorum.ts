@@ -3,9 +3,11 @@
  * a JetStream stream/KV bucket of a multi-node cluster (its RAFT meta group needs a quorum:
  * docs.nats.io, JetStream clustering), a Qdrant collection with replication factor > 1 — cannot be
  * created by the first of those nodes' stacks: on the first deployment the other members do not
- * run yet, the update fails, and a failed update exports no outputs (pulumi/pulumi#16289), so the
- * stacks reading them never come up. Such objects are declared by the stack that COMPLETES the
- * membership: the last member in deployment order. Replication is never lowered to fit.
+ * run yet, so every `up` of that stack would fail until the others run. (A failed update still
+ * writes the outputs that resolved, pulumi/pulumi#15754, measured on the real engine in
+ * test/engine/flows.test.ts; but a stack that can never finish an update cannot be operated.)
+ * Such objects are declared by the stack that COMPLETES the membership: the last member in
+ * deployment order. Replication is never lowered to fit.
  *
  * Deployment order is the topology's node order; .github/workflows/deploy.yml applies the stacks in
  * exactly that order (test/rehearsal/first-deploy.test.ts checks both).
