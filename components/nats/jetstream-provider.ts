@@ -187,34 +187,53 @@ export function checkNatsKeyValue(p: NatsKeyValueProps): Failure[] {
 
 // ---- server calls (client required at run time, one connection per operation) ----
 
+/**
+ * How long a call waits for JetStream to answer before it fails. The core's containers are created
+ * without waiting for health (a lone core server's /healthz fails until the meta group has a
+ * quorum, so `wait` would fail the first node's `up`), so the stack that completes the core sends
+ * its first request while the servers are still starting and electing a meta leader: seconds.
+ */
+const JETSTREAM_READY_WITHIN_MS = 60_000;
+const JETSTREAM_RETRY_EVERY_MS = 2_000;
+
 /* eslint-disable @typescript-eslint/no-require-imports */
 async function withJsm<T>(connection: NatsConnectionArgs, fn: (jsm: any, nc: any) => Promise<T>): Promise<T> {
     const { connect } = require("@nats-io/transport-node");
     const { jetstreamManager } = require("@nats-io/jetstream");
     const timeout = connection.timeoutMs ?? 10_000;
-    const nc = await connect({
-        servers: connection.servers,
-        user: connection.user,
-        pass: connection.password,
-        name: "daarion-pulumi-jetstream-provider",
-        timeout,
-        maxReconnectAttempts: 2,
-    });
-    try {
+    const deadline = Date.now() + JETSTREAM_READY_WITHIN_MS;
+    for (;;) {
+        let nc: any;
         let jsm: any;
         try {
+            nc = await connect({
+                servers: connection.servers,
+                user: connection.user,
+                pass: connection.password,
+                name: "daarion-pulumi-jetstream-provider",
+                timeout,
+                maxReconnectAttempts: 2,
+            });
             jsm = await jetstreamManager(nc, { domain: connection.domain, timeout });
         } catch (err) {
+            await nc?.close().catch(() => undefined);
+            // A refused login never heals by waiting.
+            if (Date.now() + JETSTREAM_RETRY_EVERY_MS < deadline && !/authorization/i.test((err as Error).message)) {
+                await new Promise((resolve) => setTimeout(resolve, JETSTREAM_RETRY_EVERY_MS));
+                continue;
+            }
             // The usual cause on a first deployment: the primary's stack runs before the other core
             // nodes exist, so the JetStream meta group has no quorum and nobody answers.
             throw new Error(
-                `JetStream${connection.domain ? ` domain '${connection.domain}'` : ""} did not answer via ${connection.servers.join(", ")}: ${(err as Error).message}. ` +
+                `JetStream${connection.domain ? ` domain '${connection.domain}'` : ""} did not answer via ${connection.servers.join(", ")} within ${JETSTREAM_READY_WITHIN_MS / 1000} s: ${(err as Error).message}. ` +
                     "A multi-server core has no meta leader until a majority of its servers run: deploy the other core nodes' stacks, then re-run `pulumi up` on the primary's stack.",
             );
         }
-        return await fn(jsm, nc);
-    } finally {
-        await nc.close();
+        try {
+            return await fn(jsm, nc);
+        } finally {
+            await nc.close();
+        }
     }
 }
 

@@ -129,6 +129,26 @@ describe("nats: JetStream dynamic provider (real nats-server)", function () {
             assert.deepEqual(await createNatsStream(baseStream), baseStream);
         });
 
+        it("a create sent while the server is still starting waits for JetStream, then succeeds", async () => {
+            // The stack completing the core creates streams right after the containers start (no
+            // `wait`: components/nats/jetstream-provider.ts JETSTREAM_READY_WITHIN_MS).
+            await harness.server("core-node5").proc.stop();
+            const stream = { ...baseStream, name: "STARTING", subjects: ["starting.>"] };
+            const created = createNatsStream(stream);
+            await new Promise((resolve) => setTimeout(resolve, 3_000));
+            await harness.restart("core-node5");
+            await nc.close();
+            nc = await connect({ servers: connection.servers, user: "chorus", pass: PASSWORDS.chorus });
+            assert.deepEqual((await created).subjects, ["starting.>"]);
+            assert.equal((await (await jetstreamManager(nc, { domain: "core" })).streams.info("STARTING")).config.name, "STARTING");
+        });
+
+        it("a wrong password fails at once instead of waiting for JetStream", async () => {
+            const started = Date.now();
+            await assert.rejects(createNatsStream({ ...baseStream, name: "NOPE", subjects: ["nope.>"], connection: { ...connection, password: "wrong" } }), /did not answer.*authorization/i);
+            assert.ok(Date.now() - started < 15_000, `took ${Date.now() - started} ms`);
+        });
+
         it("creating a different config under an existing name fails instead of silently adopting", async () => {
             await assert.rejects(createNatsStream({ ...baseStream, subjects: ["provider.other.>"] }), /already in use|different configuration/i);
         });
