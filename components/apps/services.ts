@@ -2,7 +2,7 @@
  * The DAARION application services of seed 000 and the pure functions that turn one service
  * definition, one node and the platform wiring into a `WorkloadSpec`.
  *
- * The shapes mirror `services.<name>` of the topology config (stacks/schema.ts) structurally, so
+ * The shapes mirror `services.<name>` of the topology config (./schema.ts serviceSchema) structurally, so
  * the validated config can be passed straight in; nothing here reads config or creates resources.
  */
 import * as pulumi from "@pulumi/pulumi";

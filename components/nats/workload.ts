@@ -9,7 +9,7 @@ import { httpCheck } from "../workload/probes";
 import type { ImageSource, WorkloadPort, WorkloadSpec } from "../workload/spec";
 import { NatsAuthSpec, NatsPorts, NatsSuperclusterSpec, clientServerOnNode, clusterPorts, natsServerName, natsWorkloadName, natsWorkloadOf, serversOnNode, fullClusters } from "./types";
 
-/** `replication.nats` of the topology, structurally (stacks/schema.ts natsSchema). */
+/** `replication.nats` of the topology, structurally (./schema.ts natsSchema). */
 export interface NatsTopologyConfig {
     readonly clusters: readonly {
         readonly name: string;
