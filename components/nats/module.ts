@@ -12,11 +12,14 @@ import type { ImageSource } from "../workload/spec";
 import { NatsKeyValue, NatsStream } from "./jetstream-provider";
 import { renderNatsServerConfig } from "./render";
 import { failoverBucket, natsSubjectRouting } from "./subjects";
-import { clientServerOnNode, clusterPorts, findServer, fullClusters, natsWorkloadOf, serversOnNode } from "./types";
+import { agentNatsPermissions } from "../agent/nats-permissions";
+import { AGENT_DEFAULT_BUCKET } from "../agent/config";
+import { NatsUserPermissions, clientServerOnNode, clusterPorts, findServer, fullClusters, natsWorkloadOf, serversOnNode } from "./types";
 import { validateNatsTopology } from "./validate";
 import {
     DEFAULT_NATS_IMAGE,
     NATS_ADMIN_USER,
+    NATS_AGENT_USER,
     NATS_SECRET_NAMES,
     NatsCredentials,
     NatsLayout,
@@ -42,6 +45,8 @@ export interface NatsServerArgs {
     readonly tls?: { readonly cert: pulumi.Input<string>; readonly key: pulumi.Input<string>; readonly ca: pulumi.Input<string> };
     /** Publish the client port on 127.0.0.1 (local engine only). @default false */
     readonly publishClientLocally?: boolean;
+    /** Subject allow-lists per service user (plain: part of the rendered config). @default {} */
+    readonly permissions?: Readonly<Record<string, NatsUserPermissions>>;
 }
 
 /**
@@ -62,7 +67,7 @@ export class NatsServer extends pulumi.ComponentResource {
         this.serverName = placed.server.name;
         this.clusterName = placed.cluster.name;
         const serverName = this.serverName;
-        this.config = pulumi.secret(pulumi.output(args.credentials).apply((c) => renderNatsServerConfig(withAuth(args.layout, c), serverName)));
+        this.config = pulumi.secret(pulumi.output(args.credentials).apply((c) => renderNatsServerConfig(withAuth(args.layout, c, args.permissions ?? {}), serverName)));
         this.workload = buildNatsWorkload(args.layout, args.node, {
             image: args.image ?? DEFAULT_NATS_IMAGE,
             config: this.config,
@@ -153,6 +158,8 @@ export const natsModule: PlatformModule = {
                 image,
                 tls,
                 publishClientLocally: ctx.local && adminNode(layout) === ctx.nodeName && cluster.name === adminCluster(layout),
+                // The node agent may touch its lease bucket only (components/agent/nats-permissions.ts).
+                permissions: { [NATS_AGENT_USER]: agentNatsPermissions(ctx.topology.failover?.bucket ?? AGENT_DEFAULT_BUCKET) },
             });
             ctx.deploy(server.workload, { parent: server });
             return { server, workload };
