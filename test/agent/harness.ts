@@ -12,6 +12,7 @@
  */
 import { strict as assert } from "node:assert";
 import { spawnSync } from "node:child_process";
+import { randomBytes } from "node:crypto";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { Client } from "pg";
@@ -59,7 +60,10 @@ export class AgentCluster {
             // The agents' user carries the rendered allow-lists (what the program deploys); the bucket
             // is created with an unrestricted user, as the program does with its admin user.
             const agent = { service: "agent", password: AGENT_PASSWORD, permissions: agentNatsPermissions(AGENT_DEFAULT_BUCKET) };
-            return { ...spec, auth: { ...spec.auth, services: [...spec.auth.services, agent, { service: "bucket-admin", password: ADMIN_PASSWORD }] } };
+            // A route password of its own: another suite's "core-node3" on these addresses (same
+            // fixture credentials) was seen joining this cluster's routes and its meta group.
+            const route = { user: "route", password: `route-${randomBytes(8).toString("hex")}` };
+            return { ...spec, auth: { ...spec.auth, route, services: [...spec.auth.services, agent, { service: "bucket-admin", password: ADMIN_PASSWORD }] } };
         })(),
         "agent-nats",
     );

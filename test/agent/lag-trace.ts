@@ -9,7 +9,9 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { jetstreamManager, JetStreamManager } from "@nats-io/jetstream";
+import { AGENT_DEFAULT_BUCKET, leaseKey } from "../../components/agent/config";
 import { buildAgentWorkload } from "../../components/agent/module";
+import { kvStreamName } from "../../components/agent/nats-permissions";
 import { buildRuleGroups } from "../../components/monitoring/alerts";
 import { renderPrometheusConfig } from "../../components/monitoring/render-prometheus";
 import { renderRuleFiles } from "../../components/monitoring/render-rules";
@@ -35,8 +37,8 @@ export interface TraceRow {
     errors: string[];
 }
 
-const KEY_SUBJECT = "$KV.failover.lease.postgres";
-const STREAM = "KV_failover";
+const KEY_SUBJECT = `$KV.${AGENT_DEFAULT_BUCKET}.${leaseKey("postgres")}`;
+const STREAM = kvStreamName(AGENT_DEFAULT_BUCKET);
 
 export class LagTrace {
     readonly rows: TraceRow[] = [];

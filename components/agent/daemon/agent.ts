@@ -284,9 +284,20 @@ export class Agent {
                 // first boot: the launcher needs the lease to create the cluster at all.
                 const seen = this.lastUp.get(g.name);
                 if (!local.up && seen !== undefined && Date.now() - seen > this.cfg.timing.ttlMs) {
-                    s.note = `local PostgreSQL down since ${new Date(seen).toISOString()}: not renewing the lease`;
-                    log(`group ${g.name}: ${s.note}`);
-                    return;
+                    // ...unless the lapsed lease stayed untaken for another ttl: then no standby could
+                    // take over, this node is still the last primary, and its launcher will not start
+                    // the server without a write window (it fenced itself when a renewal came too late,
+                    // e.g. while JetStream re-elected after a partition). Without this, holder and
+                    // launcher wait for each other forever. Reclaimed by CAS on the revision, like any
+                    // take-over, and treated as a fresh start.
+                    const untaken = this.serverNow !== undefined && this.serverNow > e.created.getTime() + lease.ttlMs + this.cfg.timing.ttlMs;
+                    if (!untaken) {
+                        s.note = `local PostgreSQL down since ${new Date(seen).toISOString()}: not renewing the lease`;
+                        log(`group ${g.name}: ${s.note}`);
+                        return;
+                    }
+                    log(`group ${g.name}: the lease lapsed and no other member took it: reclaiming it so this node's server can start`);
+                    this.lastUp.set(g.name, Date.now());
                 }
                 const sentAt = Date.now();
                 const walLsn = local.up && !local.inRecovery ? local.lsn : lease.walLsn;
