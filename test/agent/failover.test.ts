@@ -8,6 +8,9 @@ import * as http from "node:http";
 import { AgentCluster, IP, measureKillRto, tryWrite } from "./harness";
 import { LagTrace, lsnAtLeast, procState, startLagPrometheus } from "./lag-trace";
 import { getJson, sleep, waitFor } from "../support/process";
+import { jetstream } from "@nats-io/jetstream";
+import { Kvm } from "@nats-io/kv";
+import { AGENT_DEFAULT_BUCKET, leaseKey } from "../../components/agent/config";
 
 describe("node agent failover (real nats-server, postgres, iptables)", function () {
     this.timeout(240_000);
@@ -114,6 +117,38 @@ describe("node agent failover (real nats-server, postgres, iptables)", function 
         assert.equal(accepted, 0, "node1 accepted writes after its restart during the partition");
         assert.equal(await c.role("node2"), "primary");
         assert.match(c.pgProcs.get("node1")!.output(), /waiting: no lease for this node and no primary to follow|standby of/);
+    });
+
+    it("SIGSTOP of node1's agent past its write window, no standby (node2's postgres killed): node1 is fenced, then reclaims its lapsed lease and is writable again", async function () {
+        c = new AgentCluster();
+        await c.startAll();
+        await c.query("node1", "CREATE TABLE agent_writes (id bigserial PRIMARY KEY, node text, tag text, at timestamptz DEFAULT clock_timestamp())");
+        // No standby can take the lease over.
+        c.kill9(c.pgProcs.get("node2"));
+        await waitFor("node2's postgres down", async () => (await c!.role("node2")) === "down", 30_000, 200);
+        // The agent runs under tsx (a child node process): stop its whole process group.
+        const agentGroup = -c.agentProcs.get("node1")!.child.pid!;
+        c.signal(agentGroup, "SIGSTOP");
+        const launcher = c.pgProcs.get("node1")!;
+        await waitFor("node1's watchdog fenced its server", () => /FENCED: writable without a valid lease/.test(launcher.output()), 30_000, 200);
+        assert.equal(await c.role("node1"), "down");
+        // Keep the agent stopped until the lease has lapsed by the bucket's own timestamps, so that
+        // on waking it sees its server down for longer than a ttl (it then lets the lease lapse).
+        const nc = await c.natsClient("node3", "admin");
+        try {
+            const kv = await new Kvm(jetstream(nc)).open(AGENT_DEFAULT_BUCKET);
+            await waitFor("the lease lapsed (entry older than ttl)", async () => {
+                const e = await kv.get(leaseKey("postgres"));
+                return e !== null && Date.now() - e.created.getTime() > 10_000 + 2_000;
+            }, 60_000, 250);
+        } finally {
+            await nc.close();
+        }
+        c.signal(agentGroup, "SIGCONT");
+        // Before the fix, agent ("not renewing the lease") and launcher ("no lease") waited for each other forever.
+        await c.waitRole("node1", "primary", 90_000);
+        assert.ok(await tryWrite(c, "node1", "after-reclaim"), "node1 accepts writes again");
+        assert.match(c.agentProcs.get("node1")!.output(), /the lease lapsed and no other member took it: reclaiming it/);
     });
 
     it("replica lag above the bound (walreceiver SIGSTOP) when the primary dies (kill -9): no promotion, and the alert fires in a real Prometheus", async function () {
