@@ -15,13 +15,16 @@ import type { ImageSource, WorkloadSpec } from "../workload/spec";
 import { NatsKeyValue, NatsStream } from "./jetstream-provider";
 import { renderNatsServerConfig } from "./render";
 import { failoverBucket, natsSubjectRouting } from "./subjects";
-import { clientServerOnNode, clusterPorts, findServer, fullClusters, natsWorkloadOf, serversOnNode } from "./types";
+import { agentNatsPermissions } from "../agent/nats-permissions";
+import { AGENT_DEFAULT_BUCKET } from "../agent/config";
+import { NatsUserPermissions, clientServerOnNode, clusterPorts, findServer, fullClusters, natsWorkloadOf, serversOnNode } from "./types";
 import { natsAlertOptions, natsAlerts } from "./alerts";
 import { NATS_RESERVED_PORTS } from "./contract";
 import { validateNats } from "./validate-topology";
 import {
     DEFAULT_NATS_IMAGE,
     NATS_ADMIN_USER,
+    NATS_AGENT_USER,
     NATS_SECRET_NAMES,
     NatsCredentials,
     NatsLayout,
@@ -51,6 +54,8 @@ export interface NatsServerArgs {
     readonly adminTarget?: boolean;
     /** The node context's `deploy`: the server's workload is realized as a child of the component. */
     readonly deploy: (spec: WorkloadSpec, opts?: DeployOptions) => DeployedWorkload;
+    /** Subject allow-lists per service user (plain: part of the rendered config). @default {} */
+    readonly permissions?: Readonly<Record<string, NatsUserPermissions>>;
 }
 
 /**
@@ -72,7 +77,7 @@ export class NatsServer extends pulumi.ComponentResource {
         this.serverName = placed.server.name;
         this.clusterName = placed.cluster.name;
         const serverName = this.serverName;
-        this.config = pulumi.secret(pulumi.output(args.credentials).apply((c) => renderNatsServerConfig(withAuth(args.layout, c), serverName)));
+        this.config = pulumi.secret(pulumi.output(args.credentials).apply((c) => renderNatsServerConfig(withAuth(args.layout, c, args.permissions ?? {}), serverName)));
         this.workload = buildNatsWorkload(args.layout, args.node, {
             image: args.image ?? DEFAULT_NATS_IMAGE,
             config: this.config,
@@ -162,6 +167,8 @@ export const natsModule: PlatformModule = {
                 tls,
                 adminTarget: adminNode(layout) === ctx.nodeName && cluster.name === adminCluster(layout),
                 deploy: ctx.deploy,
+                // The node agent may touch its lease bucket only (components/agent/nats-permissions.ts).
+                permissions: { [NATS_AGENT_USER]: agentNatsPermissions(ctx.topology.failover?.bucket ?? AGENT_DEFAULT_BUCKET) },
             });
             return { server, workload };
         });

@@ -12,6 +12,7 @@ import {
     NatsServerPaths,
     NatsSuperclusterSpec,
     NatsTlsSpec,
+    NatsUserPermissions,
     clientServerOnNode,
     clusterPorts,
     findServer,
@@ -77,11 +78,14 @@ function tlsBlock(b: Block, tls: NatsTlsSpec, verify: boolean): void {
     });
 }
 
-function renderUsers(b: Block, users: { user: string; password: string; account?: string }[]): void {
+function renderUsers(b: Block, users: { user: string; password: string; account?: string; permissions?: NatsUserPermissions }[]): void {
     b.line("users: [");
     for (const u of users) {
         const account = u.account === undefined ? "" : `, account: ${q(u.account)}`;
-        b.line(`  { user: ${q(u.user)}, password: ${q(u.password)}${account} }`);
+        // Allow-lists: everything not listed is refused (docs.nats.io securing_nats/authorization).
+        const p = u.permissions;
+        const permissions = p === undefined ? "" : `, permissions: { publish: { allow: ${list(p.publish)} }, subscribe: { allow: ${list(p.subscribe)} } }`;
+        b.line(`  { user: ${q(u.user)}, password: ${q(u.password)}${account}${permissions} }`);
     }
     b.line("]");
 }
@@ -131,7 +135,7 @@ export function renderNatsServerConfig(spec: NatsSuperclusterSpec, serverName: s
         a.block(sysAccount, (s) => renderUsers(s, [{ user: spec.auth.system.user, password: spec.auth.system.password }]));
         a.block(appAccount, (s) => {
             if (cluster.jetstream) s.kv("jetstream", "enabled");
-            renderUsers(s, spec.auth.services.map((u) => ({ user: u.service, password: u.password })));
+            renderUsers(s, spec.auth.services.map((u) => ({ user: u.service, password: u.password, permissions: u.permissions })));
         });
     });
     b.kv("system_account", q(sysAccount));

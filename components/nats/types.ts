@@ -84,10 +84,18 @@ export interface NatsCredential {
     readonly password: string;
 }
 
+/** A user's subject permissions (nats.conf `permissions { publish { allow } subscribe { allow } }`). */
+export interface NatsUserPermissions {
+    readonly publish: readonly string[];
+    readonly subscribe: readonly string[];
+}
+
 export interface NatsServiceUser {
     /** Consuming service (`gateway`, `router`, `chorus`); also the NATS user name. */
     readonly service: string;
     readonly password: string;
+    /** Allow-lists of subjects; absent: anything in the application account. @default unrestricted */
+    readonly permissions?: NatsUserPermissions;
 }
 
 export interface NatsAuthSpec {

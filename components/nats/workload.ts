@@ -7,7 +7,7 @@ import type * as pulumi from "@pulumi/pulumi";
 import type { AddressResolver } from "../workload/addresses";
 import { httpCheck } from "../workload/probes";
 import type { ImageSource, WorkloadPort, WorkloadSpec } from "../workload/spec";
-import { NatsAuthSpec, NatsPorts, NatsSuperclusterSpec, clientServerOnNode, clusterPorts, natsServerName, natsWorkloadName, natsWorkloadOf, serversOnNode, fullClusters } from "./types";
+import { NatsAuthSpec, NatsPorts, NatsSuperclusterSpec, NatsUserPermissions, clientServerOnNode, clusterPorts, natsServerName, natsWorkloadName, natsWorkloadOf, serversOnNode, fullClusters } from "./types";
 
 /** `replication.nats` of the topology, structurally (./schema.ts natsSchema). */
 export interface NatsTopologyConfig {
@@ -90,18 +90,21 @@ export interface NatsCredentials {
     readonly services: Readonly<Record<string, string>>;
 }
 
-export function natsAuth(c: NatsCredentials): NatsAuthSpec {
+/** `permissions`: allow-lists per service user (the node agent's come from components/agent). */
+export function natsAuth(c: NatsCredentials, permissions: Readonly<Record<string, NatsUserPermissions>> = {}): NatsAuthSpec {
     return {
         system: { user: "sys", password: c.system },
-        services: Object.keys(c.services).sort().map((service) => ({ service, password: c.services[service]! })),
+        services: Object.keys(c.services)
+            .sort()
+            .map((service) => ({ service, password: c.services[service]!, ...(permissions[service] ? { permissions: permissions[service] } : {}) })),
         leafnode: { user: "leaf", password: c.leafnode },
         route: { user: "route", password: c.route },
         gateway: { user: "gateway", password: c.gateway },
     };
 }
 
-export function withAuth(layout: NatsLayout, credentials: NatsCredentials): NatsSuperclusterSpec {
-    return { ...layout, auth: natsAuth(credentials) };
+export function withAuth(layout: NatsLayout, credentials: NatsCredentials, permissions: Readonly<Record<string, NatsUserPermissions>> = {}): NatsSuperclusterSpec {
+    return { ...layout, auth: natsAuth(credentials, permissions) };
 }
 
 /**

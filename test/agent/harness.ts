@@ -12,13 +12,15 @@
  */
 import { strict as assert } from "node:assert";
 import { spawnSync } from "node:child_process";
+import { randomBytes } from "node:crypto";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { Client } from "pg";
 import { connect } from "@nats-io/transport-node";
 import { jetstream } from "@nats-io/jetstream";
 import { Kvm } from "@nats-io/kv";
-import { AgentConfigInput } from "../../components/agent/config";
+import { AGENT_DEFAULT_BUCKET, AgentConfigInput } from "../../components/agent/config";
+import { agentNatsPermissions } from "../../components/agent/nats-permissions";
 import { natsServerName } from "../../components/nats/types";
 import { PostgresPaths, PostgresSecrets, POSTGRES_FILES, renderPostgresNodeFiles } from "../../components/postgres/render";
 import { PostgresTopology } from "../../components/postgres/topology";
@@ -34,6 +36,7 @@ export const IP: Record<NodeName, string> = { node1: NODE_IPS.node1, node2: NODE
 export const PG_PORT = 5432;
 export const AGENT_PORT = 9700;
 const AGENT_PASSWORD = "agent-pass-0008";
+const ADMIN_PASSWORD = "bucket-admin-pass-0009";
 const NATS_UID: Record<NodeName, number> = { node1: 64011, node2: 64012, node3: 64013 };
 export const SECRETS: PostgresSecrets = { superuserPassword: "su-pass-agent", replicationPassword: "repl-pass-agent" };
 const TOPOLOGY: PostgresTopology = {
@@ -54,7 +57,13 @@ export class AgentCluster {
     readonly nats = new NatsTopologyHarness(
         (() => {
             const spec = loopbackTopology(["node1", "node2", "node3"], []);
-            return { ...spec, auth: { ...spec.auth, services: [...spec.auth.services, { service: "agent", password: AGENT_PASSWORD }] } };
+            // The agents' user carries the rendered allow-lists (what the program deploys); the bucket
+            // is created with an unrestricted user, as the program does with its admin user.
+            const agent = { service: "agent", password: AGENT_PASSWORD, permissions: agentNatsPermissions(AGENT_DEFAULT_BUCKET) };
+            // A route password of its own: another suite's "core-node3" on these addresses (same
+            // fixture credentials) was seen joining this cluster's routes and its meta group.
+            const route = { user: "route", password: `route-${randomBytes(8).toString("hex")}` };
+            return { ...spec, auth: { ...spec.auth, route, services: [...spec.auth.services, agent, { service: "bucket-admin", password: ADMIN_PASSWORD }] } };
         })(),
         "agent-nats",
     );
@@ -83,20 +92,33 @@ export class AgentCluster {
     async startAllNats(): Promise<void> {
         for (const n of NODES) this.startNats(n);
         for (const n of NODES) {
-            await waitFor(`nats ${n}`, async () => (await getJson<{ server_name: string }>(`http://${IP[n]}:8222/varz`).catch(() => undefined))?.server_name === natsServerName("core", n), 30_000);
+            // Another suite on this machine may take a port between the free-port check and the
+            // bind; that server exits at once ("address already in use"): wait and start it again.
+            for (let attempt = 1; ; attempt++) {
+                const proc = this.natsProcs.get(n)!;
+                const up = await waitFor(
+                    `nats ${n}`,
+                    async () => (proc.child.exitCode !== null ? "exited" : (await getJson<{ server_name: string }>(`http://${IP[n]}:8222/varz`).catch(() => undefined))?.server_name === natsServerName("core", n) && "up"),
+                    30_000,
+                );
+                if (up === "up") break;
+                if (attempt >= 3 || !/address already in use/.test(proc.output())) throw new Error(`nats-server of ${n} exited:\n${proc.output().slice(-2000)}`);
+                for (const port of [4222, 6222, 8222]) await waitFor(`${IP[n]}:${port} free`, async () => !(await tcpOpen(IP[n], port)), 120_000, 500);
+                this.startNats(n);
+            }
         }
         for (const n of NODES) {
             // the harness looks servers up by name for its monitor helpers
             this.nats.servers.set(natsServerName("core", n), { name: natsServerName("core", n), host: IP[n], confPath: "", monitorUrl: `http://${IP[n]}:8222`, proc: this.natsProcs.get(n)! });
         }
         await this.nats.waitForMetaPeers(NODES.map((n) => natsServerName("core", n)), 40_000);
-        const nc = await connect({ servers: NODES.map((n) => `nats://${IP[n]}:4222`), user: "agent", pass: AGENT_PASSWORD });
+        const nc = await connect({ servers: NODES.map((n) => `nats://${IP[n]}:4222`), user: "bucket-admin", pass: ADMIN_PASSWORD });
         try {
             // The Pulumi program creates this bucket (agent-deploy); here the test does, with the same
             // shape: R3, history 1, no max_age (leases are judged by their timestamps).
             await waitFor("KV bucket failover (R3)", async () => {
                 try {
-                    await new Kvm(jetstream(nc)).create("failover", { replicas: 3, history: 1 });
+                    await new Kvm(jetstream(nc)).create(AGENT_DEFAULT_BUCKET, { replicas: 3, history: 1 });
                     return true;
                 } catch (e) {
                     return /no suitable peers|insufficient resources/i.test((e as Error).message) ? false : Promise.reject(e);
@@ -157,6 +179,13 @@ export class AgentCluster {
             groups,
             observe: { natsMonitorUrl: `http://${IP[node]}:8222` },
         };
+    }
+
+    /** A NATS connection with the agents' (restricted) credentials, or the unrestricted admin's. */
+    natsClient(node: NodeName = "node3", as: "agent" | "admin" = "agent"): ReturnType<typeof connect> {
+        return as === "agent"
+            ? connect({ servers: [`nats://${IP[node]}:4222`], user: "agent", pass: AGENT_PASSWORD })
+            : connect({ servers: [`nats://${IP[node]}:4222`], user: "bucket-admin", pass: ADMIN_PASSWORD });
     }
 
     startAgent(node: NodeName): RunningProcess {

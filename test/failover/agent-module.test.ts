@@ -100,9 +100,11 @@ describe("failover: the agent module in the offline render", function () {
         for (const ip of ["10.10.2.11", "10.10.1.12", "10.10.1.13"]) assert.ok(prom.content.includes(`${ip}:9700`), `${ip}:9700 in prometheus.yml`);
     });
 
-    it("the agent's NATS user is in every core server's nats.conf", () => {
+    it("the agent's NATS user is in every core server's nats.conf, limited to its bucket", () => {
         const confs = placedFiles(results.local!).filter((f) => f.workload.startsWith("nats") && f.path === "/etc/nats/nats.conf");
         assert.equal(confs.length, 4);
-        for (const f of confs) assert.match(f.content, /user: "node-agent"/);
+        for (const f of confs) {
+            assert.match(f.content, /user: "node-agent", password: "[^"]*", permissions: \{ publish: \{ allow: \["\$KV\.failover\.>", "\$JS\.API\.STREAM\.MSG\.GET\.KV_failover"\] \}, subscribe: \{ allow: \["_INBOX\.>"\] \} \}/);
+        }
     });
 });

@@ -52,6 +52,9 @@ export interface GroupStatus {
     failovers: number;
     lagBytes?: number;
     lagBoundBytes?: number;
+    /** KV revision of the lease entry this agent last read, and the WAL position published in it. */
+    leaseRevision?: number;
+    publishedWalLsn?: string;
     ready: boolean;
     local?: unknown;
     note?: string;
@@ -248,6 +251,10 @@ export class Agent {
         const s = this.groups.get(g.name)!;
         const target = this.pgTarget(g);
         const local: PgState = await pgState(target);
+        const before = s.local as PgState | undefined;
+        // Transitions only: a server that is down for a while must not flood the log.
+        if (!local.up && (before === undefined || before.up || before.error !== local.error)) log(`group ${g.name}: local PostgreSQL unreadable: ${local.error}`);
+        if (local.up && before !== undefined && !before.up) log(`group ${g.name}: local PostgreSQL readable again (${local.inRecovery ? "standby" : "primary"} at ${local.lsn})`);
         s.local = local;
         if (local.up) this.lastUp.set(g.name, Date.now());
         const me = this.cfg.node;
@@ -259,6 +266,8 @@ export class Agent {
             const lease = this.leaseOf(e);
             s.holder = lease?.holder;
             s.term = lease?.term;
+            s.leaseRevision = e?.revision;
+            s.publishedWalLsn = lease?.walLsn;
             s.leaseAgeSeconds = e && this.serverNow !== undefined ? Math.max(0, (this.serverNow - e.created.getTime()) / 1000) : undefined;
             if (!e || !lease) {
                 // First boot: only the topology's preferred member creates the lease.
@@ -275,9 +284,20 @@ export class Agent {
                 // first boot: the launcher needs the lease to create the cluster at all.
                 const seen = this.lastUp.get(g.name);
                 if (!local.up && seen !== undefined && Date.now() - seen > this.cfg.timing.ttlMs) {
-                    s.note = `local PostgreSQL down since ${new Date(seen).toISOString()}: not renewing the lease`;
-                    log(`group ${g.name}: ${s.note}`);
-                    return;
+                    // ...unless the lapsed lease stayed untaken for another ttl: then no standby could
+                    // take over, this node is still the last primary, and its launcher will not start
+                    // the server without a write window (it fenced itself when a renewal came too late,
+                    // e.g. while JetStream re-elected after a partition). Without this, holder and
+                    // launcher wait for each other forever. Reclaimed by CAS on the revision, like any
+                    // take-over, and treated as a fresh start.
+                    const untaken = this.serverNow !== undefined && this.serverNow > e.created.getTime() + lease.ttlMs + this.cfg.timing.ttlMs;
+                    if (!untaken) {
+                        s.note = `local PostgreSQL down since ${new Date(seen).toISOString()}: not renewing the lease`;
+                        log(`group ${g.name}: ${s.note}`);
+                        return;
+                    }
+                    log(`group ${g.name}: the lease lapsed and no other member took it: reclaiming it so this node's server can start`);
+                    this.lastUp.set(g.name, Date.now());
                 }
                 const sentAt = Date.now();
                 const walLsn = local.up && !local.inRecovery ? local.lsn : lease.walLsn;
@@ -296,9 +316,11 @@ export class Agent {
             // Another member holds (or held) the lease.
             this.revoke(g, lease);
             if (local.up && local.inRecovery) {
-                const lag = lease.walLsn ? Math.max(0, await lsnDiff(target, lease.walLsn, local.lsn)) : 0;
-                s.lagBytes = lag;
+                s.lagBytes = lease.walLsn ? Math.max(0, await lsnDiff(target, lease.walLsn, local.lsn)) : undefined;
                 if (this.expired(e, lease)) await this.promoteIfCaughtUp(g, s, lease, local, kv, key, e);
+            } else {
+                // No replay position to measure: an old figure would claim a lag nobody measured.
+                s.lagBytes = undefined;
             }
         } finally {
             const until = this.writableUntil.get(g.name) ?? 0;
@@ -318,7 +340,15 @@ export class Agent {
     private async promoteIfCaughtUp(g: AgentGroup, s: GroupStatus, lease: LeaseValue, local: PgState & { up: true }, kv: KV, key: string, e: KvEntry | null): Promise<void> {
         const bound = g.maxLagBytes ?? DEFAULT_MAX_LAG_BYTES;
         const target = this.pgTarget(g);
-        const lag = lease.walLsn ? Math.max(0, await lsnDiff(target, lease.walLsn, local.lsn)) : 0;
+        if (!lease.walLsn) {
+            // Unknown is not zero: without the old primary's last position the bound cannot be
+            // judged, and promoting could lose what it committed. An operator decides instead.
+            s.lagBytes = undefined;
+            s.note = `not promoting: ${lease.holder} never published a WAL position, so the lag cannot be judged`;
+            log(`group ${g.name}: ${s.note}`);
+            return;
+        }
+        const lag = Math.max(0, await lsnDiff(target, lease.walLsn, local.lsn));
         s.lagBytes = lag;
         if (lag > bound) {
             s.note = `not promoting: replay ${local.lsn} is ${lag} bytes behind the last published ${lease.walLsn} (bound ${bound})`;
