@@ -4,7 +4,6 @@
  * mounts from its ConfigMap / Secret (the same `files/<node>/<workload>/<path>` view as Docker's
  * `uploads`). Secrets appear as the render's placeholders, as in `files/`.
  */
-import * as fs from "node:fs";
 import * as path from "node:path";
 import { stringify } from "yaml";
 import { ASSEMBLED_ANNOTATION } from "../components/workload/kubernetes-manifests";
@@ -29,16 +28,15 @@ export function kubernetesObjects(result: Pick<RenderResult, "resources">): Mani
     return kubernetesResources(result).map(manifestOf);
 }
 
-/** Write `manifests/<Kind>/<name>.yaml`; returns how many objects were written. */
-export function writeManifests(result: Pick<RenderResult, "resources">, outDir: string): number {
-    const objects = kubernetesObjects(result);
-    for (const o of objects) {
-        const target = path.join(outDir, "manifests", o.kind, `${o.metadata.name}.yaml`);
-        if (fs.existsSync(target)) throw new Error(`two ${o.kind} objects are named ${o.metadata.name}`);
-        fs.mkdirSync(path.dirname(target), { recursive: true });
-        fs.writeFileSync(target, stringify(o, { lineWidth: 0 }));
+/** Every Kubernetes object as `manifests/<Kind>/<name>.yaml` (relative path -> YAML), for writeRender. */
+export function manifestFiles(result: Pick<RenderResult, "resources">): Map<string, string> {
+    const files = new Map<string, string>();
+    for (const o of kubernetesObjects(result)) {
+        const rel = path.join("manifests", o.kind, `${o.metadata.name}.yaml`);
+        if (files.has(rel)) throw new Error(`two ${o.kind} objects are named ${o.metadata.name}`);
+        files.set(rel, stringify(o, { lineWidth: 0 }));
     }
-    return objects.length;
+    return files;
 }
 
 interface PodTemplate {

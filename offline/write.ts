@@ -5,7 +5,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { findLeaks, RecordedResource, RenderResult, reveal, sanitize } from "./render";
-import { kubernetesPlacedFiles, kubernetesWorkloadsByNode, writeManifests } from "./manifests";
+import { kubernetesPlacedFiles, kubernetesWorkloadsByNode, manifestFiles } from "./manifests";
 import { renderTopologyMermaid } from "./mermaid";
 import { topologySchema } from "../stacks/schema";
 
@@ -86,7 +86,7 @@ export function writeRender(result: RenderResult, outDir: string, topologyValue:
     for (const [node, out] of Object.entries(nodeOutputs)) {
         for (const f of out.hostFiles ?? []) files.set(path.join("files", node, "host", f.path), f.content);
     }
-    writeManifests(result, outDir);
+    for (const [rel, content] of manifestFiles(result)) files.set(rel, content);
     const summary = summarize(result);
     const topology = topologySchema.parse(topologyValue);
     files.set("topology.md", renderTopologyMermaid(topology, summary.containersByNode));

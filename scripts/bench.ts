@@ -180,7 +180,9 @@ async function main(): Promise<void> {
  */
 async function benchRto(runs: number): Promise<void> {
     // Loaded only here: it needs the real servers (nats-server, PostgreSQL) that the render part does not.
-    const { measureKillRto } = await import("../test/agent/harness");
+    // require, not import(): offline/run.cjs compiles TypeScript through the CommonJS loader only.
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const { measureKillRto } = require("../test/agent/harness") as typeof import("../test/agent/harness");
     const rtos: number[] = [];
     let lost = 0;
     for (let i = 1; i <= runs; i++) {
