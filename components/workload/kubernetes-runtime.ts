@@ -72,31 +72,25 @@ export function kubernetesResolver(namespace: string, clusterDomain = "cluster.l
     };
 }
 
-/** The `kubernetes:<group>/<version>:<Kind>` class of an object built by kubernetes-manifests.ts. */
+type ResourceClass = new (name: string, args: never, opts: pulumi.CustomResourceOptions) => pulumi.CustomResource;
+
+/** The `kubernetes:<group>/<version>:<Kind>` class of each object kind kubernetes-manifests.ts builds. */
+const RESOURCE_CLASSES: Readonly<Record<string, ResourceClass>> = {
+    "v1/Namespace": k8s.core.v1.Namespace,
+    "v1/ConfigMap": k8s.core.v1.ConfigMap,
+    "v1/Secret": k8s.core.v1.Secret,
+    "v1/Service": k8s.core.v1.Service,
+    "v1/PersistentVolumeClaim": k8s.core.v1.PersistentVolumeClaim,
+    "apps/v1/StatefulSet": k8s.apps.v1.StatefulSet,
+    "apps/v1/Deployment": k8s.apps.v1.Deployment,
+    "networking.k8s.io/v1/NetworkPolicy": k8s.networking.v1.NetworkPolicy,
+    "policy/v1/PodDisruptionBudget": k8s.policy.v1.PodDisruptionBudget,
+};
+
 function declare(obj: K8sObject, name: string, opts: pulumi.CustomResourceOptions): pulumi.CustomResource {
-    const args = obj as never;
-    switch (`${obj.apiVersion}/${obj.kind}`) {
-        case "v1/Namespace":
-            return new k8s.core.v1.Namespace(name, args, opts);
-        case "v1/ConfigMap":
-            return new k8s.core.v1.ConfigMap(name, args, opts);
-        case "v1/Secret":
-            return new k8s.core.v1.Secret(name, args, opts);
-        case "v1/Service":
-            return new k8s.core.v1.Service(name, args, opts);
-        case "v1/PersistentVolumeClaim":
-            return new k8s.core.v1.PersistentVolumeClaim(name, args, opts);
-        case "apps/v1/StatefulSet":
-            return new k8s.apps.v1.StatefulSet(name, args, opts);
-        case "apps/v1/Deployment":
-            return new k8s.apps.v1.Deployment(name, args, opts);
-        case "networking.k8s.io/v1/NetworkPolicy":
-            return new k8s.networking.v1.NetworkPolicy(name, args, opts);
-        case "policy/v1/PodDisruptionBudget":
-            return new k8s.policy.v1.PodDisruptionBudget(name, args, opts);
-        default:
-            throw new KubernetesSpecError(`kubernetes: no resource class for ${obj.apiVersion} ${obj.kind}`);
-    }
+    const Class = RESOURCE_CLASSES[`${obj.apiVersion}/${obj.kind}`];
+    if (!Class) throw new KubernetesSpecError(`kubernetes: no resource class for ${obj.apiVersion} ${obj.kind}`);
+    return new Class(name, obj as never, opts);
 }
 
 /** One workload instance in the cluster. */

@@ -365,18 +365,7 @@ export function runScript(project: EngineProject, script: string, args: string[]
 
 /** `npm run drift -- <args>` in its normal mode against the project's work dir and backend. */
 export function runDrift(project: EngineProject, args: string[], extraEnv: Record<string, string> = {}): Promise<DriftRun> {
-    const started = Date.now();
-    return new Promise((resolve, reject) => {
-        // The Pulumi side of drift only: no node agent runs here (the data plane is tested in
-        // test/drift/data-plane.test.ts), and an agent that cannot be asked is exit 2.
-        const child = spawn(path.join(ROOT, "node_modules/.bin/tsx"), [path.join(ROOT, "scripts/drift.ts"), ...args, "--no-data-plane", "--cwd", project.workDir], {
-            env: { ...process.env, ...project.env, ...extraEnv },
-        });
-        let stdout = "";
-        let stderr = "";
-        child.stdout.on("data", (d) => (stdout += d));
-        child.stderr.on("data", (d) => (stderr += d));
-        child.on("error", reject);
-        child.on("close", (code) => resolve({ code, stdout, stderr, ms: Date.now() - started }));
-    });
+    // The Pulumi side of drift only: no node agent runs here (the data plane is tested in
+    // test/drift/data-plane.test.ts), and an agent that cannot be asked is exit 2.
+    return runScript(project, "scripts/drift.ts", [...args, "--no-data-plane", "--cwd", project.workDir], extraEnv);
 }
