@@ -76,6 +76,12 @@ export interface PlatformModule {
     alerts?(topology: Topology): AlertPack[];
     /** What Prometheus scrapes for this module (targets, blackbox probes, exporters), from the topology alone. */
     scrape?(topology: Topology, resolver: AddressResolver): ScrapeRequests;
+    /**
+     * Repo-relative path of this module's runbook sections (`components/nats/runbook.md`): one
+     * `###` section per alert it contributes, under its `##` headings. `npm run docs` assembles
+     * docs/runbooks.md from stacks/runbook.md and these files in module order.
+     */
+    readonly runbook?: string;
     /** Rows of README's platform distribution table (`npm run docs`). */
     distribution?(topology: Topology): DistributionRow[];
     /** Links (and `%%` comments) of the render's topology diagram (topology.md). */

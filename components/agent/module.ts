@@ -71,6 +71,7 @@ export function buildAgentWorkload(args: AgentWorkloadArgs): WorkloadSpec {
 
 export const agentModule: PlatformModule = {
     name: "agent",
+    runbook: "components/agent/runbook.md",
     validate: validateFailover,
     // The agent runs on every node (./module.ts), so its group is always there.
     alerts: () => [agentAlerts()],

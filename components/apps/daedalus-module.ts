@@ -34,6 +34,7 @@ export function daedalusMetricsAllow(t: Topology): string[] {
 
 export const daedalusModule: PlatformModule = {
     name: "daedalus",
+    runbook: "components/apps/daedalus-runbook.md",
     ports: DAEDALUS_RESERVED_PORTS,
     validate: validateDaedalus,
     alerts: (t) => (t.daedalus ? [daedalusAlerts()] : []),

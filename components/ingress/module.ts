@@ -97,6 +97,7 @@ export function recordName(domain: string, zone: string): string | undefined {
 
 export const ingressModule: PlatformModule = {
     name: "ingress",
+    runbook: "components/ingress/runbook.md",
     ports: INGRESS_RESERVED_PORTS,
     validate: validateIngress,
     alerts: (t) => (t.ingress ? [haproxyAlerts()] : []),

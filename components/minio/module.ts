@@ -78,6 +78,7 @@ export class MinioTenants extends pulumi.ComponentResource {
 
 export const minioModule: PlatformModule = {
     name: "minio",
+    runbook: "components/minio/runbook.md",
     ports: MINIO_RESERVED_PORTS,
     validate: validateMinio,
     alerts: (t) => (t.minio ? [minioAlerts()] : []),

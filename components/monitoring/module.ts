@@ -121,6 +121,7 @@ function exporterWorkload(p: ExporterPlacement, t: Topology, ctx: NodeContext): 
 
 export const monitoringModule: PlatformModule = {
     name: "monitoring",
+    runbook: "components/monitoring/runbook.md",
     ports: MONITORING_RESERVED_PORTS,
     validate: validateMonitoring,
     distribution: monitoringDistribution,

@@ -122,6 +122,7 @@ function adminNode(layout: NatsLayout): string | undefined {
 
 export const natsModule: PlatformModule = {
     name: "nats",
+    runbook: "components/nats/runbook.md",
     ports: NATS_RESERVED_PORTS,
     validate: validateNats,
     alerts: (t) => [natsAlerts(natsAlertOptions(t))],

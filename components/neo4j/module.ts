@@ -90,6 +90,7 @@ export function buildNeo4jWorkload(t: Topology, node: string, resolver: AddressR
 
 export const neo4jModule: PlatformModule = {
     name: "neo4j",
+    runbook: "components/neo4j/runbook.md",
     ports: NEO4J_RESERVED_PORTS,
     validate: validateNeo4j,
     alerts(t) {

@@ -183,6 +183,7 @@ function imageOf(t: Topology): ImageSource {
 
 export const postgresModule: PlatformModule = {
     name: "postgres",
+    runbook: "components/postgres/runbook.md",
     ports: POSTGRES_RESERVED_PORTS,
     validate: validatePostgres,
     alerts: (t) => [postgresAlerts(postgresAlertOptions(t))],

@@ -132,6 +132,7 @@ function declareCollections(ctx: DeploymentContext): ModuleOutputs {
 
 export const qdrantModule: PlatformModule = {
     name: "qdrant",
+    runbook: "components/qdrant/runbook.md",
     ports: QDRANT_RESERVED_PORTS,
     validate: validateQdrant,
     alerts: (t) => [qdrantAlerts(qdrantAlertOptions(t))],

@@ -135,6 +135,7 @@ export function buildEdgeCacheWorkload(t: Topology, node: string, image: ImageSo
 
 export const redisModule: PlatformModule = {
     name: "redis",
+    runbook: "components/redis/runbook.md",
     ports: REDIS_RESERVED_PORTS,
     validate: validateRedis,
     alerts: (t) => [redisAlerts(redisAlertOptions(t))],
