@@ -4,6 +4,7 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import type { AlertPack } from "../components/monitoring/alerts";
+import type { DashboardSpec } from "../components/monitoring/grafana";
 import type { ScrapeRequests } from "../components/monitoring/scrape";
 import type { AddressResolver } from "../components/workload/addresses";
 import type { DeployedWorkload, DeployOptions, WorkloadRuntime } from "../components/workload/runtime";
@@ -74,6 +75,8 @@ export interface PlatformModule {
      * in the primary's stack, which never sees other stacks' workloads). Rendered by monitoring.
      */
     alerts?(topology: Topology): AlertPack[];
+    /** Grafana dashboards of this module's exporters (components/<module>/dashboards.ts); monitoring renders them. */
+    dashboards?(topology: Topology): DashboardSpec[];
     /** What Prometheus scrapes for this module (targets, blackbox probes, exporters), from the topology alone. */
     scrape?(topology: Topology, resolver: AddressResolver): ScrapeRequests;
     /**
