@@ -4,6 +4,7 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import type { AlertPack } from "../components/monitoring/alerts";
+import type { DashboardSpec } from "../components/monitoring/grafana";
 import type { ScrapeRequests } from "../components/monitoring/scrape";
 import type { AddressResolver } from "../components/workload/addresses";
 import type { DeployedWorkload, DeployOptions, WorkloadRuntime } from "../components/workload/runtime";
@@ -74,8 +75,16 @@ export interface PlatformModule {
      * in the primary's stack, which never sees other stacks' workloads). Rendered by monitoring.
      */
     alerts?(topology: Topology): AlertPack[];
+    /** Grafana dashboards of this module's exporters (components/<module>/dashboards.ts); monitoring renders them. */
+    dashboards?(topology: Topology): DashboardSpec[];
     /** What Prometheus scrapes for this module (targets, blackbox probes, exporters), from the topology alone. */
     scrape?(topology: Topology, resolver: AddressResolver): ScrapeRequests;
+    /**
+     * Repo-relative path of this module's runbook sections (`components/nats/runbook.md`): one
+     * `###` section per alert it contributes, under its `##` headings. `npm run docs` assembles
+     * docs/runbooks.md from stacks/runbook.md and these files in module order.
+     */
+    readonly runbook?: string;
     /** Rows of README's platform distribution table (`npm run docs`). */
     distribution?(topology: Topology): DistributionRow[];
     /** Links (and `%%` comments) of the render's topology diagram (topology.md). */

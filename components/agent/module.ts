@@ -20,6 +20,7 @@ import type { ImageSource, WorkloadSpec } from "../workload/spec";
 import { AgentBundle, bundleAgent } from "./bundle";
 import { AGENT_CONFIG_PATH } from "./config";
 import { AGENT_ENV, AGENT_SHARED_VOLUME, AGENT_WORKLOAD, agentNeeds, failoverOf, renderAgentConfig } from "./render";
+import { agentDashboards } from "./dashboards";
 
 /** nodejs/docker-node@8e93bb03:20/bookworm-slim/Dockerfile (contract: components/images/catalogue.ts). */
 export const DEFAULT_AGENT_IMAGE: ImageSource = { repository: "docker.io/library/node", tag: "20.20.2-bookworm-slim" };
@@ -71,6 +72,9 @@ export function buildAgentWorkload(args: AgentWorkloadArgs): WorkloadSpec {
 
 export const agentModule: PlatformModule = {
     name: "agent",
+    runbook: "components/agent/runbook.md",
+    // Rendered whatever the topology, as before the dashboards moved here (the Grafana files stay byte-identical).
+    dashboards: () => agentDashboards(),
     validate: validateFailover,
     // The agent runs on every node (./module.ts), so its group is always there.
     alerts: () => [agentAlerts()],

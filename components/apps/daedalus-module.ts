@@ -14,6 +14,7 @@ import { daedalusScrape } from "./daedalus-scrape";
 import { validateDaedalus } from "./daedalus-validate";
 import { MINIO_PORTS, MINIO_SECRET_NAMES, MINIO_WORKLOAD } from "../minio/contract";
 import { POSTGRES_SECRET_NAMES, POSTGRES_WORKLOAD } from "../postgres/contract";
+import { daedalusDashboards } from "./daedalus-dashboards";
 
 /** The MinIO user Daedalus signs S3 requests as (access key); its secret key is `minio-user-daedalus`. */
 export const DAEDALUS_S3_USER = "daedalus";
@@ -34,6 +35,9 @@ export function daedalusMetricsAllow(t: Topology): string[] {
 
 export const daedalusModule: PlatformModule = {
     name: "daedalus",
+    runbook: "components/apps/daedalus-runbook.md",
+    // Rendered whatever the topology, as before the dashboards moved here (the Grafana files stay byte-identical).
+    dashboards: () => daedalusDashboards(),
     ports: DAEDALUS_RESERVED_PORTS,
     validate: validateDaedalus,
     alerts: (t) => (t.daedalus ? [daedalusAlerts()] : []),

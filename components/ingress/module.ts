@@ -18,6 +18,7 @@ import type { AddressResolver } from "../workload/addresses";
 import { ImageSource } from "../workload/spec";
 import { HaproxyBackend, HaproxyServer } from "./haproxy";
 import { buildHaproxyWorkload, HAPROXY_STATS_PORT, IngressHost } from "./workload";
+import { haproxyDashboards } from "./dashboards";
 
 /** The official Debian-based image (the healthcheck needs bash). Pin its digest in `images.haproxy`. */
 export const DEFAULT_HAPROXY_IMAGE: ImageSource = { repository: "docker.io/library/haproxy", tag: "2.6" };
@@ -97,6 +98,9 @@ export function recordName(domain: string, zone: string): string | undefined {
 
 export const ingressModule: PlatformModule = {
     name: "ingress",
+    runbook: "components/ingress/runbook.md",
+    // Rendered whatever the topology, as before the dashboards moved here (the Grafana files stay byte-identical).
+    dashboards: () => haproxyDashboards(),
     ports: INGRESS_RESERVED_PORTS,
     validate: validateIngress,
     alerts: (t) => (t.ingress ? [haproxyAlerts()] : []),

@@ -17,6 +17,7 @@ import { MINIO_REGION, minioServerWorkload } from "./workload";
 import { MINIO_PORTS, MINIO_RESERVED_PORTS, MINIO_SECRET_NAMES, minioBuckets, minioConsumers } from "./contract";
 import { minioAlerts } from "./alerts";
 import { validateMinio, validateMinioTopology } from "./validate";
+import { minioDashboards } from "./dashboards";
 
 export const MINIO_ROOT_USER = "daarion-root";
 export { MINIO_SECRET_NAMES } from "./contract";
@@ -78,6 +79,9 @@ export class MinioTenants extends pulumi.ComponentResource {
 
 export const minioModule: PlatformModule = {
     name: "minio",
+    runbook: "components/minio/runbook.md",
+    // Rendered whatever the topology, as before the dashboards moved here (the Grafana files stay byte-identical).
+    dashboards: () => minioDashboards(),
     ports: MINIO_RESERVED_PORTS,
     validate: validateMinio,
     alerts: (t) => (t.minio ? [minioAlerts()] : []),

@@ -13,7 +13,7 @@ import { MONITORING_RESERVED_PORTS } from "./contract";
 import { validateMonitoring } from "./validate";
 import type { WorkloadSpec } from "../workload/spec";
 import { buildRuleGroups, collectAlertPacks, validateRuleGroups } from "./alerts";
-import { dashboardSpecs, renderDashboards, renderGrafanaDashboardProvider, renderGrafanaDatasources } from "./grafana";
+import { collectDashboards, inUploadOrder, renderDashboards, renderGrafanaDashboardProvider, renderGrafanaDatasources } from "./grafana";
 import { ExporterPlacement, monitoringPlan } from "./plan";
 import { AlertmanagerSpec, ReceiverSpec, renderAlertmanagerConfig } from "./render-alertmanager";
 import { renderPrometheusConfig } from "./render-prometheus";
@@ -121,6 +121,7 @@ function exporterWorkload(p: ExporterPlacement, t: Topology, ctx: NodeContext): 
 
 export const monitoringModule: PlatformModule = {
     name: "monitoring",
+    runbook: "components/monitoring/runbook.md",
     ports: MONITORING_RESERVED_PORTS,
     validate: validateMonitoring,
     distribution: monitoringDistribution,
@@ -186,7 +187,7 @@ export const monitoringModule: PlatformModule = {
                     dashboardProvider: renderGrafanaDashboardProvider(GRAFANA_PATHS.dashboards),
                     // No cAdvisor runs (it needs the Docker socket, which the policy pack forbids), so
                     // its dashboard would only show empty panels.
-                    dashboards: renderDashboards(dashboardSpecs().filter((d) => d.exporter !== "cadvisor")),
+                    dashboards: renderDashboards(inUploadOrder(collectDashboards(t, ctx.modules).filter((d) => d.exporter !== "cadvisor"))),
                 }),
             );
 

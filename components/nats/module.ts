@@ -34,6 +34,7 @@ import {
     natsUrlFor,
     withAuth,
 } from "./workload";
+import { natsDashboards } from "./dashboards";
 
 export { validateNatsLayout } from "./validate-topology";
 
@@ -122,6 +123,9 @@ function adminNode(layout: NatsLayout): string | undefined {
 
 export const natsModule: PlatformModule = {
     name: "nats",
+    runbook: "components/nats/runbook.md",
+    // Rendered whatever the topology, as before the dashboards moved here (the Grafana files stay byte-identical).
+    dashboards: () => natsDashboards(),
     ports: NATS_RESERVED_PORTS,
     validate: validateNats,
     alerts: (t) => [natsAlerts(natsAlertOptions(t))],

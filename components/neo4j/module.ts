@@ -15,6 +15,7 @@ import type { AddressResolver } from "../workload/addresses";
 import { tcpCheck } from "../workload/probes";
 import type { ImageSource, WorkloadSpec } from "../workload/spec";
 import { Neo4jBlock, neo4jConfEnv, neo4jImageEnv, NEO4J_PORTS, planNeo4j, renderNeo4jConf } from "./render";
+import { neo4jDashboards } from "./dashboards";
 
 export { NEO4J_WORKLOAD } from "./contract";
 export const DEFAULT_NEO4J_IMAGE: ImageSource = { repository: "docker.io/library/neo4j", tag: "5.24.2-community" };
@@ -90,6 +91,9 @@ export function buildNeo4jWorkload(t: Topology, node: string, resolver: AddressR
 
 export const neo4jModule: PlatformModule = {
     name: "neo4j",
+    runbook: "components/neo4j/runbook.md",
+    // Rendered whatever the topology, as before the dashboards moved here (the Grafana files stay byte-identical).
+    dashboards: () => neo4jDashboards(),
     ports: NEO4J_RESERVED_PORTS,
     validate: validateNeo4j,
     alerts(t) {

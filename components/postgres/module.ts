@@ -19,6 +19,7 @@ import type { AddressResolver } from "../workload/addresses";
 import type { ImageSource, WorkloadPort, WorkloadSpec } from "../workload/spec";
 import { CONTAINER_POSTGRES_PATHS, PostgresNodeSpec, POSTGRES_FILES, renderPostgresNodeFiles } from "./render";
 import { postgresRoleOf, PostgresTopology } from "./topology";
+import { postgresDashboards } from "./dashboards";
 
 export { POSTGRES_WORKLOAD } from "./contract";
 export const POSTGRES_SECRETS = { superuser: POSTGRES_SECRET_NAMES.superuser, replication: POSTGRES_SECRET_NAMES.replication } as const;
@@ -183,6 +184,9 @@ function imageOf(t: Topology): ImageSource {
 
 export const postgresModule: PlatformModule = {
     name: "postgres",
+    runbook: "components/postgres/runbook.md",
+    // Rendered whatever the topology, as before the dashboards moved here (the Grafana files stay byte-identical).
+    dashboards: () => postgresDashboards(),
     ports: POSTGRES_RESERVED_PORTS,
     validate: validatePostgres,
     alerts: (t) => [postgresAlerts(postgresAlertOptions(t))],

@@ -18,6 +18,7 @@ import { tcpCheck } from "../workload/probes";
 import type { ImageSource, WorkloadPort, WorkloadSpec } from "../workload/spec";
 import { QdrantCollection, QdrantDistance } from "./collection";
 import { QDRANT_DEFAULT_PORTS, qdrantArgs, QdrantClusterSpec, qdrantUrl, renderQdrantConfig } from "./render";
+import { qdrantDashboards } from "./dashboards";
 
 export { QDRANT_WORKLOAD } from "./contract";
 export const DEFAULT_QDRANT_IMAGE: ImageSource = { repository: "docker.io/qdrant/qdrant", tag: "v1.12.4" };
@@ -132,6 +133,9 @@ function declareCollections(ctx: DeploymentContext): ModuleOutputs {
 
 export const qdrantModule: PlatformModule = {
     name: "qdrant",
+    runbook: "components/qdrant/runbook.md",
+    // Rendered whatever the topology, as before the dashboards moved here (the Grafana files stay byte-identical).
+    dashboards: () => qdrantDashboards(),
     ports: QDRANT_RESERVED_PORTS,
     validate: validateQdrant,
     alerts: (t) => [qdrantAlerts(qdrantAlertOptions(t))],

@@ -14,6 +14,7 @@ import { validateRedis } from "./validate";
 import type { AddressResolver } from "../workload/addresses";
 import type { ImageSource, ProbeCheck, WorkloadSpec } from "../workload/spec";
 import { redisRoleOf, RedisTopology, renderEdgeCacheConf, renderRedisConf, renderSentinelConf, renderRedisLauncher, renderSentinelLauncher, sentinelAddresses } from "./render";
+import { redisDashboards } from "./dashboards";
 
 export { REDIS_WORKLOADS } from "./contract";
 export const REDIS_CACHE_SECRET = REDIS_SECRET_NAMES.cache;
@@ -135,6 +136,9 @@ export function buildEdgeCacheWorkload(t: Topology, node: string, image: ImageSo
 
 export const redisModule: PlatformModule = {
     name: "redis",
+    runbook: "components/redis/runbook.md",
+    // Rendered whatever the topology, as before the dashboards moved here (the Grafana files stay byte-identical).
+    dashboards: () => redisDashboards(),
     ports: REDIS_RESERVED_PORTS,
     validate: validateRedis,
     alerts: (t) => [redisAlerts(redisAlertOptions(t))],

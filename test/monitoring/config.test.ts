@@ -8,7 +8,10 @@ import * as path from "node:path";
 import { parse } from "yaml";
 import type { WorkloadSpec } from "../../components/workload/spec";
 import { EXPORTERS, exposedSeries } from "../../components/monitoring/families";
-import { dashboardSpecs, renderDashboard, renderDashboards, renderGrafanaDashboardProvider, renderGrafanaDatasources } from "../../components/monitoring/grafana";
+import { collectDashboards, DashboardSpec, GRAFANA_UPLOAD_ORDER, inUploadOrder, monitoringDashboards, renderDashboard, renderDashboards, renderGrafanaDashboardProvider, renderGrafanaDatasources } from "../../components/monitoring/grafana";
+import { readStackConfig } from "../../offline/render";
+import { MODULES } from "../../stacks/modules";
+import { topologySchema } from "../../stacks/schema";
 import { metricNames } from "../../components/monitoring/promql";
 import { AlertmanagerSpec, renderAlertmanagerConfig, validateAlertmanagerSpec } from "../../components/monitoring/render-alertmanager";
 import { PrometheusConfigSpec, renderPrometheusConfig, validatePrometheusConfigSpec } from "../../components/monitoring/render-prometheus";
@@ -269,6 +272,25 @@ describe("monitoring: alertmanager.yml", () => {
 });
 
 describe("monitoring: Grafana provisioning", () => {
+    const topology = topologySchema.parse(readStackConfig(path.join(__dirname, "..", ".."), "node1").config["daarion:topology"]);
+    /** Every dashboard monitoring renders for the committed topology: the modules' (module order), then its own. */
+    const dashboardSpecs = (): DashboardSpec[] => collectDashboards(topology, MODULES);
+
+    it("collects the modules' dashboards in module order, then monitoring's own, and refuses a duplicate uid", () => {
+        const uids = dashboardSpecs().map((d) => d.uid);
+        assert.deepEqual(uids, [
+            ...["nats", "postgres", "redis", "qdrant", "neo4j", "minio", "daedalus", "haproxy", "agent"].map((m) => `daarion-${m}`),
+            ...monitoringDashboards().map((d) => d.uid),
+        ]);
+        assert.throws(() => collectDashboards(topology, [...MODULES, { dashboards: () => [monitoringDashboards()[0]!] }]), /dashboard uid 'daarion-host' is contributed twice/);
+    });
+
+    it("uploads the dashboards in the historical order, a new one after them", () => {
+        assert.deepEqual(inUploadOrder(dashboardSpecs()).map((d) => d.uid), GRAFANA_UPLOAD_ORDER);
+        const extra: DashboardSpec = { uid: "daarion-extra", title: "Extra", exporter: "nats", job: "nats", panels: [] };
+        assert.deepEqual(inUploadOrder([extra, ...dashboardSpecs()]).map((d) => d.uid), [...GRAFANA_UPLOAD_ORDER, "daarion-extra"]);
+    });
+
     it("every panel queries only metrics its exporter really exposes", () => {
         const problems: string[] = [];
         for (const d of dashboardSpecs()) {
@@ -291,7 +313,7 @@ describe("monitoring: Grafana provisioning", () => {
     });
 
     it("renders valid dashboard JSON with unique panel ids and the provisioned datasource", () => {
-        const files = renderDashboards();
+        const files = renderDashboards(dashboardSpecs());
         assert.equal(Object.keys(files).length, dashboardSpecs().length);
         for (const [name, json] of Object.entries(files)) {
             const d = JSON.parse(json);
@@ -304,7 +326,7 @@ describe("monitoring: Grafana provisioning", () => {
             }
             assert.equal(d.templating.list[0].name, "node");
         }
-        assert.equal(JSON.parse(renderDashboard(dashboardSpecs()[0])).title, "Daedalus");
+        assert.equal(JSON.parse(renderDashboard(dashboardSpecs().find((d) => d.uid === "daarion-daedalus")!)).title, "Daedalus");
     });
 
     it("provisions Prometheus (default) and Loki datasources and a read-only file provider", () => {

@@ -5,7 +5,13 @@
 import { strict as assert } from "node:assert";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { RuleGroup, runbookAnchor, servicesWithoutAlerts, validateRuleGroups } from "../../components/monitoring/alerts";
+import { buildRuleGroups, RuleGroup, runbookAnchor, servicesWithoutAlerts, validateRuleGroups } from "../../components/monitoring/alerts";
+import { neo4jAlerts } from "../../components/neo4j/alerts";
+import { neo4jModule } from "../../components/neo4j/module";
+import { monitoringModule } from "../../components/monitoring/module";
+import { readStackConfig } from "../../offline/render";
+import { MODULES } from "../../stacks/modules";
+import { topologySchema } from "../../stacks/schema";
 import { renderAlertTable } from "../../components/monitoring/docs";
 import { exposedSeries } from "../../components/monitoring/families";
 import { metricNames } from "../../components/monitoring/promql";
@@ -15,7 +21,13 @@ import { ALERT_FIXTURES, FIXTURE_OPTIONS, fixtureRuleGroups } from "./alert-fixt
 import { fixtureProblems, promtoolTestFile, ruleKey } from "./promtool-tests";
 
 const groups = fixtureRuleGroups();
-const RUNBOOKS = path.join(__dirname, "..", "..", "docs", "runbooks.md");
+const ROOT = path.join(__dirname, "..", "..");
+const RUNBOOKS = path.join(ROOT, "docs", "runbooks.md");
+
+/** GitHub's anchors of a markdown text's headings. */
+function headingAnchors(doc: string): Set<string> {
+    return new Set([...doc.matchAll(/^##+ (.+)$/gm)].map((m) => m[1].trim().toLowerCase().replace(/[^a-z0-9 -]/g, "").replace(/ /g, "-")));
+}
 
 describe("monitoring: alert rules", () => {
     let promtool: string;
@@ -120,14 +132,32 @@ describe("monitoring: alert rules", () => {
     });
 
     it("every runbook_url points at an existing section of docs/runbooks.md", () => {
-        const doc = fs.readFileSync(RUNBOOKS, "utf8");
-        const anchors = new Set([...doc.matchAll(/^##+ (.+)$/gm)].map((m) => m[1].trim().toLowerCase().replace(/[^a-z0-9 -]/g, "").replace(/ /g, "-")));
+        const anchors = headingAnchors(fs.readFileSync(RUNBOOKS, "utf8"));
         const missing = new Set<string>();
         for (const g of groups) for (const r of g.rules) {
             assert.ok(r.annotations.runbook_url.startsWith(`${FIXTURE_OPTIONS.runbookBaseUrl}#`), r.annotations.runbook_url);
             if (!anchors.has(runbookAnchor(r.name))) missing.add(r.name);
         }
         assert.deepEqual([...missing], []);
+    });
+
+    it("each module's alerts have their sections in that module's own runbook file (PlatformModule.runbook)", () => {
+        const missing: string[] = [];
+        const check = (file: string | undefined, owner: string, names: readonly string[]) => {
+            if (!file) return missing.push(`${owner} contributes alerts but names no runbook file`);
+            const anchors = headingAnchors(fs.readFileSync(path.join(ROOT, file), "utf8"));
+            for (const n of names) if (!anchors.has(runbookAnchor(n))) missing.push(`${file}: no section for ${n}`);
+        };
+        // Every committed stack's topology, so a module whose alerts depend on the topology is covered.
+        for (const stack of ["node1", "local", "k8s"]) {
+            const topology = topologySchema.parse(readStackConfig(ROOT, stack).config["daarion:topology"]);
+            for (const m of MODULES) for (const pack of m.alerts?.(topology) ?? []) check(m.runbook, m.name, pack.rules.map((r) => r.name));
+        }
+        // Neo4j's rules exist only for a clustered (Enterprise) topology, which no committed stack has.
+        check(neo4jModule.runbook, neo4jModule.name, neo4jAlerts(FIXTURE_OPTIONS.neo4j!).rules.map((r) => r.name));
+        // Monitoring's own groups (pipeline, host, containers, probes, apps) are monitoring's sections.
+        check(monitoringModule.runbook, monitoringModule.name, buildRuleGroups(FIXTURE_OPTIONS, []).flatMap((g) => g.rules.map((r) => r.name)));
+        assert.deepEqual(missing, []);
     });
 
     it("renders the README alert table from the typed rules", () => {
