@@ -1,6 +1,7 @@
 /**
  * Role composition: from a validated config, declare this stack's slice of the platform.
- * A stack is one node (node1, node2, node3) or the whole platform on the local engine (`local`).
+ * A stack is one node (node1, node2, node3), or the whole platform on the local engine (`local`) or in
+ * one Kubernetes cluster (`k8s`). The modules run over the stack's WorkloadRuntime (components/workload/runtime.ts).
  */
 import * as pulumi from "@pulumi/pulumi";
 import { PrivateNetwork } from "../components/network";
@@ -81,6 +82,39 @@ function ingressNodes(topology: Topology): Set<string> {
     return new Set(topology.ingress?.nodes ?? []);
 }
 
+/** The Docker runtime of a node stack (one engine per node) or of `local` (every node on one engine). */
+function dockerRuntimeFor(
+    config: LoadedConfig,
+    args: {
+        everyNode: boolean;
+        network?: { networkId: pulumi.Output<number>; placementGroupId: pulumi.Output<number> };
+        stackSecrets: pulumi.Output<Record<string, string>>;
+        localDocker?: LocalDockerEndpoint;
+        warn: (message: string) => void;
+    },
+): DockerRuntime {
+    const { topology: t, settings } = config;
+    const { stackSecrets } = args;
+    const credentials = {
+        username: stackSecrets.apply((s) => s.registryUsername ?? ""),
+        password: pulumi.secret(stackSecrets.apply((s) => s.registryPassword ?? "")),
+    };
+    const privateRegistry = privateRegistryInUse(t);
+    return new DockerRuntime({
+        topology: t,
+        local: args.everyNode,
+        network: args.network,
+        // Every engine pulls the private images with the registry's credentials (finding 6 of issue 10).
+        registryAuth: privateRegistry ? [{ address: privateRegistry, ...credentials }] : [],
+        localDocker: settings.localDockerHost ? { host: settings.localDockerHost } : (args.localDocker ?? {}),
+        localGpu: settings.localGpu,
+        registry: t.registry ? { server: t.registry.server, ...credentials } : undefined,
+        ingressNodes: ingressNodes(t),
+        gpuNodes: gpuNodes(t),
+        warn: args.warn,
+    });
+}
+
 export function deployPlatform(config: LoadedConfig, options: ProgramOptions = {}): Record<string, unknown> {
     const { topology: t, settings, stack } = config;
     const modules = options.modules ?? MODULES;
@@ -89,10 +123,10 @@ export function deployPlatform(config: LoadedConfig, options: ProgramOptions = {
 
     const kubernetes = settings.runtime === "kubernetes";
     // `daarion:node: all`: every node in this stack (the local engine, or one Kubernetes cluster).
-    const local = settings.node === "all";
-    const nodeNames = local ? Object.keys(t.nodes) : [settings.node];
+    const everyNode = settings.node === "all";
+    const nodeNames = everyNode ? Object.keys(t.nodes) : [settings.node];
     const primaryNode = Object.keys(t.nodes).find((n) => t.nodes[n]!.role === "primary")!;
-    const ownsShared = local || settings.node === primaryNode;
+    const ownsShared = everyNode || settings.node === primaryNode;
 
     // Stack secrets a module needs must exist before anything is declared.
     const present = options.stackSecretKeys ?? new Set<string>();
@@ -104,7 +138,6 @@ export function deployPlatform(config: LoadedConfig, options: ProgramOptions = {
             undeclared.map((f) => ({ severity: "error" as const, path: f.path, location: `Pulumi.yaml: daarion:topology.${f.path}`, message: f.message })),
         );
     }
-    const privateRegistry = privateRegistryInUse(t);
     const missing = requiredStackSecretKeys(t, nodeNames, modules).filter((k) => !present.has(k));
     if (missing.length > 0) {
         throw new ConfigError(
@@ -117,7 +150,7 @@ export function deployPlatform(config: LoadedConfig, options: ProgramOptions = {
             })),
         );
     }
-    const needsCloudNetwork = !local && !kubernetes && Object.values(t.nodes).some((n) => n.provisioner.kind === "hcloud");
+    const needsCloudNetwork = !everyNode && !kubernetes && Object.values(t.nodes).some((n) => n.provisioner.kind === "hcloud");
 
     // The owner stack generates shared state; every other stack reads it from the owner, one
     // secret at a time (components/secrets: no aggregate Output feeds a resource).
@@ -142,39 +175,9 @@ export function deployPlatform(config: LoadedConfig, options: ProgramOptions = {
     }
 
     const stackSecrets = options.stackSecrets ?? pulumi.secret<Record<string, string>>({});
-    // Every engine pulls the private images with the registry's credentials (finding 6 of issue 10).
-    const registryAuth: RegistryAuth[] = privateRegistry
-        ? [
-              {
-                  address: privateRegistry,
-                  username: stackSecrets.apply((s) => s.registryUsername ?? ""),
-                  password: pulumi.secret(stackSecrets.apply((s) => s.registryPassword ?? "")),
-              },
-          ]
-        : [];
-    const localDocker: LocalDockerEndpoint = settings.localDockerHost ? { host: settings.localDockerHost } : (options.localDocker ?? {});
-    const registry = t.registry
-        ? {
-              server: t.registry.server,
-              username: stackSecrets.apply((s) => s.registryUsername ?? ""),
-              password: pulumi.secret(stackSecrets.apply((s) => s.registryPassword ?? "")),
-          }
-        : undefined;
-
     const runtime: WorkloadRuntime = kubernetes
         ? createKubernetesRuntime(config, stackSecrets)
-        : new DockerRuntime({
-        topology: t,
-        local,
-        network,
-        registryAuth,
-        localDocker,
-        localGpu: settings.localGpu,
-        registry,
-        ingressNodes: ingressNodes(t),
-        gpuNodes: gpuNodes(t),
-        warn,
-    });
+        : dockerRuntimeFor(config, { everyNode, network, stackSecrets, localDocker: options.localDocker, warn });
     const workloads = new Map<string, DeployedWorkload>();
     const base: DeploymentContext = {
         stack,
@@ -182,7 +185,7 @@ export function deployPlatform(config: LoadedConfig, options: ProgramOptions = {
         primaryNode,
         runtime,
         resolver: runtime.resolver,
-        development: local && !kubernetes,
+        development: everyNode && !kubernetes,
         secrets,
         stackSecrets,
         stackSecretKeys: present,
