@@ -12,13 +12,14 @@ import { commandTable } from "./standins/command";
 import { dockerTable } from "./standins/docker";
 import { diffProps, type Props, type ProviderTable, standinProvider } from "./standins/engine";
 import { hcloudTable } from "./standins/hcloud";
+import { kubernetesTable } from "./standins/kubernetes";
 import { minioTable } from "./standins/minio";
 import { postgresqlTable } from "./standins/postgresql";
 import { randomTable } from "./standins/random";
 import { tlsTable } from "./standins/tls";
 import { ROOT } from "./support";
 
-const TABLES: ProviderTable[] = [hcloudTable, dockerTable, postgresqlTable, minioTable, randomTable, commandTable, tlsTable];
+const TABLES: ProviderTable[] = [hcloudTable, dockerTable, postgresqlTable, minioTable, randomTable, commandTable, tlsTable, kubernetesTable];
 const urn = (type: string, name = "r") => `urn:pulumi:s::p::${type}::${name}`;
 const secret = (value: unknown) => ({ [specialSigKey]: specialSecretSig, value });
 
@@ -185,6 +186,36 @@ describe("stand-in provider tables", () => {
             const a = await created(minioTable, A, { userName: "app", policyName: "p" });
             assert.match(a.id, /^app-/);
             assert.deepEqual((await diff(minioTable, A, a.outs, { userName: "app2", policyName: "p" })).replaces, ["userName"]);
+        });
+
+        it("kubernetes: a StatefulSet's claim templates or serviceName replace, its pod template updates; ConfigMap data and a Service's clusterIP replace; a new name replaces", async () => {
+            const S = "kubernetes:apps/v1:StatefulSet";
+            const sts = {
+                apiVersion: "apps/v1",
+                kind: "StatefulSet",
+                metadata: { name: "node1-postgres", namespace: "daarion", labels: { a: "1" } },
+                spec: { serviceName: "node1-postgres-peers", selector: { matchLabels: { w: "postgres" } }, template: { spec: { containers: [{ name: "postgres", image: "postgres:15" }] } }, volumeClaimTemplates: [{ metadata: { name: "data" }, spec: { resources: { requests: { storage: "200Gi" } } } }] },
+            };
+            const s = await created(kubernetesTable, S, sts);
+            assert.equal(s.id, "daarion/node1-postgres");
+            const withSpec = (spec: Props) => ({ ...sts, spec: { ...sts.spec, ...spec } });
+            assert.deepEqual((await diff(kubernetesTable, S, s.outs, withSpec({ volumeClaimTemplates: [{ metadata: { name: "data" }, spec: { resources: { requests: { storage: "300Gi" } } } }] }))).replaces, ["spec"]);
+            assert.deepEqual((await diff(kubernetesTable, S, s.outs, withSpec({ serviceName: "other" }))).replaces, ["spec"]);
+            assert.deepEqual(await diff(kubernetesTable, S, s.outs, withSpec({ template: { spec: { containers: [{ name: "postgres", image: "postgres:15.10" }] } } })), { changes: true, replaces: [], deleteBeforeReplace: false });
+            assert.deepEqual(await diff(kubernetesTable, S, s.outs, { ...sts, metadata: { ...sts.metadata, labels: { a: "2" } } }), { changes: true, replaces: [], deleteBeforeReplace: false });
+            assert.deepEqual((await diff(kubernetesTable, S, s.outs, { ...sts, metadata: { ...sts.metadata, name: "node1-pg" } })).replaces, ["metadata"]);
+            assert.deepEqual(await diff(kubernetesTable, S, s.outs, sts), { changes: false, replaces: [], deleteBeforeReplace: false });
+
+            const C = "kubernetes:core/v1:ConfigMap";
+            const cm = { apiVersion: "v1", kind: "ConfigMap", metadata: { name: "node1-nats-files", namespace: "daarion" }, data: { "nats.conf": "a" } };
+            const c = await created(kubernetesTable, C, cm);
+            assert.deepEqual((await diff(kubernetesTable, C, c.outs, { ...cm, data: { "nats.conf": "b" } })).replaces, ["data"]);
+
+            const V = "kubernetes:core/v1:Service";
+            const svc = { apiVersion: "v1", kind: "Service", metadata: { name: "node1-nats", namespace: "daarion" }, spec: { ports: [{ name: "client", port: 4222 }] } };
+            const v = await created(kubernetesTable, V, svc);
+            assert.deepEqual(await diff(kubernetesTable, V, v.outs, { ...svc, spec: { ports: [{ name: "client", port: 4223 }] } }), { changes: true, replaces: [], deleteBeforeReplace: false });
+            assert.deepEqual((await diff(kubernetesTable, V, v.outs, { ...svc, spec: { ...svc.spec, clusterIP: "None" } })).replaces, ["spec"]);
         });
 
         it("command remote.Command: a changed trigger replaces, a changed command or stdin updates", async () => {
