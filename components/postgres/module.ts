@@ -240,7 +240,9 @@ export const postgresModule: PlatformModule = {
         const pg = t.replication.postgresql;
         const dbs = postgresDatabases(t);
         const primary = ctx.workloads.get(`${pg.primary}/${POSTGRES_WORKLOAD}`);
-        const admin = pg.adminEndpoint ?? ctx.runtime.adminEndpoint(pg.primary, POSTGRES_WORKLOAD, postgresAdminPort(pg.port));
+        // The topology's adminEndpoint is a tunnel into the nodes' private network; the local engine
+        // always publishes the primary on loopback, whatever the shared topology says.
+        const admin = (ctx.runtime.singleHost ? undefined : pg.adminEndpoint) ?? ctx.runtime.adminEndpoint(pg.primary, POSTGRES_WORKLOAD, postgresAdminPort(pg.port));
         const passwords = Object.fromEntries(dbs.map((db) => [db, ctx.secrets.get(POSTGRES_SECRET_NAMES.user(db))]));
         new PostgresDatabases("postgres", {
             // The Pulumi engine runs outside the nodes: on Hetzner it needs a route into the private

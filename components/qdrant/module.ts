@@ -120,7 +120,8 @@ function declareCollections(ctx: DeploymentContext): ModuleOutputs {
     const apiKey = ctx.secrets.get(QDRANT_SECRET_NAMES.apiKey);
     // The provider runs where Pulumi runs: the first peer's private IP (needs a route into the
     // private network) or, on the local engine, its REST port published on loopback.
-    const adminUrl = `http://${q.adminEndpoint ?? ctx.runtime.adminEndpoint(cluster.firstPeer, QDRANT_WORKLOAD, QDRANT_ADMIN_PORT)}`;
+    // As for PostgreSQL: the topology's tunnel is for the nodes, the local engine uses its loopback port.
+    const adminUrl = `http://${(ctx.runtime.singleHost ? undefined : q.adminEndpoint) ?? ctx.runtime.adminEndpoint(cluster.firstPeer, QDRANT_WORKLOAD, QDRANT_ADMIN_PORT)}`;
     const peers = q.nodes.flatMap((n) => ctx.workloads.get(`${n}/${QDRANT_WORKLOAD}`)?.resource ?? []);
     const collections = new QdrantCollections("qdrant-collections", {
         url: adminUrl,
