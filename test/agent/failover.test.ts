@@ -38,6 +38,9 @@ describe("node agent failover (real nats-server, postgres, iptables)", function 
         await c.waitRole("node2", "primary", 60_000);
         assert.ok(await tryWrite(c, "node2", "after"));
         console.log(`      node2 writable ${((Date.now() - killedAt) / 1000).toFixed(1)} s after node1's postgres was killed`);
+        // The agent reads the timeline without pg_control (components/agent/daemon/pg.ts): the
+        // promotion started timeline 2.
+        await waitFor("node2's agent reports timeline 2", async () => (await c!.agentJson("node2", "/cluster/status")).body.groups.find((g: { name: string }) => g.name === "postgres")?.local?.timeline === 2, 20_000, 250);
         assert.equal((await c.agentJson("node1", "/metrics")).body.match(/daarion_agent_lease_held\{group="postgres"\} (\d)/)?.[1], "0");
     });
 

@@ -3,6 +3,15 @@
  * https://www.postgresql.org/docs/15/functions-admin.html): pg_is_in_recovery(),
  * pg_current_wal_lsn(), pg_last_wal_replay_lsn(), pg_wal_lsn_diff(), pg_promote(wait, seconds),
  * pg_create_physical_replication_slot(name, immediately_reserve).
+ *
+ * The state query takes no LWLock that a stuck server process can hold. pg_control_checkpoint()
+ * reads pg_control under ControlFileLock (src/backend/utils/misc/pg_controldata.c), which the
+ * walreceiver holds exclusively while it installs a new WAL segment (InstallXLogFileSegment in
+ * src/backend/access/transam/xlog.c). A walreceiver stopped there (CI saw one under SIGSTOP in
+ * the lag-bound test) left every state query of the agent waiting on that lock; LWLock waits
+ * ignore statement_timeout, so each attempt also left a backend behind. The timeline comes the
+ * way Patroni reads it instead (patroni/postgresql/__init__.py, TL_LSN): from the current WAL
+ * file's name on a primary, and from pg_stat_wal_receiver.received_tli on a standby.
  */
 import { Client } from "pg";
 import { slotName } from "../../postgres/topology";
@@ -16,7 +25,7 @@ export interface PgTarget {
     timeoutMs: number;
 }
 
-export type PgState = { up: false; error: string } | { up: true; inRecovery: boolean; lsn: string; timeline: number };
+export type PgState = { up: false; error: string } | { up: true; inRecovery: boolean; lsn: string; timeline?: number };
 
 async function withClient<T>(t: PgTarget, fn: (c: Client) => Promise<T>): Promise<T> {
     const c = new Client({
@@ -46,10 +55,11 @@ export async function pgState(t: PgTarget): Promise<PgState> {
             const r = await c.query(
                 `SELECT pg_is_in_recovery() AS rec,
                         CASE WHEN pg_is_in_recovery() THEN pg_last_wal_replay_lsn() ELSE pg_current_wal_lsn() END::text AS lsn,
-                        (SELECT timeline_id FROM pg_control_checkpoint()) AS tli`,
+                        CASE WHEN pg_is_in_recovery() THEN (SELECT received_tli FROM pg_stat_wal_receiver)
+                             ELSE ('x' || substr(pg_walfile_name(pg_current_wal_lsn()), 1, 8))::bit(32)::int END AS tli`,
             );
             const row = r.rows[0];
-            return { up: true as const, inRecovery: row.rec === true, lsn: row.lsn ?? "0/0", timeline: Number(row.tli) };
+            return { up: true as const, inRecovery: row.rec === true, lsn: row.lsn ?? "0/0", timeline: row.tli === null ? undefined : Number(row.tli) };
         });
     } catch (e) {
         return { up: false, error: (e as Error).message };
