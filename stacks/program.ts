@@ -13,7 +13,6 @@ import type { DeployedWorkload, WorkloadRuntime } from "../components/workload/r
 import { ConfigError, LoadedConfig } from "./config";
 import type { DeploymentContext, ModuleOutputs, NodeContext, PlatformModule } from "./context";
 import { MODULES } from "./modules";
-import { createKubernetesRuntime } from "./kubernetes";
 import type { Topology } from "./schema";
 
 export interface ProgramOptions {
@@ -176,7 +175,10 @@ export function deployPlatform(config: LoadedConfig, options: ProgramOptions = {
 
     const stackSecrets = options.stackSecrets ?? pulumi.secret<Record<string, string>>({});
     const runtime: WorkloadRuntime = kubernetes
-        ? createKubernetesRuntime(config, stackSecrets)
+        ? // Loaded only here: @pulumi/kubernetes is 121 modules, about 40 ms of every Docker stack's
+          // render (measured with a require hook, README "Benchmark").
+          // eslint-disable-next-line @typescript-eslint/no-require-imports
+          (require("./kubernetes") as typeof import("./kubernetes")).createKubernetesRuntime(config, stackSecrets)
         : dockerRuntimeFor(config, { everyNode, network, stackSecrets, localDocker: options.localDocker, warn });
     const workloads = new Map<string, DeployedWorkload>();
     const base: DeploymentContext = {
