@@ -15,9 +15,11 @@ import { spawnSync } from "node:child_process";
 import { Command } from "commander";
 
 /** A resource of `pulumi stack export` (apitype.ResourceV3: urn, type, protect, retainOnDelete, outputs). */
+/** One resource of `pulumi stack export` (the engine's apitype.ResourceV3), the fields read here and by test/engine. */
 export interface ExportedResource {
     readonly urn: string;
     readonly type: string;
+    readonly id?: string;
     readonly custom?: boolean;
     readonly protect?: boolean;
     readonly retainOnDelete?: boolean;

@@ -26,9 +26,9 @@ import { PostgresPaths, PostgresSecrets, POSTGRES_FILES, renderPostgresNodeFiles
 import { PostgresTopology } from "../../components/postgres/topology";
 import { loopbackTopology, NODE_IPS, PASSWORDS } from "../nats/fixtures";
 import { NatsTopologyHarness } from "../nats/harness";
-import { getJson, makeTempDir, tcpOpen, postgresBinDir, requireBinary, run, RunningProcess, sleep, startProcess, waitFor } from "../support/process";
+import { getJson, makeTempDir, tcpOpen, requireBinary, run, RunningProcess, sleep, startProcess, waitFor } from "../support/process";
 import { nodeEnv } from "../data/support/bind-source";
-import { placePostgresFiles } from "../data/support/place-postgres";
+import { loopbackPostgresPaths, placePostgresFiles } from "../data/support/place-postgres";
 
 export const NODES = ["node1", "node2", "node3"] as const;
 export type NodeName = (typeof NODES)[number];
@@ -131,15 +131,7 @@ export class AgentCluster {
 
     // ---- PostgreSQL --------------------------------------------------------------------------
     paths(node: NodeName): PostgresPaths {
-        const root = path.join(this.base, node);
-        return {
-            dataDir: path.join(root, "volume", "pgdata"),
-            configDir: path.join(root, "config"),
-            secretsDir: path.join(root, "secrets"),
-            runDir: path.join(root, "run"),
-            socketDir: path.join(root, "socket"),
-            binDir: postgresBinDir(),
-        };
+        return loopbackPostgresPaths(path.join(this.base, node));
     }
 
     stateDir(node: NodeName): string {

@@ -27,7 +27,7 @@ import {
 } from "../support/process";
 import { nodeEnv } from "./support/bind-source";
 import { startupProbe } from "./support/pg-probe";
-import { placePostgresFiles } from "./support/place-postgres";
+import { loopbackPostgresPaths, placePostgresFiles } from "./support/place-postgres";
 
 const NODE1 = { name: "node1", privateIp: "127.0.1.11" };
 const NODE2 = { name: "node2", privateIp: "127.0.1.12" };
@@ -47,17 +47,7 @@ describe("postgres replication (real servers)", function () {
     let base: string;
     const procs: Record<string, RunningProcess> = {};
 
-    function paths(node: string): PostgresPaths {
-        const root = path.join(base, node);
-        return {
-            dataDir: path.join(root, "volume", "pgdata"),
-            configDir: path.join(root, "config"),
-            secretsDir: path.join(root, "secrets"),
-            runDir: path.join(root, "run"),
-            socketDir: path.join(root, "socket"),
-            binDir: bin,
-        };
-    }
+    const paths = (node: string): PostgresPaths => loopbackPostgresPaths(path.join(base, node));
 
     /** Places the rendered files the way the runtime does: config readable, secrets 0600 (root-owned when root). */
     function place(topology: PostgresTopology, node: string): string {

@@ -17,6 +17,7 @@ import { promisify } from "node:util";
 import { EngineEvent, LocalWorkspace, OpType, PulumiCommand, PulumiFn, Stack } from "@pulumi/pulumi/automation";
 import { parse as parseYaml, stringify as stringifyYaml } from "yaml";
 import { engineBin, engineEnv, ROOT } from "./support";
+import type { ExportedResource } from "../../scripts/local-reset";
 
 const run = promisify(execFile);
 
@@ -180,15 +181,7 @@ export class EngineProject {
     }
 }
 
-export interface StateResource {
-    readonly urn: string;
-    readonly type: string;
-    readonly id?: string;
-    readonly protect?: boolean;
-    readonly retainOnDelete?: boolean;
-    readonly inputs?: Record<string, unknown>;
-    readonly outputs?: Record<string, unknown>;
-}
+export type StateResource = ExportedResource;
 
 export interface StateExport {
     readonly version: number;

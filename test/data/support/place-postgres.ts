@@ -6,7 +6,19 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { PostgresPaths, POSTGRES_FILES } from "../../../components/postgres/render";
-import { run } from "../../support/process";
+import { postgresBinDir, run } from "../../support/process";
+
+/** One loopback node's PostgreSQL layout under `root`: what the image's paths are in a container. */
+export function loopbackPostgresPaths(root: string): PostgresPaths {
+    return {
+        dataDir: path.join(root, "volume", "pgdata"),
+        configDir: path.join(root, "config"),
+        secretsDir: path.join(root, "secrets"),
+        runDir: path.join(root, "run"),
+        socketDir: path.join(root, "socket"),
+        binDir: postgresBinDir(),
+    };
+}
 
 /** Writes `files` under `p` (plus `extraDirs`) and returns the path of the rendered entrypoint. */
 export function placePostgresFiles(files: Record<string, string>, p: PostgresPaths, extraDirs: readonly string[] = []): string {
