@@ -6,8 +6,8 @@
  * 2. Per stack, the `pulumi up` critical path under the cost model of offline/critical-path.ts,
  *    next to the physical minimum (data edges only), and the order-only (`dependsOn`) edges on the
  *    critical path: each one is a candidate serial chain.
- * 3. Render time per resource, in process, for the committed 3-node topology and a synthetic
- *    --nodes topology (stack local): linear growth keeps the two close.
+ * 3. Render time per resource, in process, for the committed 3-node topology and synthetic
+ *    topologies of --nodes/2 and --nodes nodes (stack local): linear growth keeps the last two close.
  * 4. The failover RTO (issue 12): the median of --rto-runs kill runs (`--rto-runs 0` skips it).
  */
 import { spawnSync } from "node:child_process";
@@ -125,29 +125,33 @@ async function criticalPaths(): Promise<void> {
 
 async function linearity(reps: number, nodes: number): Promise<void> {
     const base = readStackConfig(ROOT, "local").config["daarion:topology"] as Record<string, unknown>;
-    const bigTopology = syntheticTopology(base, nodes);
     const withTopology = (topology: Record<string, unknown>) => () => renderStack("local", { editConfig: (c) => (c["daarion:topology"] = topology) });
     // Resources differ in weight: what each carries through the SDK's serialization is its inputs.
-    const shape = async (topology: Record<string, unknown>) => {
+    const measure = async (count: number) => {
+        const topology = count === 3 ? base : syntheticTopology(base, count);
         const resources = (await withTopology(topology)()).resources;
-        return { count: resources.length, inputBytes: resources.reduce((sum, r) => sum + JSON.stringify(r.inputs).length, 0) };
+        const shape = { count: resources.length, inputBytes: resources.reduce((sum, r) => sum + JSON.stringify(r.inputs).length, 0) };
+        return { nodes: count, shape, time: await inProcess(reps, withTopology(topology)) };
     };
-    const [smallShape, bigShape] = [await shape(base), await shape(bigTopology)];
-    const [smallCount, bigCount] = [smallShape.count, bigShape.count];
-    const small = await inProcess(reps, withTopology(base));
-    const big = await inProcess(reps, withTopology(bigTopology));
+    // The 3-node stack is three core nodes; every synthetic node beyond it is an edge node with
+    // fewer, lighter resources, so 3 -> N changes the mix of resources as well as their number.
+    // N/2 -> N keeps the mix (core plus edge nodes alike): that pair is the linearity check.
+    const half = Math.max(4, Math.round(nodes / 2));
+    const points = [await measure(3), await measure(half), await measure(nodes)];
     // CPU time is the robust figure on a shared machine (other processes stretch wall time, not CPU).
     console.log(`render cost per resource (in process, stack local, medians of ${reps}; CPU = user + system):`);
-    const line = (label: string, shape: { count: number; inputBytes: number }, t: { wall: number; cpu: number }) =>
+    for (const { nodes: n, shape, time: t } of points) {
         console.log(
-            `  ${label}: ${shape.count} resources, CPU ${t.cpu.toFixed(0)} ms = ${(t.cpu / shape.count).toFixed(2)} ms/resource (wall ${t.wall.toFixed(0)} ms = ${(t.wall / shape.count).toFixed(2)} ms/resource);` +
+            `  ${n} nodes: ${shape.count} resources, CPU ${t.cpu.toFixed(0)} ms = ${(t.cpu / shape.count).toFixed(2)} ms/resource (wall ${t.wall.toFixed(0)} ms = ${(t.wall / shape.count).toFixed(2)} ms/resource);` +
                 ` inputs ${(shape.inputBytes / shape.count / 1024).toFixed(1)} KiB/resource`,
         );
-    line("3 nodes", smallShape, small);
-    line(`${nodes} nodes`, bigShape, big);
-    console.log(`  ${nodes}-node / 3-node CPU cost per resource: ${(big.cpu / bigCount / (small.cpu / smallCount)).toFixed(2)}x (linear = 1.00 or below: the fixed part is spread over more resources)`);
+    }
+    const perResource = (p: (typeof points)[number]) => p.time.cpu / p.shape.count;
+    const [small, mid, big] = points as [(typeof points)[number], (typeof points)[number], (typeof points)[number]];
+    console.log(`  ${nodes}-node / 3-node CPU cost per resource: ${(perResource(big) / perResource(small)).toFixed(2)}x (the mix changes: edge nodes added)`);
+    console.log(`  ${nodes}-node / ${half}-node CPU cost per resource: ${(perResource(big) / perResource(mid)).toFixed(2)}x (the same mix; linear = 1.00)`);
     // The fixed part (config parsing, runtime set-up) is paid once per render; the marginal cost is what each added resource costs.
-    console.log(`  marginal CPU: ${((big.cpu - small.cpu) / (bigCount - smallCount)).toFixed(2)} ms per added resource`);
+    console.log(`  marginal CPU: ${((big.time.cpu - small.time.cpu) / (big.shape.count - small.shape.count)).toFixed(2)} ms per added resource`);
 }
 
 async function main(): Promise<void> {

@@ -129,7 +129,7 @@ describe("node agent failover (real nats-server, postgres, iptables)", function 
         // No standby can take the lease over.
         c.kill9(c.pgProcs.get("node2"));
         await waitFor("node2's postgres down", async () => (await c!.role("node2")) === "down", 30_000, 200);
-        // The agent runs under tsx (a child node process): stop its whole process group.
+        // The agent runs detached in its own process group: stop the whole group.
         const agentGroup = -c.agentProcs.get("node1")!.child.pid!;
         c.signal(agentGroup, "SIGSTOP");
         const launcher = c.pgProcs.get("node1")!;

@@ -2,7 +2,8 @@
  * Three "nodes" on 127.0.1.11/.12/.13, each with real processes: a member of a 3-server JetStream
  * cluster (Debian's nats-server, config rendered by components/nats/render.ts), PostgreSQL 15 on
  * node1 (primary) and node2 (replica) started by the RENDERED launcher in failover mode (only paths
- * substituted), and the node agent (components/agent/daemon/main.ts under tsx).
+ * substituted), and the node agent: the bundle the program uploads into every agent container
+ * (components/agent/bundle.ts), run by this machine's Node 20 as the pinned node:20 image runs it.
  *
  * Faults are real: kill -9 of a node's process groups, SIGSTOP, and iptables partitions. Routes
  * between nats-servers are dialled by Go without a chosen source address (the kernel picks
@@ -20,6 +21,7 @@ import { connect } from "@nats-io/transport-node";
 import { jetstream } from "@nats-io/jetstream";
 import { Kvm } from "@nats-io/kv";
 import { AGENT_DEFAULT_BUCKET, AgentConfigInput } from "../../components/agent/config";
+import { bundleAgent } from "../../components/agent/bundle";
 import { agentNatsPermissions } from "../../components/agent/nats-permissions";
 import { natsServerName } from "../../components/nats/types";
 import { PostgresPaths, PostgresSecrets, POSTGRES_FILES, renderPostgresNodeFiles } from "../../components/postgres/render";
@@ -44,7 +46,6 @@ const TOPOLOGY: PostgresTopology = {
     replicas: [{ name: "node2", privateIp: IP.node2 }],
     clientCidrs: ["127.0.0.0/8"],
 };
-const ROOT = path.resolve(__dirname, "../..");
 
 export interface ClusterOptions {
     postgres?: boolean;
@@ -183,7 +184,9 @@ export class AgentCluster {
     startAgent(node: NodeName): RunningProcess {
         const file = path.join(this.base, `agent-${node}.json`);
         fs.writeFileSync(file, JSON.stringify(this.agentConfig(node), null, 1));
-        const proc = startProcess(`agent-${node}`, path.join(ROOT, "node_modules", ".bin", "tsx"), [path.join(ROOT, "components/agent/daemon/main.ts"), "--config", file], {
+        const bundle = path.join(this.base, "agent.js");
+        if (!fs.existsSync(bundle)) fs.writeFileSync(bundle, bundleAgent().code);
+        const proc = startProcess(`agent-${node}`, process.execPath, [bundle, "--config", file], {
             env: nodeEnv(IP[node], { NATS_PASSWORD: AGENT_PASSWORD, PGPASSWORD: SECRETS.superuserPassword }),
             detached: true,
         });
