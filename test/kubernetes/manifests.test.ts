@@ -135,6 +135,12 @@ describe("kubernetes manifests: files and credentials", () => {
     it("refuses two files that map to one key", () => {
         assert.throws(() => build({ ...gateway, files: [{ path: "/a/b", content: "1" }, { path: "/a_b", content: "2" }] }), /map to the same key 'a_b'/);
         assert.equal(fileKey("/etc/nats/nats.conf"), "etc_nats_nats.conf");
+        // IsConfigMapKey (apimachinery validation.go): not '.', '..' or '..*', at most 253 characters.
+        assert.throws(() => fileKey("/..data"), /no usable data key/);
+        assert.throws(() => fileKey("/."), /no usable data key/);
+        assert.throws(() => fileKey(`/${"a".repeat(254)}`), /no usable data key/);
+        assert.equal(fileKey(`/${"a".repeat(253)}`), "a".repeat(253));
+        assert.equal(fileKey("/.hidden"), ".hidden");
     });
 });
 
@@ -207,6 +213,10 @@ describe("kubernetes manifests: services and network policies", () => {
         assert.equal(objectName("node1", "daedalus-api"), "node1-daedalus-api");
         assert.throws(() => objectName("node1", "Daedalus_API"), /RFC 1035 label/);
         assert.throws(() => build({ ...gateway, ports: [{ name: "a_very_long_port_name", containerPort: 1 }] }), /port name 'a_very_long_port_name'/);
+        // IsValidPortName (apimachinery validation.go) refuses adjacent hyphens and names without a letter.
+        assert.throws(() => build({ ...gateway, ports: [{ name: "http--alt", containerPort: 1 }] }), /port name 'http--alt'/);
+        assert.throws(() => build({ ...gateway, ports: [{ name: "8080", containerPort: 1 }] }), /port name '8080'/);
+        assert.doesNotThrow(() => build({ ...gateway, ports: [{ name: "http-alt", containerPort: 1 }] }));
     });
     it("resolves peers by their ClusterIP Service DNS name", () => {
         const r = kubernetesResolver("daarion");
