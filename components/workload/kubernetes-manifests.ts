@@ -112,6 +112,20 @@ const PORT_NAME = /^(?=.{1,15}$)(?=.*[a-z])(?!.*--)[a-z0-9]([a-z0-9-]*[a-z0-9])?
  */
 const LABEL_VALUE = /^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$/;
 /**
+ * A label or annotation key: an optional prefix that is a DNS subdomain (at most 253 characters,
+ * lowercase alphanumerics, '-' and '.') followed by '/', then a name of at most 63 characters,
+ * alphanumeric at both ends with '-', '_', '.' and alphanumerics between
+ * (https://kubernetes.io/docs/concepts/overview/working-with-objects/labels/#syntax-and-character-set).
+ */
+function isQualifiedName(key: string): boolean {
+    const slash = key.lastIndexOf("/");
+    const prefix = slash >= 0 ? key.slice(0, slash) : undefined;
+    const name = key.slice(slash + 1);
+    if (prefix !== undefined && (prefix.length === 0 || prefix.length > 253 || !/^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/.test(prefix))) return false;
+    return name.length >= 1 && name.length <= 63 && /^[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$/.test(name);
+}
+
+/**
  * ConfigMap / Secret data keys (IsConfigMapKey, same validation.go): `[-._a-zA-Z0-9]+`, at most
  * 253 characters, and not `.`, `..` or anything starting with `..`.
  */
@@ -205,8 +219,11 @@ export function buildWorkloadObjects<V>(args: BuildArgs<V>): WorkloadObjects {
     const annotations: Record<string, string> = {};
     for (const [k, v] of Object.entries(spec.labels ?? {})) {
         // Docker labels are free text; a value Kubernetes refuses as a label (LABEL_VALUE) becomes an
-        // annotation, whose values are free text (https://kubernetes.io/docs/concepts/overview/working-with-objects/annotations/).
-        if (LABEL_VALUE.test(v) && v.length <= 63 && /^([a-z0-9.-]+\/)?[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$/.test(k)) labels[k] = v;
+        // annotation, whose values are free text. Annotation keys follow the label key rules
+        // (https://kubernetes.io/docs/concepts/overview/working-with-objects/annotations/#syntax-and-character-set),
+        // so a key that is no qualified name fits neither and is refused.
+        if (!isQualifiedName(k)) fail(node, spec, `label key '${k}' is not a valid Kubernetes label/annotation key ([prefix/]name, name at most 63 characters)`);
+        if (LABEL_VALUE.test(v) && v.length <= 63) labels[k] = v;
         else annotations[k] = v;
     }
     for (const [k, v] of Object.entries(labels)) if (!LABEL_VALUE.test(v) || v.length > 63) fail(node, spec, `label ${k}='${v}' is not a valid label value`);

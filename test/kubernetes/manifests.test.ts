@@ -218,6 +218,16 @@ describe("kubernetes manifests: services and network policies", () => {
         assert.throws(() => build({ ...gateway, ports: [{ name: "8080", containerPort: 1 }] }), /port name '8080'/);
         assert.doesNotThrow(() => build({ ...gateway, ports: [{ name: "http-alt", containerPort: 1 }] }));
     });
+    it("keeps a Docker label whose value is no label value as an annotation, and refuses a key no object can hold", () => {
+        const o = build({ ...gateway, labels: { "daarion.io/purpose": "edge", "daarion.io/note": "free text: yes" } });
+        const template = (o.controller.spec as { template: { metadata: { labels: Record<string, string>; annotations?: Record<string, unknown> } } }).template;
+        assert.equal(template.metadata.labels["daarion.io/purpose"], "edge");
+        assert.equal(template.metadata.annotations?.["daarion.io/note"], "free text: yes");
+        // Annotation keys follow the label key rules (kubernetes.io annotations, syntax): no fallback for the key.
+        assert.throws(() => build({ ...gateway, labels: { "has space": "x" } }), /label key 'has space'/);
+        assert.throws(() => build({ ...gateway, labels: { [`daarion.io/${"n".repeat(64)}`]: "x" } }), /label key/);
+        assert.throws(() => build({ ...gateway, labels: { "a/b/c": "x" } }), /label key 'a\/b\/c'/);
+    });
     it("resolves peers by their ClusterIP Service DNS name", () => {
         const r = kubernetesResolver("daarion");
         assert.equal(r.kind, "kubernetes");
