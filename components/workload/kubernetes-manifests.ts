@@ -94,7 +94,8 @@ export function defaultNodeSelector(node: string): Record<string, string> {
  * ending with an alphanumeric (https://kubernetes.io/docs/concepts/overview/working-with-objects/names/#rfc-1035-label-names;
  * "The name of a Service object must be a valid RFC 1035 label name.",
  * https://kubernetes.io/docs/concepts/services-networking/service/#defining-a-service). The 63 is
- * enforced by the callers (objectName: 56 plus the longest suffix).
+ * checked where it applies: objectName (56 plus the longest suffix), volume names, and the
+ * namespace in stacks/schema.ts.
  */
 const DNS_LABEL = /^[a-z]([-a-z0-9]*[a-z0-9])?$/;
 /**
@@ -330,7 +331,9 @@ export function buildWorkloadObjects<V>(args: BuildArgs<V>): WorkloadObjects {
     const podSpec: Record<string, unknown> = {
         nodeSelector: { ...nodeSelector },
         restartPolicy: "Always",
-        // Docker's destroyGraceSeconds (components/workload/docker.ts).
+        // Docker's destroyGraceSeconds (components/workload/docker.ts); also the API default
+        // ("Defaults to 30 seconds.", PodSpec.terminationGracePeriodSeconds, @pulumi/kubernetes@4.34.2:
+        // types/input.d.ts), written out so the two runtimes visibly agree.
         terminationGracePeriodSeconds: 30,
         enableServiceLinks: false,
         ...(user ? { securityContext: user } : {}),
@@ -368,8 +371,10 @@ export function buildWorkloadObjects<V>(args: BuildArgs<V>): WorkloadObjects {
                   // RollingUpdate that deletes first: "the StatefulSet controller will delete and
                   // recreate each Pod in the StatefulSet" and waits until an updated Pod is Running and
                   // Ready before the next (https://kubernetes.io/docs/concepts/workloads/controllers/statefulset/#rolling-updates).
-                  // OrderedReady (the default) orders creation and scale-down only
-                  // (https://kubernetes.io/docs/concepts/workloads/controllers/statefulset/#orderedready-pod-management).
+                  // OrderedReady (the default) governs scaling, not updates: "how pods are created during
+                  // initial scale up, when replacing pods on nodes, or when scaling down"
+                  // (StatefulSetSpec.podManagementPolicy, @pulumi/kubernetes@4.34.2: types/input.d.ts;
+                  // https://kubernetes.io/docs/concepts/workloads/controllers/statefulset/#pod-management-policies).
                   podManagementPolicy: "OrderedReady",
                   updateStrategy: { type: "RollingUpdate" },
                   persistentVolumeClaimRetentionPolicy: { whenDeleted: "Retain", whenScaled: "Retain" },

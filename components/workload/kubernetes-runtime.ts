@@ -49,8 +49,7 @@ export interface KubernetesRuntimeArgs {
     /**
      * Contents of or path to a kubeconfig ("The contents of a kubeconfig file or the path to a
      * kubeconfig file.", ProviderArgs.kubeconfig, @pulumi/kubernetes@4.34.2: provider.d.ts).
-     * @default the provider's: "the environment variable: $KUBECONFIG, Or in current user's
-     * default kubeconfig directory: ~/.kube/config"
+     * @default the provider's: like kubectl, the file named by $KUBECONFIG, else ~/.kube/config
      * (https://www.pulumi.com/registry/packages/kubernetes/installation-configuration/#setup;
      * pulumi/pulumi-kubernetes#2180 "Load default kubeconfig if not specified in provider")
      */
@@ -124,13 +123,15 @@ export class KubernetesWorkload extends pulumi.ComponentResource implements Depl
             throw new KubernetesSpecError(`kubernetes: workload '${spec.name}' on ${node}: image ${spec.image.repository} has a build context; the Kubernetes runtime builds nothing, push it and pin it by digest`);
         }
         const image = imageReference(spec.image);
-        // A change of any file or credential rolls the pod (subPath mounts never see ConfigMap updates:
-        // "A container using a ConfigMap as a subPath volume mount will not receive ConfigMap
-        // updates.", https://kubernetes.io/docs/concepts/storage/volumes/#configmap and
-        // https://kubernetes.io/docs/concepts/configuration/configmap/#mounted-configmaps-are-updated-automatically;
-        // kubernetes/kubernetes#50345; and "ConfigMaps consumed as environment variables are not
-        // updated automatically and require a pod restart.", same ConfigMap section. For env taken
-        // from a Secret (secretKeyRef) we assume the same: no source checked).
+        // A change of any file or credential rolls the pod, because neither reaches a running
+        // container otherwise:
+        // - files: "A container using a ConfigMap as a subPath volume mount will not receive
+        //   ConfigMap updates." (https://kubernetes.io/docs/concepts/storage/volumes/#configmap;
+        //   https://kubernetes.io/docs/concepts/configuration/configmap/#mounted-configmaps-are-updated-automatically;
+        //   kubernetes/kubernetes#50345 covers Secrets mounted with subPath too);
+        // - env: "ConfigMaps consumed as environment variables are not updated automatically and
+        //   require a pod restart." (same ConfigMap section); for env taken from a Secret
+        //   (secretKeyRef) we assume the same (no source checked).
         const fileHash = pulumi
             .all((spec.files ?? []).map((f) => pulumi.all([f.path, f.content])))
             .apply((files) => pulumi.all(Object.entries(spec.env ?? {}).map(([k, v]) => pulumi.all([k, v]))).apply((env) => createHash("sha256").update(JSON.stringify({ files, env })).digest("hex")));
@@ -180,7 +181,11 @@ export class KubernetesWorkload extends pulumi.ComponentResource implements Depl
 export class KubernetesRuntime implements WorkloadRuntime {
     readonly kind = "kubernetes" as const;
     readonly singleHost = false;
-    /** Pods connect from pod addresses, never from a node's. */
+    /**
+     * Pods connect from pod addresses, never from a node's: "Pods can communicate with each other
+     * directly, without the use of proxies or address translation (NAT)."
+     * (https://kubernetes.io/docs/concepts/services-networking/#the-kubernetes-network-model).
+     */
     readonly peersUseNodeAddresses = false;
     /** Ingress leaves through HAProxy's LoadBalancer Service, not through a node's address. */
     readonly publicAddressPerNode = false;

@@ -7,9 +7,9 @@
  * when EVERY mount of them is read-only and none reaches a container runtime socket; a writable
  * hostPath, or any hostPath on a pod that writes through it, is refused. Why the socket: whoever
  * controls the runtime can start a container that mounts the host's root directory and alters
- * the host filesystem without restriction; only trusted users should control the daemon (Docker daemon attack surface:
- * https://docs.docker.com/engine/security/#docker-daemon-attack-surface; the same holds for
- * containerd / CRI-O by analogy, no source checked).
+ * the host filesystem without restriction, so only trusted users should control the daemon
+ * (Docker daemon attack surface: https://docs.docker.com/engine/security/#docker-daemon-attack-surface;
+ * the same for containerd / CRI-O by analogy: no source checked).
  */
 import { asArray, asNumber, asRecord, asString, isUnknown, ResourceView, Violation } from "../lib/resource";
 import { parsePortList, portInRanges } from "../lib/net";
