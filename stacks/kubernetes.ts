@@ -9,7 +9,12 @@ import { defaultNodeSelector } from "../components/workload/kubernetes-manifests
 import { KubernetesRuntime } from "../components/workload/kubernetes-runtime";
 import type { LoadedConfig } from "./config";
 
-/** `app.kubernetes.io/part-of` on every object, so `kubectl get all -l app.kubernetes.io/part-of=daarion` lists the platform. */
+/**
+ * `app.kubernetes.io/part-of` on every object, so `kubectl get all -l app.kubernetes.io/part-of=daarion`
+ * lists the platform. Recommended labels: `part-of` is "The name of a higher level application this
+ * one is part of", `managed-by` "The tool being used to manage the operation of an application"
+ * (https://kubernetes.io/docs/concepts/overview/working-with-objects/common-labels/#labels).
+ */
 const COMMON_LABELS = { "app.kubernetes.io/part-of": "daarion", "app.kubernetes.io/managed-by": "pulumi" } as const;
 
 /** The runtime of a `runtime: kubernetes` stack, from its validated settings. */

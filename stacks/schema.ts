@@ -150,7 +150,12 @@ export const topologySchema = z.strictObject({
 });
 
 const dnsLabel = z.string().regex(/^[a-z]([-a-z0-9]*[a-z0-9])?$/, "must be a lowercase RFC 1035 label like daarion (a-z, 0-9, -)").max(63);
-/** A label key or value of a Kubernetes node selector (Kubernetes docs, "Labels and Selectors", syntax). */
+/**
+ * A label key or value of a Kubernetes node selector: a key is an optional DNS-subdomain prefix and
+ * `/`, then a name of at most 63 characters; a value at most 63 characters
+ * (https://kubernetes.io/docs/concepts/overview/working-with-objects/labels/#syntax-and-character-set).
+ * The prefix's 253-character limit is not checked here.
+ */
 const labelKey = z.string().regex(/^([a-z0-9]([-a-z0-9.]*[a-z0-9])?\/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$/, "must be a label key like daarion.io/node or kubernetes.io/hostname");
 const labelValue = z.string().regex(/^(([A-Za-z0-9][-A-Za-z0-9_.]{0,61})?[A-Za-z0-9])?$/, "must be a label value (at most 63 of A-Z a-z 0-9 - _ .)");
 

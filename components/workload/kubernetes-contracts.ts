@@ -3,15 +3,23 @@
  * (argv, user, probe tools, files and their modes, volumes) read from a Deployment's or
  * StatefulSet's pod template instead of a docker Container's inputs.
  *
- * Mapping (Kubernetes docs, "Define a Command and Arguments for a Container"): `command` is the
- * image's ENTRYPOINT override, `args` its CMD override. `exec` probes run inside the container,
- * like a Docker `CMD` healthcheck, so their tools must be in the image; `httpGet` / `tcpSocket`
- * are run by the kubelet and need nothing in the image (no healthcheck to judge).
+ * Mapping: `command` replaces the image's ENTRYPOINT and `args` its CMD ("The container image's
+ * ENTRYPOINT is used if this is not provided." / "The container image's CMD is used if this is not
+ * provided.", Container.command / Container.args, @pulumi/kubernetes@4.34.2: types/input.d.ts;
+ * https://kubernetes.io/docs/tasks/inject-data-application/define-command-argument-container/).
+ * `exec` probes execute "a specified command inside the container", like a Docker `CMD`
+ * healthcheck, so their tools must be in the image; `httpGet` / `tcpSocket` are requests the
+ * kubelet makes against the Pod's IP address and need nothing in the image (no healthcheck to
+ * judge) (https://kubernetes.io/docs/concepts/workloads/pods/pod-lifecycle/#probe-check-methods).
  *
  * Limit: the check's `write` fact assumes Docker's copy-up of the image directory into a fresh
- * named volume (docs.docker.com/engine/storage/volumes/#populate-a-volume-using-a-container). A
- * fresh PersistentVolumeClaim is not populated from the image; its root directory's owner depends
- * on the provisioner and on `fsGroup`. That difference is NOT checked here.
+ * named volume (https://docs.docker.com/engine/storage/volumes/#populate-a-volume-using-a-container).
+ * A fresh PersistentVolumeClaim is not populated from the image (no source found that says so in
+ * words: Kubernetes documents no copy-up, and a claim's content comes from its provisioner or
+ * `dataSource`, https://kubernetes.io/docs/concepts/storage/persistent-volumes/#volume-populators-and-data-sources);
+ * its root directory's owner depends on the provisioner and on `fsGroup`
+ * (https://kubernetes.io/docs/tasks/configure-pod-container/security-context/#set-the-security-context-for-a-pod).
+ * That difference is NOT checked here.
  */
 import type { ContainerUnderCheck } from "../images/check";
 import { revealSecrets } from "../images/resources";

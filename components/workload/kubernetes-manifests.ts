@@ -10,27 +10,44 @@
  * untouched as `V`: the builders never look inside them. Secret wrapping is the runtime's job.
  *
  * How a spec maps (each fact with its source):
- * - entrypoint → container `command`, command → `args` (Kubernetes docs, "Define a Command and
- *   Arguments for a Container": `command` overrides ENTRYPOINT, `args` overrides CMD).
+ * - entrypoint → container `command`, command → `args`: the container image's ENTRYPOINT is used
+ *   if `command` is not provided, its CMD if `args` is not (Container.command / Container.args,
+ *   @pulumi/kubernetes@4.34.2: types/input.d.ts core.v1.Container; Kubernetes docs
+ *   https://kubernetes.io/docs/tasks/inject-data-application/define-command-argument-container/).
  * - restart: Deployments and StatefulSets accept only `restartPolicy: Always` in their pod template
- *   (Kubernetes docs, Deployments, "Pod Template": "Only a .spec.template.spec.restartPolicy equal
- *   to Always is allowed"), so `on-failure` / `never` are refused here with the workload named;
- *   no module declares them today. A one-shot workload would be a Job, which nothing needs yet.
- * - probes: exec → exec, shell → exec `/bin/sh -c`, http → httpGet (the kubelet counts 200-399 as
- *   success, as the Docker forms do 2xx/3xx: Kubernetes docs, "Configure Liveness, Readiness and
- *   Startup Probes"), tcp → tcpSocket. Docker's start period becomes a startupProbe whose failure
- *   budget covers it, so liveness and readiness begin after it, as Docker ignores failures inside it.
- * - volumes: a `stateful` volume is a StatefulSet volumeClaimTemplate (PVCs kept on delete and on
- *   scale-down, `persistentVolumeClaimRetentionPolicy: Retain`); any other volume is a standalone
- *   PVC `<node>-<workload>-<key>`, so another workload pinned to the same cluster node can mount it
- *   (`from`: the node agent shares /run/daarion with postgres). ReadWriteOnce lets several pods of
- *   ONE node mount it (Kubernetes docs, Persistent Volumes, "Access Modes": "ReadWriteOnce ... can
- *   still allow multiple pods to access the volume when the pods are running on the same node"),
+ *   (Deployments: "Only a `.spec.template.spec.restartPolicy` equal to `Always` is allowed, which
+ *   is the default if not specified.", https://kubernetes.io/docs/concepts/workloads/controllers/deployment/#pod-template;
+ *   StatefulSetSpec.template and DeploymentSpec.template: "The only allowed
+ *   template.spec.restartPolicy value is "Always"." — @pulumi/kubernetes@4.34.2:
+ *   types/input.d.ts apps.v1), so `on-failure` / `never` are refused here with the workload named;
+ *   no module declares them today. A one-shot workload would be a Job (JobSpec.template allows
+ *   only "Never" or "OnFailure", same file), which nothing needs yet.
+ * - probes: exec → exec, shell → exec `/bin/sh -c`, http → httpGet (the kubelet counts a status
+ *   code greater than or equal to 200 and less than 400 as success:
+ *   https://kubernetes.io/docs/tasks/configure-pod-container/configure-liveness-readiness-startup-probes/#define-a-liveness-http-request;
+ *   the Docker forms of ./probes.ts fail on 4xx/5xx), tcp → tcpSocket. Docker's start period
+ *   ("Probe failure during that period will not be counted towards the maximum number of
+ *   retries.", https://docs.docker.com/reference/dockerfile/#healthcheck) becomes a startupProbe
+ *   whose failureThreshold * periodSeconds covers it: while a startup probe is configured no other
+ *   probe runs until it succeeds (Container.startupProbe: "If specified, no other probes are
+ *   executed until this completes successfully.", @pulumi/kubernetes@4.34.2: types/input.d.ts;
+ *   https://kubernetes.io/docs/tasks/configure-pod-container/configure-liveness-readiness-startup-probes/#define-startup-probes).
+ * - volumes: a `stateful` volume is a StatefulSet volumeClaimTemplate whose PVCs are kept on delete
+ *   and on scale-down (`persistentVolumeClaimRetentionPolicy` `Retain`: "The default policy of
+ *   `Retain` causes PVCs to not be affected by StatefulSet deletion." / "... by a scaledown.",
+ *   StatefulSetPersistentVolumeClaimRetentionPolicy, @pulumi/kubernetes@4.34.2: types/input.d.ts);
+ *   any other volume is a standalone PVC `<node>-<workload>-<key>`, so another workload pinned to
+ *   the same cluster node can mount it (`from`: the node agent shares /run/daarion with postgres).
+ *   ReadWriteOnce lets several pods of ONE node mount it ("ReadWriteOnce access mode still can
+ *   allow multiple pods to access (read from or write to) that volume when the pods are running on
+ *   the same node.", https://kubernetes.io/docs/concepts/storage/persistent-volumes/#access-modes),
  *   and both pods carry the same nodeSelector.
  * - host mounts (node_exporter's filesystem probes) are read-only hostPath volumes of type
- *   `Directory`: the kubelet checks that the directory exists before mounting and the pod fails
- *   to start otherwise; the default type "" performs no check (Kubernetes docs, Volumes,
- *   "hostPath"), so nothing of ours would ever create a directory on the host.
+ *   `Directory` ("A directory must exist at the given path."), so a missing directory fails the
+ *   mount instead of being created; the default type "" is "for backward compatibility, which
+ *   means that no checks will be performed before mounting the `hostPath` volume."
+ *   (https://kubernetes.io/docs/concepts/storage/volumes/#hostpath-volume-types). Nothing of ours
+ *   creates a directory on the host (`DirectoryOrCreate` would).
  */
 import { ASSEMBLED_ANNOTATION, ASSEMBLED_DIR, CHUNK_BYTES, CHUNK_DIR, CONFIGMAP_LIMIT_BYTES, KubernetesSpecError, probes, resources, shortHash, splitUtf8 } from "./kubernetes-pod";
 import type { WorkloadPort, WorkloadSpec, WorkloadVolume } from "./spec";
@@ -72,14 +89,48 @@ export function defaultNodeSelector(node: string): Record<string, string> {
     return { [LABELS.node]: node };
 }
 
-/** RFC 1035 label (Service names must be one: Kubernetes docs, "Object Names and IDs"). */
+/**
+ * RFC 1035 label: at most 63 characters, lowercase alphanumerics or '-', starting with a letter,
+ * ending with an alphanumeric (https://kubernetes.io/docs/concepts/overview/working-with-objects/names/#rfc-1035-label-names;
+ * "The name of a Service object must be a valid RFC 1035 label name.",
+ * https://kubernetes.io/docs/concepts/services-networking/service/#defining-a-service). The 63 is
+ * checked where it applies: objectName (56 plus the longest suffix), volume names, and the
+ * namespace in stacks/schema.ts.
+ */
 const DNS_LABEL = /^[a-z]([-a-z0-9]*[a-z0-9])?$/;
-/** IANA_SVC_NAME: a Service/container port name, at most 15 characters. */
-const PORT_NAME = /^(?=.{1,15}$)(?=.*[a-z])[a-z0-9]([a-z0-9-]*[a-z0-9])?$/;
-/** Label values: at most 63 characters of [A-Za-z0-9-_.], alphanumeric at both ends. */
+/**
+ * IANA_SVC_NAME, as the API server checks a container port name (IsValidPortName,
+ * kubernetes/kubernetes: staging/src/k8s.io/apimachinery/pkg/util/validation/validation.go):
+ * non-empty, no more than 15 characters of [-a-z0-9], at least one letter, no hyphen at either
+ * end, no adjacent hyphens.
+ */
+const PORT_NAME = /^(?=.{1,15}$)(?=.*[a-z])(?!.*--)[a-z0-9]([a-z0-9-]*[a-z0-9])?$/;
+/**
+ * Label values: "must be 63 characters or less (can be empty), unless empty, must begin and end
+ * with an alphanumeric character ([a-z0-9A-Z]), could contain dashes (-), underscores (_), dots
+ * (.), and alphanumerics between." (https://kubernetes.io/docs/concepts/overview/working-with-objects/labels/#syntax-and-character-set;
+ * the 63 is checked beside each use).
+ */
 const LABEL_VALUE = /^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$/;
-/** ConfigMap / Secret data keys. */
-const DATA_KEY = /^[-._a-zA-Z0-9]+$/;
+/**
+ * A label or annotation key: an optional prefix that is a DNS subdomain (at most 253 characters,
+ * lowercase alphanumerics, '-' and '.') followed by '/', then a name of at most 63 characters,
+ * alphanumeric at both ends with '-', '_', '.' and alphanumerics between
+ * (https://kubernetes.io/docs/concepts/overview/working-with-objects/labels/#syntax-and-character-set).
+ */
+function isQualifiedName(key: string): boolean {
+    const slash = key.lastIndexOf("/");
+    const prefix = slash >= 0 ? key.slice(0, slash) : undefined;
+    const name = key.slice(slash + 1);
+    if (prefix !== undefined && (prefix.length === 0 || prefix.length > 253 || !/^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/.test(prefix))) return false;
+    return name.length >= 1 && name.length <= 63 && /^[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$/.test(name);
+}
+
+/**
+ * ConfigMap / Secret data keys (IsConfigMapKey, same validation.go): `[-._a-zA-Z0-9]+`, at most
+ * 253 characters, and not `.`, `..` or anything starting with `..`.
+ */
+const DATA_KEY = /^(?!\.\.)(?!\.$)[-._a-zA-Z0-9]{1,253}$/;
 
 
 function fail(node: string, spec: WorkloadSpec, message: string): never {
@@ -168,8 +219,12 @@ export function buildWorkloadObjects<V>(args: BuildArgs<V>): WorkloadObjects {
     const labels: Record<string, string> = { ...(p.commonLabels ?? {}), ...selectorLabels, [LABELS.service]: spec.service, [LABELS.role]: spec.role };
     const annotations: Record<string, string> = {};
     for (const [k, v] of Object.entries(spec.labels ?? {})) {
-        // Docker labels are free text; a value Kubernetes refuses as a label becomes an annotation.
-        if (LABEL_VALUE.test(v) && v.length <= 63 && /^([a-z0-9.-]+\/)?[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$/.test(k)) labels[k] = v;
+        // Docker labels are free text; a value Kubernetes refuses as a label (LABEL_VALUE) becomes an
+        // annotation, whose values are free text. Annotation keys follow the label key rules
+        // (https://kubernetes.io/docs/concepts/overview/working-with-objects/annotations/#syntax-and-character-set),
+        // so a key that is no qualified name fits neither and is refused.
+        if (!isQualifiedName(k)) fail(node, spec, `label key '${k}' is not a valid Kubernetes label/annotation key ([prefix/]name, name at most 63 characters)`);
+        if (LABEL_VALUE.test(v) && v.length <= 63) labels[k] = v;
         else annotations[k] = v;
     }
     for (const [k, v] of Object.entries(labels)) if (!LABEL_VALUE.test(v) || v.length > 63) fail(node, spec, `label ${k}='${v}' is not a valid label value`);
@@ -276,7 +331,9 @@ export function buildWorkloadObjects<V>(args: BuildArgs<V>): WorkloadObjects {
     const podSpec: Record<string, unknown> = {
         nodeSelector: { ...nodeSelector },
         restartPolicy: "Always",
-        // Docker's destroyGraceSeconds (components/workload/docker.ts).
+        // Docker's destroyGraceSeconds (components/workload/docker.ts); also the API default
+        // ("Defaults to 30 seconds.", PodSpec.terminationGracePeriodSeconds, @pulumi/kubernetes@4.34.2:
+        // types/input.d.ts), written out so the two runtimes visibly agree.
         terminationGracePeriodSeconds: 30,
         enableServiceLinks: false,
         ...(user ? { securityContext: user } : {}),
@@ -310,7 +367,14 @@ export function buildWorkloadObjects<V>(args: BuildArgs<V>): WorkloadObjects {
                   serviceName: `${name}-peers`,
                   replicas: 1,
                   selector: { matchLabels: selectorLabels },
-                  // One pod, replaced delete-first: two servers never run on one data directory.
+                  // One pod, replaced delete-first: two servers never run on one data directory. It is
+                  // RollingUpdate that deletes first: "the StatefulSet controller will delete and
+                  // recreate each Pod in the StatefulSet" and waits until an updated Pod is Running and
+                  // Ready before the next (https://kubernetes.io/docs/concepts/workloads/controllers/statefulset/#rolling-updates).
+                  // OrderedReady (the default) governs scaling, not updates: "how pods are created during
+                  // initial scale up, when replacing pods on nodes, or when scaling down"
+                  // (StatefulSetSpec.podManagementPolicy, @pulumi/kubernetes@4.34.2: types/input.d.ts;
+                  // https://kubernetes.io/docs/concepts/workloads/controllers/statefulset/#pod-management-policies).
                   podManagementPolicy: "OrderedReady",
                   updateStrategy: { type: "RollingUpdate" },
                   persistentVolumeClaimRetentionPolicy: { whenDeleted: "Retain", whenScaled: "Retain" },
@@ -325,7 +389,10 @@ export function buildWorkloadObjects<V>(args: BuildArgs<V>): WorkloadObjects {
               spec: {
                   replicas: 1,
                   selector: { matchLabels: selectorLabels },
-                  // A pod with a volume is stopped before its successor starts (as Docker's deleteBeforeReplace).
+                  // A pod with a volume is stopped before its successor starts (as Docker's deleteBeforeReplace):
+                  // "All existing Pods are killed before new ones are created when
+                  // `.spec.strategy.type==Recreate`." — for upgrades only; a pod deleted by hand is
+                  // replaced at once (https://kubernetes.io/docs/concepts/workloads/controllers/deployment/#recreate-deployment).
                   strategy: { type: volumes.some((v) => "persistentVolumeClaim" in v) ? "Recreate" : "RollingUpdate" },
                   template,
               },
@@ -343,8 +410,15 @@ export function buildWorkloadObjects<V>(args: BuildArgs<V>): WorkloadObjects {
     });
     if (ports.length) services.push({ apiVersion: "v1", kind: "Service", metadata: meta(), spec: { type: "ClusterIP", selector: selectorLabels, ports: servicePorts } });
     if (stateful) {
-        // Stable per-pod names (`<name>-0.<name>-peers`) for peers, published before the pod is
-        // ready: NATS routes and Qdrant p2p must connect while the cluster is still forming.
+        // Stable per-pod names (`<name>-0.<name>-peers`: each pod "gets a matching DNS subdomain,
+        // taking the form: $(podname).$(governing service domain), where the governing service is
+        // defined by the serviceName field on the StatefulSet",
+        // https://kubernetes.io/docs/concepts/workloads/controllers/statefulset/#stable-network-id)
+        // for peers, published before the pod is ready (publishNotReadyAddresses: "The primary use
+        // case for setting this field is for a StatefulSet's Headless Service to propagate SRV DNS
+        // records for its Pods for the purpose of peer discovery.", ServiceSpec,
+        // @pulumi/kubernetes@4.34.2: types/input.d.ts): NATS routes and Qdrant p2p must connect
+        // while the cluster is still forming.
         services.push({ apiVersion: "v1", kind: "Service", metadata: meta("-peers"), spec: { clusterIP: "None", publishNotReadyAddresses: true, selector: selectorLabels, ports: servicePorts } });
     }
     const ingressPorts = ports.filter((port) => port.exposure === "ingress");
@@ -356,8 +430,10 @@ export function buildWorkloadObjects<V>(args: BuildArgs<V>): WorkloadObjects {
             spec: {
                 type: "LoadBalancer",
                 // Keeps the client's source address, which HAProxy's /metrics allow list and the
-                // X-Forwarded-For it sends depend on (Kubernetes docs, "Create an External Load
-                // Balancer", "Preserving the client source IP").
+                // X-Forwarded-For it sends depend on: with "Local" each node delivers traffic "only to
+                // the node-local endpoints of the service, without masquerading the client source IP"
+                // (ServiceSpec.externalTrafficPolicy, @pulumi/kubernetes@4.34.2: types/input.d.ts;
+                // https://kubernetes.io/docs/tasks/access-application-cluster/create-external-load-balancer/#preserving-the-client-source-ip).
                 externalTrafficPolicy: "Local",
                 selector: selectorLabels,
                 ports: ingressPorts.map((port) => ({ name: port.name, port: port.hostPort ?? port.containerPort, targetPort: port.containerPort, protocol: (port.protocol ?? "tcp").toUpperCase() })),
@@ -378,7 +454,8 @@ export function buildWorkloadObjects<V>(args: BuildArgs<V>): WorkloadObjects {
 }
 
 function numericUser(node: string, spec: WorkloadSpec, user: string): Record<string, number> {
-    // runAsUser/runAsGroup take numbers only; Docker's `user` may be a name the image's /etc/passwd knows.
+    // runAsUser/runAsGroup take numbers only (integer fields of SecurityContext / PodSecurityContext,
+    // @pulumi/kubernetes@4.34.2: types/input.d.ts); Docker's `user` may be a name the image's /etc/passwd knows.
     const m = /^(\d+)(?::(\d+))?$/.exec(user);
     if (!m) fail(node, spec, `user '${user}' must be numeric (uid[:gid]) on Kubernetes`);
     return { runAsUser: Number(m[1]), ...(m[2] !== undefined ? { runAsGroup: Number(m[2]) } : {}) };
@@ -387,7 +464,13 @@ function numericUser(node: string, spec: WorkloadSpec, user: string): Record<str
 /**
  * The firewall of one workload: `internal` ports from pods of the same topology node, `private`
  * ports from any pod of the namespace, `ingress` ports from anywhere. With the namespace's
- * default deny (`defaultDenyPolicy`) nothing else reaches the pod.
+ * default deny (`defaultDenyPolicy`) nothing else reaches the pod: the ingress rules of the
+ * policies that select a pod "are combined additively" (NetworkPolicySpec.podSelector).
+ * A peer `podSelector` without `namespaceSelector` "selects the pods matching podSelector in the
+ * policy's own namespace", and an empty one selects all of them (NetworkPolicyPeer, LabelSelector);
+ * a rule without `from`: "If this field is empty or missing, this rule matches all sources"
+ * (NetworkPolicyIngressRule.from). All three: @pulumi/kubernetes@4.34.2: types/input.d.ts
+ * networking.v1; https://kubernetes.io/docs/concepts/services-networking/network-policies/.
  */
 function buildNetworkPolicy(node: string, spec: WorkloadSpec, name: string, namespace: string, labels: Record<string, string>, selector: Record<string, string>): K8sObject {
     const ports = spec.ports ?? [];
@@ -413,7 +496,13 @@ function buildNetworkPolicy(node: string, spec: WorkloadSpec, name: string, name
     };
 }
 
-/** Deny every inbound connection a workload's own policy does not allow. */
+/**
+ * Deny every inbound connection a workload's own policy does not allow: an empty podSelector
+ * "matches all pods in this namespace" (NetworkPolicySpec.podSelector, @pulumi/kubernetes@4.34.2:
+ * types/input.d.ts) and no ingress rule allows anything
+ * (https://kubernetes.io/docs/concepts/services-networking/network-policies/#default-deny-all-ingress-traffic).
+ * Only enforced where the cluster's network plugin implements NetworkPolicy (same page).
+ */
 export function defaultDenyPolicy(namespace: string, commonLabels: Readonly<Record<string, string>> = {}): K8sObject {
     return { apiVersion: "networking.k8s.io/v1", kind: "NetworkPolicy", metadata: { name: "default-deny-ingress", namespace, labels: { ...commonLabels } }, spec: { podSelector: {}, policyTypes: ["Ingress"] } };
 }
@@ -425,11 +514,16 @@ export function namespaceObject(namespace: string, commonLabels: Readonly<Record
 
 /**
  * One budget per service across every node: at most one of its pods is evicted at a time by a
- * drain, as RolloutSequence replaces one stateful container of a group at a time on Docker. A
- * service with a single instance can still be drained (a budget of 0 would block every drain).
+ * drain ("An eviction is allowed if at most "maxUnavailable" pods selected by "selector" are
+ * unavailable after the eviction", PodDisruptionBudgetSpec.maxUnavailable, @pulumi/kubernetes@4.34.2:
+ * types/input.d.ts), as RolloutSequence replaces one stateful container of a group at a time on
+ * Docker. A service with a single instance can still be drained: with zero voluntary evictions
+ * "you cannot successfully drain a Node running one of those Pods"
+ * (https://kubernetes.io/docs/tasks/run-application/configure-pdb/#specifying-a-poddisruptionbudget).
  */
 export function disruptionBudget(service: string, namespace: string, commonLabels: Readonly<Record<string, string>> = {}): K8sObject {
-    // Topology service names may hold `_` (a label value may, an object name may not).
+    // Topology service names may hold `_` (a label value may, an object name may not: labels
+    // #syntax-and-character-set and names #dns-subdomain-names on kubernetes.io, see DNS_LABEL).
     const name = `${service.toLowerCase().replace(/_/g, "-")}-pdb`;
     if (!DNS_LABEL.test(name)) throw new KubernetesSpecError(`kubernetes: service '${service}' gives no valid PodDisruptionBudget name`);
     return {

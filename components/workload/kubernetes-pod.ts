@@ -8,11 +8,16 @@ import type { ProbeCheck, WorkloadProbe, WorkloadSpec } from "./spec";
 export class KubernetesSpecError extends Error {}
 
 /**
- * The API server refuses a ConfigMap or Secret whose data exceeds 1 MiB (Kubernetes docs,
- * ConfigMaps: "The data stored in a ConfigMap cannot exceed 1 MiB"; Secrets: "Individual secrets
- * are limited to 1MiB in size"). A plain file larger than CHUNK_BYTES (the node agent's bundle,
- * 1.4 MB) is split into ConfigMaps of one chunk each and joined by an init container into an
- * emptyDir, which the container mounts at the file's path.
+ * The API server refuses a ConfigMap or Secret whose values add up to more than 1 MiB: ConfigMap
+ * "The data stored in a ConfigMap cannot exceed 1 MiB."
+ * (https://kubernetes.io/docs/concepts/configuration/configmap/#motivation); Secret "Individual
+ * Secrets are limited to 1MiB in size." (https://kubernetes.io/docs/concepts/configuration/secret/#restriction-data-size).
+ * The check sums the values' bytes (keys not counted) and fails on `totalSize >
+ * core.MaxSecretSize` (1024 * 1024) for both kinds (ValidateConfigMap / ValidateSecret,
+ * kubernetes/kubernetes: pkg/apis/core/validation/validation.go), hence `>` below.
+ * A plain file larger than CHUNK_BYTES (the node agent's bundle, 1.4 MB) is split into ConfigMaps
+ * of one chunk each and joined by an init container into an emptyDir, which the container mounts
+ * at the file's path.
  */
 export const CONFIGMAP_LIMIT_BYTES = 1024 * 1024;
 export const CHUNK_BYTES = 512 * 1024;
@@ -60,7 +65,12 @@ export function probeHandler(check: ProbeCheck): Record<string, unknown> {
     return { tcpSocket: { port: check.tcp.port } };
 }
 
-/** Liveness, readiness and startup probes with Docker's defaults (components/workload/docker.ts). */
+/**
+ * Liveness, readiness and startup probes with Docker's defaults (components/workload/docker.ts).
+ * `exec` runs the command inside the container; `httpGet` and `tcpSocket` are performed by the
+ * kubelet against the Pod's IP address
+ * (https://kubernetes.io/docs/concepts/workloads/pods/pod-lifecycle/#probe-check-methods).
+ */
 export function probes(probe: WorkloadProbe): { livenessProbe: Record<string, unknown>; readinessProbe: Record<string, unknown>; startupProbe: Record<string, unknown> } {
     const period = seconds(probe.interval, 10, "probe interval");
     const timeout = seconds(probe.timeout, 5, "probe timeout");
@@ -71,12 +81,27 @@ export function probes(probe: WorkloadProbe): { livenessProbe: Record<string, un
     return {
         livenessProbe: { ...common, failureThreshold: retries },
         readinessProbe: { ...common, failureThreshold: retries },
-        // Failures inside the start period do not count on Docker; here the startup probe absorbs them.
+        // Failures inside the start period do not count on Docker; here the startup probe absorbs
+        // them: its failureThreshold * periodSeconds covers the start period plus Docker's retries
+        // (https://kubernetes.io/docs/tasks/configure-pod-container/configure-liveness-readiness-startup-probes/#define-startup-probes),
+        // and no other probe runs until it has succeeded once (Container.startupProbe,
+        // @pulumi/kubernetes@4.34.2: types/input.d.ts).
         startupProbe: { ...common, failureThreshold: Math.ceil(start / period) + retries },
     };
 }
 
-/** Memory and CPU: requests equal limits, so the scheduler reserves what Docker caps. */
+/**
+ * Memory and CPU: requests equal limits, so the scheduler reserves what Docker caps ("Requests
+ * cannot exceed Limits", ResourceRequirements, @pulumi/kubernetes@4.34.2: types/input.d.ts; the
+ * scheduler places a pod by requests: https://kubernetes.io/docs/concepts/configuration/manage-resources-containers/#how-pods-with-resource-requests-are-scheduled).
+ * The pod is of QoS class Guaranteed only when CPU is set too: every container, init containers
+ * included ("These restrictions apply to init containers and app containers equally."), needs a
+ * CPU and a memory limit equal to its request
+ * (https://kubernetes.io/docs/tasks/configure-pod-container/quality-service-pod/#create-a-pod-that-gets-assigned-a-qos-class-of-guaranteed;
+ * https://kubernetes.io/docs/concepts/workloads/pods/pod-qos/#guaranteed). Without `cpus`, or
+ * with the memory-only `assemble-files` init container of ./kubernetes-manifests.ts, it is
+ * Burstable.
+ */
 export function resources(spec: WorkloadSpec): Record<string, Record<string, string | number>> {
     const limits: Record<string, string | number> = { memory: `${spec.memoryMb}Mi` };
     const requests: Record<string, string | number> = { memory: `${spec.memoryMb}Mi` };
@@ -85,8 +110,10 @@ export function resources(spec: WorkloadSpec): Record<string, Record<string, str
         requests.cpu = limits.cpu;
     }
     // One device: a topology node has one GPU (seed 000: node1 is a GEX44 with one RTX 4000).
-    // Extended resources are set as limits; the request defaults to the limit (Kubernetes docs,
-    // "Schedule GPUs").
+    // `nvidia.com/gpu` is the resource the NVIDIA device plugin exposes; GPUs "are only supposed to
+    // be specified in the `limits` section": "You can specify GPU `limits` without specifying
+    // `requests` because Kubernetes will use the limit as the request value by default."
+    // (https://kubernetes.io/docs/tasks/manage-gpus/scheduling-gpus/#using-device-plugins).
     if (spec.gpu) limits["nvidia.com/gpu"] = 1;
     return { limits, requests };
 }

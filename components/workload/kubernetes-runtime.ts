@@ -6,16 +6,22 @@
  * and sets resource options.
  *
  * Provider facts (@pulumi/kubernetes@4.34.2):
- * - A Deployment / StatefulSet "waits until its status is ready before registering success"
- *   (readyReplicas == replicas and, for a StatefulSet, updateRevision == currentRevision), and fails
- *   after 10 minutes unless `customTimeouts` say otherwise (@pulumi/kubernetes@4.34.2:
+ * - A Deployment / StatefulSet "waits until its status is ready before registering success
+ *   for create/update" (StatefulSet: spec.replicas matches status.replicas, currentReplicas and
+ *   readyReplicas, and updateRevision matches currentRevision; Deployment: a ReplicaSet of the
+ *   current revision exists and the `Available` condition is True, plus `Progressing` with reason
+ *   `NewReplicaSetAvailable` from the second generation on), and marks the update Failed after 10
+ *   minutes unless `customTimeouts` say otherwise (@pulumi/kubernetes@4.34.2:
  *   apps/v1/statefulSet.d.ts l. 11-22, apps/v1/deployment.d.ts l. 7-27); the `pulumi.com/skipAwait`
- *   annotation turns that off (pulumi/pulumi-kubernetes#417). WorkloadSpec.waitHealthy therefore
- *   needs nothing more here: every workload is awaited. A replica whose first pg_basebackup takes
- *   longer than 10 minutes would need a longer create timeout (not set: no measurement yet).
+ *   annotation turns that off (pulumi/pulumi-kubernetes#417, merged PR "Allow awaiters to be
+ *   skipped by setting an annotation"). WorkloadSpec.waitHealthy therefore needs nothing more
+ *   here: every workload is awaited. A replica whose first pg_basebackup takes longer than 10
+ *   minutes would need a longer create timeout (not set: no measurement yet).
  * - Secret `data`/`stringData` are stored as secrets in the state whatever the input
- *   (pulumi/pulumi-kubernetes#803, #1577; @pulumi/kubernetes@4.34.2: core/v1/secret.d.ts l. 7);
- *   the runtime wraps them in pulumi.secret anyway, as components must (ARCHITECTURE principle 5).
+ *   (pulumi/pulumi-kubernetes#803 "Automatically mark Secret data and stringData as secret", #1190
+ *   "Mark Secret inputs as secret in schema"; @pulumi/kubernetes@4.34.2: core/v1/secret.d.ts l. 7:
+ *   "Pulumi automatically encrypts the 'data' and 'stringData' fields"); the runtime wraps them in
+ *   pulumi.secret anyway, as components must (ARCHITECTURE principle 5).
  */
 import { createHash } from "node:crypto";
 import * as k8s from "@pulumi/kubernetes";
@@ -40,7 +46,13 @@ import type { WorkloadPort, WorkloadSpec } from "./spec";
 
 export interface KubernetesRuntimeArgs {
     readonly placement: KubernetesPlacement;
-    /** Contents of or path to a kubeconfig. @default the provider's: KUBECONFIG, then ~/.kube/config */
+    /**
+     * Contents of or path to a kubeconfig ("The contents of a kubeconfig file or the path to a
+     * kubeconfig file.", ProviderArgs.kubeconfig, @pulumi/kubernetes@4.34.2: provider.d.ts).
+     * @default the provider's: like kubectl, the file named by $KUBECONFIG, else ~/.kube/config
+     * (https://www.pulumi.com/registry/packages/kubernetes/installation-configuration/#setup;
+     * pulumi/pulumi-kubernetes#2180 "Load default kubeconfig if not specified in provider")
+     */
     readonly kubeconfig?: string;
     /** kubeconfig context. @default the kubeconfig's current context */
     readonly context?: string;
@@ -111,9 +123,15 @@ export class KubernetesWorkload extends pulumi.ComponentResource implements Depl
             throw new KubernetesSpecError(`kubernetes: workload '${spec.name}' on ${node}: image ${spec.image.repository} has a build context; the Kubernetes runtime builds nothing, push it and pin it by digest`);
         }
         const image = imageReference(spec.image);
-        // A change of any file or credential rolls the pod (subPath mounts never see ConfigMap updates:
-        // Kubernetes docs, ConfigMaps, "A container using a ConfigMap as a subPath volume mount will
-        // not receive ConfigMap updates").
+        // A change of any file or credential rolls the pod, because neither reaches a running
+        // container otherwise:
+        // - files: "A container using a ConfigMap as a subPath volume mount will not receive
+        //   ConfigMap updates." (https://kubernetes.io/docs/concepts/storage/volumes/#configmap;
+        //   https://kubernetes.io/docs/concepts/configuration/configmap/#mounted-configmaps-are-updated-automatically;
+        //   kubernetes/kubernetes#50345 covers Secrets mounted with subPath too);
+        // - env: "ConfigMaps consumed as environment variables are not updated automatically and
+        //   require a pod restart." (same ConfigMap section); for env taken from a Secret
+        //   (secretKeyRef) we assume the same (no source checked).
         const fileHash = pulumi
             .all((spec.files ?? []).map((f) => pulumi.all([f.path, f.content])))
             .apply((files) => pulumi.all(Object.entries(spec.env ?? {}).map(([k, v]) => pulumi.all([k, v]))).apply((env) => createHash("sha256").update(JSON.stringify({ files, env })).digest("hex")));
@@ -137,7 +155,11 @@ export class KubernetesWorkload extends pulumi.ComponentResource implements Depl
             const secret = { ...objects.secret, stringData: pulumi.secret(objects.secret.stringData as Record<string, pulumi.Input<string>>) } as K8sObject;
             before.push(declare(secret, `${base}-secret`, child));
         }
-        // Standalone claims hold data other workloads mount; never deleted with this workload.
+        // Standalone claims hold data other workloads mount; never deleted with this workload: protect
+        // makes any deployment that would delete it, replacement included, fail
+        // (https://www.pulumi.com/docs/iac/concepts/resources/options/protect/), and with
+        // retainOnDelete "the providers Delete method will not be called for this resource"
+        // (@pulumi/pulumi@3.248.0: resource.d.ts, CustomResourceOptions.retainOnDelete).
         for (const claim of objects.claims) before.push(declare(claim, claim.metadata.name, { ...child, protect: true, retainOnDelete: true }));
         for (const svc of objects.services) declare(svc, svc.metadata.name, child);
         if (objects.networkPolicy) declare(objects.networkPolicy, `${base}-netpol`, child);
@@ -145,8 +167,9 @@ export class KubernetesWorkload extends pulumi.ComponentResource implements Depl
         this.controller = declare(controller, base, {
             ...child,
             dependsOn: [runtime.namespace, ...before, ...(args.dependsOn ?? [])],
-            // The StatefulSet owns the data's claims (retained by persistentVolumeClaimRetentionPolicy);
-            // protect + retainOnDelete keep `pulumi destroy` and a replacement from taking it away.
+            // The StatefulSet owns the data's claims (retained by persistentVolumeClaimRetentionPolicy,
+            // see ./kubernetes-manifests.ts); protect + retainOnDelete keep `pulumi destroy` and a
+            // replacement from taking it away (sources beside the standalone claims above).
             ...(stateful ? { protect: true, retainOnDelete: true } : {}),
         });
         this.resource = this;
@@ -158,7 +181,11 @@ export class KubernetesWorkload extends pulumi.ComponentResource implements Depl
 export class KubernetesRuntime implements WorkloadRuntime {
     readonly kind = "kubernetes" as const;
     readonly singleHost = false;
-    /** Pods connect from pod addresses, never from a node's. */
+    /**
+     * Pods connect from pod addresses, never from a node's: "Pods can communicate with each other
+     * directly, without the use of proxies or address translation (NAT)."
+     * (https://kubernetes.io/docs/concepts/services-networking/#the-kubernetes-network-model).
+     */
     readonly peersUseNodeAddresses = false;
     /** Ingress leaves through HAProxy's LoadBalancer Service, not through a node's address. */
     readonly publicAddressPerNode = false;
@@ -178,10 +205,17 @@ export class KubernetesRuntime implements WorkloadRuntime {
         const common = args.placement.commonLabels ?? {};
         this.resolver = kubernetesResolver(ns, args.clusterDomain);
         this.workloadRanges = [...args.podCidrs];
-        // host:port, as HAProxy `nameserver` lines take it; kube-dns answers on 53.
+        // host:port, as HAProxy `nameserver` lines take it; the cluster DNS Service answers on 53
+        // (the `kube-dns` Service of the reference CoreDNS addon has ports 53/UDP and 53/TCP:
+        // kubernetes/kubernetes: cluster/addons/dns/coredns/coredns.yaml.base) unless the
+        // configured dnsServer names a port.
         this.nameServers = [/:\d+$/.test(args.dnsServer) ? args.dnsServer : `${args.dnsServer}:53`];
         this.provider = new k8s.Provider("kubernetes", { kubeconfig: args.kubeconfig, context: args.context, namespace: ns });
-        // Deleting a namespace deletes everything in it, claims and data included.
+        // Deleting a namespace deletes everything in it ("This deletes _everything_ under the
+        // namespace!", https://kubernetes.io/docs/tasks/administer-cluster/namespaces/#deleting-a-namespace),
+        // claims included, and a dynamically provisioned volume inherits its StorageClass's
+        // reclaimPolicy, which defaults to Delete
+        // (https://kubernetes.io/docs/concepts/storage/storage-classes/#reclaim-policy): data included.
         this.namespace = declare(namespaceObject(ns, common), ns, { provider: this.provider, protect: true, retainOnDelete: true }) as k8s.core.v1.Namespace;
         declare(defaultDenyPolicy(ns, common), "default-deny-ingress", { provider: this.provider, dependsOn: [this.namespace] });
         if (args.registry) {

@@ -5,7 +5,11 @@
  * Host mounts: node_exporter reads the host's filesystems through read-only mounts on Docker
  * (components/monitoring/workloads.ts); on Kubernetes they are hostPath volumes. They are allowed
  * when EVERY mount of them is read-only and none reaches a container runtime socket; a writable
- * hostPath, or any hostPath on a pod that writes through it, is refused.
+ * hostPath, or any hostPath on a pod that writes through it, is refused. Why the socket: whoever
+ * controls the runtime can start a container that mounts the host's root directory and alters
+ * the host filesystem without restriction, so only trusted users should control the daemon
+ * (Docker daemon attack surface: https://docs.docker.com/engine/security/#docker-daemon-attack-surface;
+ * the same for containerd / CRI-O by analogy: no source checked).
  */
 import { asArray, asNumber, asRecord, asString, isUnknown, ResourceView, Violation } from "../lib/resource";
 import { parsePortList, portInRanges } from "../lib/net";
@@ -65,7 +69,14 @@ function containersOf(pod: Record<string, unknown>): Container[] {
 
 const DANGEROUS_CAPS = new Set(["ALL", "SYS_ADMIN", "CAP_SYS_ADMIN", "NET_ADMIN", "SYS_PTRACE"]);
 
-/** No privileged container, no privilege escalation, no dangerous capability, no host namespaces. */
+/**
+ * No privileged container, no privilege escalation, no dangerous capability, no host namespaces.
+ * "Processes in privileged containers are essentially equivalent to root on the host."
+ * (SecurityContext.privileged, @pulumi/kubernetes@4.34.2: types/input.d.ts). A hostPort without
+ * hostIP binds every address of the node: "If you don't specify the hostIP and protocol
+ * explicitly, Kubernetes will use 0.0.0.0 as the default hostIP and TCP as the default protocol."
+ * (https://kubernetes.io/docs/concepts/configuration/overview/).
+ */
 export function checkPodNotPrivileged(r: ResourceView): Violation[] {
     const pod = podSpecOf(r);
     if (!pod) return [];
@@ -81,7 +92,9 @@ export function checkPodNotPrivileged(r: ResourceView): Violation[] {
             if (typeof cap === "string" && DANGEROUS_CAPS.has(cap.toUpperCase())) violations.push({ message: `${r.type} '${r.name}' container '${c.name}' adds capability ${cap}` });
         }
         for (const p of asArray(c.props["ports"])) {
-            if (asNumber(asRecord(p)["hostPort"]) !== undefined) violations.push({ message: `${r.type} '${r.name}' container '${c.name}' binds hostPort ${asNumber(asRecord(p)["hostPort"])} on the node's every interface; expose ports through a Service` });
+            const hostPort = asNumber(asRecord(p)["hostPort"]);
+            const hostIP = asString(asRecord(p)["hostIP"]);
+            if (hostPort !== undefined) violations.push({ message: `${r.type} '${r.name}' container '${c.name}' binds hostPort ${hostPort} on ${hostIP ? `the node's address ${hostIP}` : "the node's every interface"}; expose ports through a Service` });
         }
     }
     return violations;
@@ -199,7 +212,9 @@ export function checkServiceExposure(r: ResourceView, config: ExposedPortsConfig
 
 /**
  * Stack rule: every namespace with workloads has a default-deny ingress NetworkPolicy (all pods,
- * policyTypes Ingress, no rule), so a workload is reachable only where its own policy allows.
+ * policyTypes Ingress, no rule), so a workload is reachable only where its own policy allows
+ * (https://kubernetes.io/docs/concepts/services-networking/network-policies/#default-deny-all-ingress-traffic;
+ * without a network plugin that implements NetworkPolicy, no policy has any effect: same page).
  */
 export function checkDefaultDeny(views: readonly ResourceView[]): Violation[] {
     const namespaces = new Set<string>();
@@ -219,7 +234,16 @@ export function checkDefaultDeny(views: readonly ResourceView[]): Violation[] {
     return [...namespaces].filter((ns) => !denied.has(ns)).map((ns) => ({ message: `namespace '${ns}' has workloads but no default-deny ingress NetworkPolicy; every pod accepts connections from anywhere in the cluster` }));
 }
 
-/** Namespaces, standalone PVCs and StatefulSets with claim templates hold data: protected. */
+/**
+ * Namespaces, standalone PVCs and StatefulSets with claim templates hold data: protected.
+ * Deleting a namespace "deletes _everything_ under the namespace"
+ * (https://kubernetes.io/docs/tasks/administer-cluster/namespaces/#deleting-a-namespace); deleting
+ * a claim deletes a dynamically provisioned volume under the default reclaimPolicy `Delete`
+ * (https://kubernetes.io/docs/concepts/storage/storage-classes/#reclaim-policy); a StatefulSet's
+ * claims are deleted with it or on scale-down only with `persistentVolumeClaimRetentionPolicy`
+ * `Delete` (the default is `Retain`: StatefulSetPersistentVolumeClaimRetentionPolicy,
+ * @pulumi/kubernetes@4.34.2: types/input.d.ts), which is refused below.
+ */
 export function checkKubernetesStatefulProtected(r: ResourceView): Violation[] {
     const holdsData =
         r.type === KUBERNETES_TYPES.namespace ||
@@ -227,7 +251,8 @@ export function checkKubernetesStatefulProtected(r: ResourceView): Violation[] {
         (r.type === KUBERNETES_TYPES.statefulSet && !isUnknown(r.props["spec"]) && asArray(asRecord(r.props["spec"])["volumeClaimTemplates"]).length > 0);
     if (!holdsData) return [];
     const violations: Violation[] = [];
-    if (!r.protect) violations.push({ message: `${r.type} '${r.name}' holds data (deleting it deletes the volumes) but is not protected (set the protect resource option)` });
+    const loss = r.type === KUBERNETES_TYPES.statefulSet ? "deleting it stops the server of its volume claims" : "deleting it deletes the volumes";
+    if (!r.protect) violations.push({ message: `${r.type} '${r.name}' holds data (${loss}) but is not protected (set the protect resource option)` });
     const retention = asRecord(asRecord(r.props["spec"])["persistentVolumeClaimRetentionPolicy"]);
     for (const when of ["whenDeleted", "whenScaled"]) {
         if (r.type === KUBERNETES_TYPES.statefulSet && retention[when] === "Delete") violations.push({ message: `StatefulSet '${r.name}' deletes its claims ${when.slice(4).toLowerCase()} (persistentVolumeClaimRetentionPolicy.${when}: Delete)` });

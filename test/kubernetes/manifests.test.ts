@@ -135,6 +135,12 @@ describe("kubernetes manifests: files and credentials", () => {
     it("refuses two files that map to one key", () => {
         assert.throws(() => build({ ...gateway, files: [{ path: "/a/b", content: "1" }, { path: "/a_b", content: "2" }] }), /map to the same key 'a_b'/);
         assert.equal(fileKey("/etc/nats/nats.conf"), "etc_nats_nats.conf");
+        // IsConfigMapKey (apimachinery validation.go): not '.', '..' or '..*', at most 253 characters.
+        assert.throws(() => fileKey("/..data"), /no usable data key/);
+        assert.throws(() => fileKey("/."), /no usable data key/);
+        assert.throws(() => fileKey(`/${"a".repeat(254)}`), /no usable data key/);
+        assert.equal(fileKey(`/${"a".repeat(253)}`), "a".repeat(253));
+        assert.equal(fileKey("/.hidden"), ".hidden");
     });
 });
 
@@ -207,6 +213,20 @@ describe("kubernetes manifests: services and network policies", () => {
         assert.equal(objectName("node1", "daedalus-api"), "node1-daedalus-api");
         assert.throws(() => objectName("node1", "Daedalus_API"), /RFC 1035 label/);
         assert.throws(() => build({ ...gateway, ports: [{ name: "a_very_long_port_name", containerPort: 1 }] }), /port name 'a_very_long_port_name'/);
+        // IsValidPortName (apimachinery validation.go) refuses adjacent hyphens and names without a letter.
+        assert.throws(() => build({ ...gateway, ports: [{ name: "http--alt", containerPort: 1 }] }), /port name 'http--alt'/);
+        assert.throws(() => build({ ...gateway, ports: [{ name: "8080", containerPort: 1 }] }), /port name '8080'/);
+        assert.doesNotThrow(() => build({ ...gateway, ports: [{ name: "http-alt", containerPort: 1 }] }));
+    });
+    it("keeps a Docker label whose value is no label value as an annotation, and refuses a key no object can hold", () => {
+        const o = build({ ...gateway, labels: { "daarion.io/purpose": "edge", "daarion.io/note": "free text: yes" } });
+        const template = (o.controller.spec as { template: { metadata: { labels: Record<string, string>; annotations?: Record<string, unknown> } } }).template;
+        assert.equal(template.metadata.labels["daarion.io/purpose"], "edge");
+        assert.equal(template.metadata.annotations?.["daarion.io/note"], "free text: yes");
+        // Annotation keys follow the label key rules (kubernetes.io annotations, syntax): no fallback for the key.
+        assert.throws(() => build({ ...gateway, labels: { "has space": "x" } }), /label key 'has space'/);
+        assert.throws(() => build({ ...gateway, labels: { [`daarion.io/${"n".repeat(64)}`]: "x" } }), /label key/);
+        assert.throws(() => build({ ...gateway, labels: { "a/b/c": "x" } }), /label key 'a\/b\/c'/);
     });
     it("resolves peers by their ClusterIP Service DNS name", () => {
         const r = kubernetesResolver("daarion");

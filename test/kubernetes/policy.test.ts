@@ -53,6 +53,9 @@ describe("policy: kubernetes rules on the k8s render", function () {
         const messages = checkPodNotPrivileged(v).map((x) => x.message);
         assert.equal(messages.length, 5, messages.join("\n"));
         for (const re of [/sets hostNetwork/, /runs privileged/, /allows privilege escalation/, /adds capability SYS_ADMIN/, /binds hostPort 5432/]) assert.ok(messages.some((m) => re.test(m)), `${re} in ${messages.join("; ")}`);
+        assert.ok(messages.some((m) => /binds hostPort 5432 on the node's every interface/.test(m)), messages.join("; "));
+        container(v).ports[0].hostIP = "10.0.0.5";
+        assert.ok(checkPodNotPrivileged(v).some((x) => /binds hostPort 5432 on the node's address 10\.0\.0\.5/.test(x.message)));
     });
 
     it("kubernetes-hostpath-read-only: node_exporter's read-only host mounts pass; writable or socket mounts fail", async () => {
