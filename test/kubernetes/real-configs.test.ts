@@ -17,11 +17,17 @@
  *  - HAProxy keeps its names: the file's own `init-addr last,libc,none` defers them (the check
  *    asserts that the only warnings are those unresolved servers).
  *  - Paths that exist only in the image or on a volume (`/data`, `/etc/prometheus/`, HAProxy's
- *    `/usr/local/etc/haproxy/certs/`) become a temp dir holding the same files; listen addresses and
- *    ports are overridden on the command line where the program allows it (redis), never in the text.
+ *    `/usr/local/etc/haproxy/certs/`, the launcher's `primary` state file) become a temp dir holding
+ *    the same files. The servers' own listen address and port are command-line overrides
+ *    (redis `--bind/--port`, postgres `-c`), not edits of the text.
+ *
+ * Not proven by the real program: the Grafana datasource file (Grafana is not installed here; the
+ * check is that it is the Docker stack's document with only the URLs changed). The launcher
+ * (entrypoint.sh) is parsed by bash and its one address-dependent decision is run by bash; it is
+ * not started as a whole here (test/data/postgres-replication.test.ts runs the same renderer).
  */
 import { strict as assert } from "node:assert";
-import { spawnSync } from "node:child_process";
+import { spawnSync, SpawnSyncReturns } from "node:child_process";
 import { createHash } from "node:crypto";
 import * as fs from "node:fs";
 import * as path from "node:path";
@@ -55,8 +61,8 @@ interface Checker {
     readonly program: string;
     readonly matches: (file: string) => boolean;
     readonly check: (ctx: Context, files: string[]) => Promise<void> | void;
-    /** An edit of the first file that the program must refuse: proves the check is live. */
-    readonly broken: { readonly what: string; readonly edit: (text: string) => string; readonly refusal: RegExp };
+    /** Edits of one of the files that the check must refuse (with `refusal`): proves it is live. */
+    readonly broken: ReadonlyArray<{ readonly what: string; readonly edit: (text: string) => string; readonly refusal: RegExp }>;
 }
 
 /** `files/<node>/...` -> node. */
@@ -111,7 +117,7 @@ async function readyOrRefused(proc: RunningProcess, what: string, ready: () => P
 const CHECKERS: Checker[] = [
     {
         program: "nats-server -t (2.9.10)",
-        broken: { what: "an unclosed accounts block", edit: (t) => t.replace(/^system_account: /m, "accounts { X: {\nsystem_account: "), refusal: /nats-server -t rejected/ },
+        broken: [{ what: "an unclosed accounts block", edit: (t) => t.replace(/^system_account: /m, "accounts { X: {\nsystem_account: "), refusal: /nats-server -t rejected/ }],
         matches: (f) => /^node\d+\/nats(-core)?\/etc\/nats\/nats\.conf$/.test(f),
         check(ctx, files) {
             // -t parses and validates the options; routes, leaf remotes and advertise names are
@@ -122,7 +128,7 @@ const CHECKERS: Checker[] = [
     },
     {
         program: "haproxy -c (2.6)",
-        broken: { what: "init-addr without none (the names must then resolve)", edit: (t) => t.replace("init-addr last,libc,none", "init-addr last,libc"), refusal: /could not resolve address 'node\d-gateway\./ },
+        broken: [{ what: "init-addr without none (the names must then resolve)", edit: (t) => t.replace("init-addr last,libc,none", "init-addr last,libc"), refusal: /could not resolve address 'node\d-gateway\./ }],
         matches: (f) => /^node\d+\/haproxy\/usr\/local\/etc\/haproxy\/haproxy\.cfg$/.test(f),
         check(ctx, files) {
             const haproxy = requireBinary("haproxy");
@@ -148,7 +154,7 @@ const CHECKERS: Checker[] = [
     },
     {
         program: "nginx -t (1.22)",
-        broken: { what: "a non-numeric upstream keepalive", edit: (t) => t.replace(/keepalive 16;/, "keepalive sixteen;"), refusal: /nginx -t refused it[\s\S]*"sixteen"/ },
+        broken: [{ what: "a non-numeric upstream keepalive", edit: (t) => t.replace(/keepalive 16;/, "keepalive sixteen;"), refusal: /nginx -t refused it[\s\S]*"sixteen"/ }],
         matches: (f) => /^node\d+\/daedalus-nginx\/etc\/nginx\/nginx\.conf$/.test(f),
         check(ctx, files) {
             const nginx = requireBinary("nginx");
@@ -175,7 +181,7 @@ const CHECKERS: Checker[] = [
     },
     {
         program: "promtool check config (2.42)",
-        broken: { what: "a scrape interval that is no duration", edit: (t) => t.replace(/^( {2}scrape_interval: )15s$/m, "$115x"), refusal: /not a valid duration string/ },
+        broken: [{ what: "a scrape interval that is no duration", edit: (t) => t.replace(/^( {2}scrape_interval: )15s$/m, "$115x"), refusal: /not a valid duration string/ }],
         matches: (f) => /^node\d+\/prometheus\/etc\/prometheus\/prometheus\.yml$/.test(f),
         check(ctx, files) {
             const promtool = requireBinary("promtool");
@@ -197,7 +203,7 @@ const CHECKERS: Checker[] = [
     },
     {
         program: "redis-server (7.0) + redis-sentinel (7.0), running",
-        broken: { what: "an unknown maxmemory-policy", edit: (t) => t.replace(/^maxmemory-policy noeviction$/m, "maxmemory-policy nope"), refusal: /refused its config[\s\S]*maxmemory-policy/ },
+        broken: [{ what: "an unknown maxmemory-policy", edit: (t) => t.replace(/^maxmemory-policy noeviction$/m, "maxmemory-policy nope"), refusal: /refused its config[\s\S]*maxmemory-policy/ }],
         matches: (f) => /^node\d+\/redis(-sentinel)?\/etc\/daarion\/redis\/(redis|sentinel)\.conf$/.test(f),
         async check(ctx, files) {
             const redisServer = requireBinary("redis-server");
@@ -262,7 +268,7 @@ const CHECKERS: Checker[] = [
     },
     {
         program: "postgres 15 (server started with the file as hba_file)",
-        broken: { what: "a /33 address", edit: (t) => t.replace(/10\.244\.0\.0\/16/g, "10.244.0.0/33"), refusal: /refused its config[\s\S]*could not load pg_hba\.conf/ },
+        broken: [{ what: "a /33 address", edit: (t) => t.replace(/10\.244\.0\.0\/16/g, "10.244.0.0/33"), refusal: /refused its config[\s\S]*could not load pg_hba\.conf/ }],
         matches: (f) => /^node\d+\/postgres\/etc\/daarion\/postgres\/pg_hba\.conf$/.test(f),
         async check(ctx, files) {
             const bin = postgresBinDir();
@@ -291,8 +297,11 @@ const CHECKERS: Checker[] = [
         },
     },
     {
-        program: "bash -n (the launcher's interpreter)",
-        broken: { what: "an unterminated if", edit: (t) => t.replace(/^umask 077$/m, "umask 077\nif true; then"), refusal: /syntax error/ },
+        program: "bash: -n, and the launcher's other_primary on what each node's agent writes",
+        broken: [
+            { what: "an unterminated if", edit: (t) => t.replace(/^umask 077$/m, "umask 077\nif true; then"), refusal: /syntax error/ },
+            { what: "SELF_HOST = the private IP (as rendered before this test)", edit: (t) => t.replace(/^readonly SELF_HOST=.*$/m, "readonly SELF_HOST='10.10.2.11'"), refusal: /taken for another primary/ },
+        ],
         matches: (f) => /^node\d+\/postgres\/etc\/daarion\/postgres\/entrypoint\.sh$/.test(f),
         check(ctx, files) {
             const bash = requireBinary("bash");
@@ -300,11 +309,38 @@ const CHECKERS: Checker[] = [
                 assert.match(read(ctx, f), /^#!\/usr\/bin\/env bash\n/);
                 run(bash, ["-n", path.join(ctx.filesDir, f)]);
             }
+            // What changed from the Docker launcher are addresses, and under the node agent the launcher
+            // compares the agent's `primary` file (`<host> <port>`, written from the agent config's
+            // groups[].postgres.host: components/agent/daemon/agent.ts grant/revoke) with its own
+            // SELF_HOST. So bash runs the launcher's other_primary as rendered (only the state file's
+            // path substituted) on what each node's rendered agent config makes the agent write:
+            // its own address is not "another primary" (else a fenced primary moves its data dir
+            // aside as a "demoted primary" and tries to clone from itself), every other node's is.
+            const agents = files.map((f) => {
+                const cfg = parseAgentConfig(JSON.parse(read(ctx, `${nodeOf(f)}/agent/etc/daarion-agent/config.json`)));
+                const pg = cfg.groups.find((g) => g.kind === "postgres")?.postgres;
+                assert.ok(pg, `${nodeOf(f)}'s agent has no postgres group`);
+                return { node: nodeOf(f), written: `${pg.host} ${pg.port}` };
+            });
+            for (const f of files) {
+                const text = read(ctx, f);
+                const self = /^readonly SELF_HOST=.*$/m.exec(text)?.[0];
+                const fn = /^other_primary\(\) \{\n[\s\S]*?\n\}$/m.exec(text)?.[0];
+                assert.ok(self && fn && /^readonly PRIMARY_FILE=/m.test(text), `${f}: no failover loop (SELF_HOST, PRIMARY_FILE, other_primary)`);
+                const dir = ctx.tmp("k8s-launcher");
+                const state = path.join(dir, "primary");
+                for (const a of agents) {
+                    fs.writeFileSync(state, `${a.written}\n`);
+                    const r: SpawnSyncReturns<string> = spawnSync(bash, ["-c", `set -Eeuo pipefail\n${self}\nreadonly PRIMARY_FILE=${JSON.stringify(state)}\n${fn}\nother_primary`], { encoding: "utf8" });
+                    if (a.node === nodeOf(f)) assert.deepEqual([r.status, r.stdout], [1, ""], `${f}: its own agent's primary file '${a.written}' taken for another primary (${self})`);
+                    else assert.deepEqual([r.status, r.stdout], [0, `${a.written}\n`], `${f}: ${a.node}'s '${a.written}' ${r.stderr}`);
+                }
+            }
         },
     },
     {
         program: "the node agent's loader (parseAgentConfig, as components/agent/daemon/main.ts)",
-        broken: { what: "a NATS server list that is empty", edit: (t) => t.replace(/"servers": \[[^\]]*\]/, '"servers": []'), refusal: /config\.json: nats\.servers: / },
+        broken: [{ what: "a NATS server list that is empty", edit: (t) => t.replace(/"servers": \[[^\]]*\]/, '"servers": []'), refusal: /config\.json: nats\.servers: / }],
         matches: (f) => /^node\d+\/agent\/etc\/daarion-agent\/config\.json$/.test(f),
         check(ctx, files) {
             for (const f of files) {
@@ -322,7 +358,7 @@ const CHECKERS: Checker[] = [
  */
 const GRAFANA: Checker = {
     program: "NO REAL PROGRAM (Grafana not installed): same document as the Docker stack's but datasources[].url",
-    broken: { what: "another scrape interval", edit: (t) => t.replace(/timeInterval: 15s/, "timeInterval: 30s"), refusal: /timeInterval/ },
+    broken: [{ what: "another scrape interval", edit: (t) => t.replace(/timeInterval: 15s/, "timeInterval: 30s"), refusal: /timeInterval/ }],
     matches: (f) => /^node\d+\/grafana\/etc\/grafana\/provisioning\/datasources\/[^/]+\.yml$/.test(f),
     async check(ctx, files) {
         for (const f of files) {
@@ -395,15 +431,15 @@ describe("kubernetes: the k8s files that differ from the Docker stacks', accepte
         });
         afterEach(() => stopAllProcesses());
         for (const checker of checkers) {
-            it(`${checker.program}: ${checker.broken.what}`, async () => {
+            for (const broken of checker.broken) it(`${checker.program}: ${broken.what}`, async () => {
                 const files = differing.filter((f) => checker.matches(f));
-                const file = files.find((f) => checker.broken.edit(read(copy, f)) !== read(copy, f));
-                assert.ok(file, `the edit '${checker.broken.what}' no longer applies to any of ${files.join(", ")}`);
+                const file = files.find((f) => broken.edit(read(copy, f)) !== read(copy, f));
+                assert.ok(file, `the edit '${broken.what}' no longer applies to any of ${files.join(", ")}`);
                 const target = path.join(copy.filesDir, file);
                 const text = fs.readFileSync(target, "utf8");
-                fs.writeFileSync(target, checker.broken.edit(text));
+                fs.writeFileSync(target, broken.edit(text));
                 try {
-                    await assert.rejects(async () => checker.check(copy, files), checker.broken.refusal);
+                    await assert.rejects(async () => checker.check(copy, files), broken.refusal);
                 } finally {
                     fs.writeFileSync(target, text);
                 }
