@@ -223,7 +223,8 @@ const CHECKERS: Checker[] = [
                 const conf = path.join(dir, path.basename(f));
                 // Sentinel rewrites its file (the launcher gives it a writable copy, components/redis/render.ts).
                 fs.writeFileSync(conf, redisDataDirTo(text, dir));
-                // Command-line options come after the file's and override them (redis.io/docs/management/config).
+                // Command-line options are appended after the file's lines and so win (redis src/config.c
+                // loadServerConfig, "Append the additional options"); the PING below on host:port proves it here.
                 const proc = startProcess(f, binary, [conf, "--bind", host, "--port", String(port)]);
                 await readyOrRefused(proc, `${f} on ${host}:${port}`, async () => (await tcpOpen(host, port)) && wait(host, port), 30_000);
                 return { host, port };
