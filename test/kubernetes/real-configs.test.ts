@@ -22,9 +22,10 @@
  *    (redis `--bind/--port`, postgres `-c`), not edits of the text.
  *
  * Not proven by the real program: the Grafana datasource file (Grafana is not installed here; the
- * check is that it is the Docker stack's document with only the URLs changed). The launcher
- * (entrypoint.sh) is parsed by bash and its one address-dependent decision is run by bash; it is
- * not started as a whole here (test/data/postgres-replication.test.ts runs the same renderer).
+ * check is that it is the Docker stack's document with only the URLs changed). Of the PostgreSQL
+ * launchers (entrypoint.sh), bash parses both and runs their address-dependent decision
+ * (other_primary); only the primary's is run whole (a replica's clone needs the pod network its
+ * pg_hba admits; test/data/postgres-replication.test.ts clones with the same renderer).
  */
 import { strict as assert } from "node:assert";
 import { spawnSync, SpawnSyncReturns } from "node:child_process";
@@ -112,6 +113,81 @@ async function readyOrRefused(proc: RunningProcess, what: string, ready: () => P
         throw new Error(`${e.message}\n${proc.output().slice(-3000)}`);
     });
     if (exited) throw new Error(`${proc.name}: the server refused its config (exit ${proc.child.exitCode}):\n${proc.output().slice(-3000)}`);
+}
+
+/**
+ * The primary's launcher run whole by bash with PostgreSQL 15, through one lease cycle as the agent
+ * drives it (components/agent/config.ts AGENT_STATE_FILES): granted (`writable-until` ahead, `primary`
+ * = this node's own address as the agent writes it) -> it starts writable; the window passes ->
+ * the watchdog stops the server and, with no other primary known, the launcher waits with its data
+ * in place; granted again -> the same cluster is writable again.
+ *
+ * Substituted: the image's and the volumes' paths (a temp layout, as test/data/support/place-postgres.ts
+ * gives the replication tests); the server's listen address and port are the launcher's own
+ * pass-through arguments ("$@" to postgres). The peers' cluster names stay: they do not resolve, as
+ * a peer that is not up yet, and the k8s pg_hba admits only the pod network, so the test talks to
+ * the server through its log and its data dir, not over TCP.
+ */
+async function runPrimaryLauncher(ctx: Context, file: string, agentWrites: string): Promise<void> {
+    const base = ctx.tmp("k8s-launcher-run");
+    fs.chmodSync(base, 0o755); // the server user traverses it after the launcher drops root
+    const dir = (d: string) => path.join(base, d);
+    const bin = postgresBinDir();
+    // One pass, longest prefix first, so no substituted path is substituted again.
+    const paths: Array<[string, string]> = [
+        ["/usr/lib/postgresql/15/bin", bin],
+        ["/var/lib/postgresql/data", dir("volume")],
+        ["/etc/daarion/postgres", dir("config")],
+        ["/run/daarion/postgres", dir("secrets")],
+        ["/var/run/postgresql/daarion", dir("run")],
+        ["/var/run/postgresql", dir("socket")],
+        ["/run/daarion", dir("state")],
+    ];
+    const pattern = new RegExp(paths.map(([from]) => from.replace(/[./]/g, "\\$&")).join("|"), "g");
+    const local = (text: string) => text.replace(pattern, (m) => paths.find(([from]) => from === m)![1]);
+    const nodeDir = path.dirname(file).split("/").slice(0, 2).join("/"); // <node>/postgres
+    const conf = (rel: string) => read(ctx, `${nodeDir}/${rel}`);
+
+    for (const d of ["config", "socket", "volume", "state"]) fs.mkdirSync(dir(d), { mode: 0o755 });
+    fs.mkdirSync(dir("secrets"), { mode: 0o700 });
+    const entry = path.join(dir("config"), "entrypoint.sh");
+    fs.writeFileSync(entry, local(read(ctx, file)), { mode: 0o755 });
+    fs.writeFileSync(path.join(dir("config"), "postgresql.conf"), local(conf("etc/daarion/postgres/postgresql.conf")), { mode: 0o644 });
+    fs.writeFileSync(path.join(dir("config"), "pg_hba.conf"), conf("etc/daarion/postgres/pg_hba.conf"), { mode: 0o644 });
+    for (const secret of ["pgpass", "bootstrap.sql"]) fs.writeFileSync(path.join(dir("secrets"), secret), conf(`run/daarion/postgres/${secret}`), { mode: 0o600 });
+    if (process.getuid?.() === 0) run("chown", ["postgres:postgres", dir("socket")]);
+    assert.doesNotMatch(fs.readFileSync(entry, "utf8"), /'\/(var|run|etc)\//, "a container path is left in the launcher");
+
+    const writableUntil = (ms: number) => fs.writeFileSync(path.join(dir("state"), "writable-until"), `${ms}\n`);
+    fs.writeFileSync(path.join(dir("state"), "primary"), `${agentWrites}\n`);
+    writableUntil(Date.now() + 120_000);
+    const host = LOOPBACK[nodeOf(file)]!;
+    const port = await freePort(host);
+    const proc = startProcess(file, requireBinary("bash"), [entry, "-c", `listen_addresses=${host}`, "-c", `port=${port}`]);
+    const count = (re: RegExp) => (proc.output().match(new RegExp(re.source, "g")) ?? []).length;
+    const until = (what: string, re: RegExp, n = 1) =>
+        readyOrRefused(proc, `${file}: ${what}`, async () => count(re) >= n && (!/ready/.test(what) || (await tcpOpen(host, port))), 90_000);
+    try {
+        await until("writable primary ready", /starting postgres as primary \(this node holds the lease\)[\s\S]*database system is ready to accept connections/);
+        const pgdata = path.join(dir("volume"), "pgdata");
+        const sysid = fs.readFileSync(path.join(pgdata, "global", "pg_control")).subarray(0, 8).toString("hex");
+
+        writableUntil(0); // what revoke() writes when the lease is lost without a known holder
+        await until("fenced", /FENCED: writable without a valid lease/);
+        // As rendered before this test (SELF_HOST = the private IP), the launcher took its own address
+        // for another primary here: "moved .../pgdata aside ... (not a standby: demoted primary)", then
+        // "cloning node1-postgres.daarion.svc.cluster.local:5432" (itself) until pg_basebackup gave up.
+        await until("waiting for the lease (or moving its data aside)", /waiting: no lease for this node and no primary to follow|moved \S+ aside/);
+        assert.doesNotMatch(proc.output(), /moved \S+ aside|cloning/, `${file}: its own address was taken for another primary`);
+        assert.ok(fs.existsSync(path.join(pgdata, "PG_VERSION")), "the data dir stays in place");
+
+        writableUntil(Date.now() + 120_000);
+        await until("writable again", /starting postgres as primary \(this node holds the lease\)/, 2);
+        await waitFor(`${file}: listening again`, () => tcpOpen(host, port), 60_000);
+        assert.equal(fs.readFileSync(path.join(pgdata, "global", "pg_control")).subarray(0, 8).toString("hex"), sysid, "the same cluster");
+    } finally {
+        await proc.stop();
+    }
 }
 
 const CHECKERS: Checker[] = [
@@ -298,13 +374,13 @@ const CHECKERS: Checker[] = [
         },
     },
     {
-        program: "bash: -n, and the launcher's other_primary on what each node's agent writes",
+        program: "bash: the launchers (-n; other_primary on each agent's address; the primary's lease/fence cycle with postgres 15)",
         broken: [
             { what: "an unterminated if", edit: (t) => t.replace(/^umask 077$/m, "umask 077\nif true; then"), refusal: /syntax error/ },
             { what: "SELF_HOST = the private IP (as rendered before this test)", edit: (t) => t.replace(/^readonly SELF_HOST=.*$/m, "readonly SELF_HOST='10.10.2.11'"), refusal: /taken for another primary/ },
         ],
         matches: (f) => /^node\d+\/postgres\/etc\/daarion\/postgres\/entrypoint\.sh$/.test(f),
-        check(ctx, files) {
+        async check(ctx, files) {
             const bash = requireBinary("bash");
             for (const f of files) {
                 assert.match(read(ctx, f), /^#!\/usr\/bin\/env bash\n/);
@@ -337,6 +413,9 @@ const CHECKERS: Checker[] = [
                     else assert.deepEqual([r.status, r.stdout], [0, `${a.written}\n`], `${f}: ${a.node}'s '${a.written}' ${r.stderr}`);
                 }
             }
+            const primary = files.find((f) => /^readonly ROLE='primary'$/m.test(read(ctx, f)));
+            assert.ok(primary, `no primary launcher among ${files.join(", ")}`);
+            await runPrimaryLauncher(ctx, primary, agents.find((a) => a.node === nodeOf(primary))!.written);
         },
     },
     {
