@@ -488,7 +488,13 @@ exec postgres -D "$DATA" -c config_file="$CONF_FILE" "$@"`}
 function renderFailoverLoop(spec: PostgresNodeSpec): string {
     const self = nodeOf(spec.topology, spec.node);
     const dir = spec.failover!.stateDir;
-    return `readonly SELF_HOST=${shellWord(self.privateIp)}
+    // SELF_HOST is compared with the host the agent writes into `primary`: the agent config's
+    // groups[].postgres.host, i.e. resolver.host (components/agent/render.ts), which is hostOf here.
+    // The private IP never matched it where the runtime addresses by name (local: container names,
+    // kubernetes: Service names), so a fenced primary took itself for "another primary", moved its
+    // data dir aside as a demoted primary and tried to clone from itself
+    // (test/kubernetes/real-configs.test.ts runs other_primary on each node's rendered agent config).
+    return `readonly SELF_HOST=${shellWord(hostOf(self))}
 readonly WRITABLE_UNTIL_FILE=${shellWord(`${dir}/writable-until`)}
 readonly PRIMARY_FILE=${shellWord(`${dir}/primary`)}
 readonly UPSTREAM_CONF="$RUN/failover.conf"
