@@ -21,11 +21,13 @@ export const DAEDALUS_S3_USER = "daedalus";
 
 /**
  * Addresses nginx believes X-Forwarded-For from: every ingress node's private IP (HAProxy on
- * another node) and the Docker bridge range (HAProxy on the same node or on the local engine).
+ * another node) and the runtime's workload ranges, where HAProxy's connections come from when it
+ * runs beside nginx: the Docker bridge range (same node, or the local engine), or the pod network
+ * in a cluster, where HAProxy is a pod (without it nginx logged the HAProxy pod as every client).
  */
-export function daedalusTrustedProxies(t: Topology): string[] {
+export function daedalusTrustedProxies(t: Topology, workloadRanges: readonly string[]): string[] {
     const ips = (t.ingress?.nodes ?? []).map((n) => t.nodes[n]!.privateIp);
-    return [...new Set([...ips, DOCKER_BRIDGE_RANGE])];
+    return [...new Set([...ips, ...workloadRanges])];
 }
 
 /** Who may read Daedalus /metrics: seed 004's list, with its LAN replaced by this network. */
@@ -84,7 +86,7 @@ export const daedalusModule: PlatformModule = {
                     bucket: d.bucket,
                 },
                 metricsAllow,
-                trustedProxies: daedalusTrustedProxies(t),
+                trustedProxies: daedalusTrustedProxies(t, ctx.runtime.workloadRanges),
                 apiHost: ctx.resolver.sameNode(ctx.nodeName, "daedalus-api"),
             });
             const apiWorkload = deploy(api!);

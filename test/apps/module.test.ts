@@ -5,6 +5,7 @@
 import * as assert from "node:assert/strict";
 import { daedalusNginxConfig } from "../../components/apps/daedalus";
 import { daedalusMetricsAllow, daedalusTrustedProxies } from "../../components/apps/daedalus-module";
+import { DOCKER_BRIDGE_RANGE } from "../../components/network/cidr";
 import { serviceDistributionMarkdown } from "../../components/apps/module";
 import { minioConsumers } from "../../components/minio/module";
 import { neo4jUriFor } from "../../components/neo4j/module";
@@ -104,7 +105,7 @@ describe("apps module: offline render of every stack", function () {
     });
 
     it("mounts the Daedalus nginx.conf rendered for this topology", () => {
-        assert.equal(placedFile(results.node1!, "node1", "daedalus-nginx", "/etc/nginx/nginx.conf"), daedalusNginxConfig({ metricsAllow: daedalusMetricsAllow(topology), trustedProxies: daedalusTrustedProxies(topology), apiHost: containerName("node1", "daedalus-api") }));
+        assert.equal(placedFile(results.node1!, "node1", "daedalus-nginx", "/etc/nginx/nginx.conf"), daedalusNginxConfig({ metricsAllow: daedalusMetricsAllow(topology), trustedProxies: daedalusTrustedProxies(topology, [DOCKER_BRIDGE_RANGE]), apiHost: containerName("node1", "daedalus-api") }));
         const api = container(results.node1!, "node1", "daedalus-api");
         const env = envText(api);
         assert.match(env, /^DAEDALUS_DATABASE_URL=postgresql\+asyncpg:\/\/daedalus:RENDERSECRET[^@]*@10\.10\.2\.11:5432\/daedalus$/m);
