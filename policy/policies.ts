@@ -478,12 +478,13 @@ export function containerCredentialEnv(options?: PolicyOptions<CredentialPolicyC
 export function containerTopologyLabels(options?: PolicyOptions): ResourceValidationPolicy {
     return resourcePolicy(
         {
+            // The name predates the Kubernetes runtime; kept so policy configs stay valid.
             name: "docker-topology-labels",
-            description: "Every container carries daarion.node, daarion.service and daarion.role labels.",
+            description: "Every container carries daarion.node, daarion.service and daarion.role labels (every Deployment and StatefulSet their daarion.io/ forms).",
             defaultLevel: "mandatory",
             defaults: {},
         },
-        [TYPES.container],
+        [TYPES.container, KUBERNETES_TYPES.deployment, KUBERNETES_TYPES.statefulSet],
         (c) => checkTopologyLabels(c),
         options,
     );

@@ -11,6 +11,7 @@ import { parseConfig, unknownKeyMessage } from "./messages";
 import { imageSchema, StackSettings, stackSettingsSchema, Topology, topologySchema } from "./schema";
 import { MODULES } from "./modules";
 import { Finding, validateStackSettings, validateTopology, ValidatingModule } from "./validate";
+import { defaultNodeSelector, LABELS, nodeSelectorOverlap } from "../components/workload/kubernetes-manifests";
 
 /** Node-local tweaks a stack file may make; nothing that peers compute addresses from. */
 export const overridesSchema = z.strictObject({
@@ -88,6 +89,25 @@ export function validateRuntimeSettings(settings: StackSettings, t: Topology): F
     }
     for (const node of Object.keys(k.nodeSelectors)) {
         if (!t.nodes[node]) findings.push({ severity: "error", path: `kubernetes.nodeSelectors.${node}`, message: `unknown node '${node}' (nodes are: ${names.join(", ")})` });
+    }
+    // Seed 000's distribution (a replica off its primary's node, one Sentinel per node, a JetStream
+    // vote per node) holds in a cluster only if two topology nodes never share a cluster node.
+    const selectorOf = (n: string) => k.nodeSelectors[n] ?? defaultNodeSelector(n);
+    const show = (m: Readonly<Record<string, string>>) => Object.entries(m).map(([key, v]) => `${key}=${v}`).join(",");
+    for (const [i, a] of names.entries()) {
+        for (const b of names.slice(i + 1)) {
+            const overlap = nodeSelectorOverlap(selectorOf(a), selectorOf(b));
+            if (overlap === "disjoint") continue;
+            // Named on the selector that was configured (a default one is disjoint from every other default).
+            const at = k.nodeSelectors[b] ? b : a;
+            const other = at === b ? a : b;
+            const both = `${at} (${show(selectorOf(at))}) and ${other} (${show(selectorOf(other))})`;
+            findings.push(
+                overlap === "contained"
+                    ? { severity: "error", path: `kubernetes.nodeSelectors.${at}`, message: `${both} select the same cluster nodes, so the pods of both topology nodes may share one; give them one label key with different values (the default is ${LABELS.node}=<node>)` }
+                    : { severity: "warning", path: `kubernetes.nodeSelectors.${at}`, message: `${both} share no label key with different values: a cluster node labelled for both would run the pods of both topology nodes` },
+            );
+        }
     }
     for (const key of Object.keys(k.adminEndpoints)) {
         const node = key.split("/")[0]!;

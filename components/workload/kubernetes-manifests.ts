@@ -90,6 +90,23 @@ export function defaultNodeSelector(node: string): Record<string, string> {
 }
 
 /**
+ * Whether two node selectors can choose the same cluster node. A pod with a nodeSelector is
+ * scheduled only onto nodes that have each of its labels
+ * (https://kubernetes.io/docs/concepts/scheduling-eviction/assign-pod-node/#nodeselector), and a
+ * node's labels are a map, one value per key
+ * (https://kubernetes.io/docs/concepts/overview/working-with-objects/labels/):
+ * - `disjoint`: one key with two different values; no node matches both;
+ * - `contained`: every label of one is in the other, so every node the larger one chooses, the
+ *   smaller one chooses too (identical selectors included);
+ * - `may-overlap`: neither; a node that carries the labels of both matches both.
+ */
+export function nodeSelectorOverlap(a: Readonly<Record<string, string>>, b: Readonly<Record<string, string>>): "disjoint" | "contained" | "may-overlap" {
+    if (Object.entries(a).some(([k, v]) => k in b && b[k] !== v)) return "disjoint";
+    const within = (x: Readonly<Record<string, string>>, y: Readonly<Record<string, string>>) => Object.entries(x).every(([k, v]) => y[k] === v);
+    return within(a, b) || within(b, a) ? "contained" : "may-overlap";
+}
+
+/**
  * RFC 1035 label: at most 63 characters, lowercase alphanumerics or '-', starting with a letter,
  * ending with an alphanumeric (https://kubernetes.io/docs/concepts/overview/working-with-objects/names/#rfc-1035-label-names;
  * "The name of a Service object must be a valid RFC 1035 label name.",

@@ -8,8 +8,32 @@
  * containers span several nodes, or the union of every stack's render (test/policy/all-stacks).
  * Nodes listed in `colocatedNodes` (the `local` stack: everything on one Docker engine by
  * design) are exempt from placement rules.
+ *
+ * On Kubernetes the instances are the Deployments and StatefulSets (one per workload and topology
+ * node, components/workload/kubernetes-manifests.ts), whose metadata carries the same facts under
+ * the `daarion.io/` keys. The topology node is then a node selector; the config check
+ * (stacks/config.ts validateRuntimeSettings) refuses selectors under which two topology nodes
+ * share cluster nodes, so "another topology node" still means "another machine".
  */
-import { asNumber, asString, envEntries, isUnknown, labelsOf, LABELS, ResourceView, TYPES, Violation } from "../lib/resource";
+import { asNumber, asRecord, asString, envEntries, isUnknown, labelsOf, LABELS, ResourceView, TYPES, Violation } from "../lib/resource";
+import { KUBERNETES_TYPES } from "./kubernetes";
+
+/** The Kubernetes runtime's label keys (components/workload/kubernetes-manifests.ts LABELS). */
+export const KUBERNETES_LABELS = { node: "daarion.io/node", service: "daarion.io/service", role: "daarion.io/role" } as const;
+const CONTROLLERS: ReadonlySet<string> = new Set([KUBERNETES_TYPES.deployment, KUBERNETES_TYPES.statefulSet]);
+
+/** Node, service and role of a container or a Kubernetes controller (undefined: not a workload instance). */
+function placementLabels(r: ResourceView): { node?: string; service?: string; role?: string } | undefined {
+    if (r.type === TYPES.container) {
+        const labels = labelsOf(r.props);
+        return { node: labels[LABELS.node], service: labels[LABELS.service], role: labels[LABELS.role] };
+    }
+    if (CONTROLLERS.has(r.type)) {
+        const labels = labelsOf(asRecord(r.props["metadata"]));
+        return { node: labels[KUBERNETES_LABELS.node], service: labels[KUBERNETES_LABELS.service], role: labels[KUBERNETES_LABELS.role] };
+    }
+    return undefined;
+}
 
 export interface Instance {
     readonly urn: string;
@@ -21,19 +45,10 @@ export interface Instance {
 }
 
 export function instancesOf(resources: readonly ResourceView[]): Instance[] {
-    return resources
-        .filter((r) => r.type === TYPES.container)
-        .map((r) => {
-            const labels = labelsOf(r.props);
-            return {
-                urn: r.urn,
-                name: r.name,
-                node: labels[LABELS.node],
-                service: labels[LABELS.service],
-                role: labels[LABELS.role],
-                resource: r,
-            };
-        });
+    return resources.flatMap((r) => {
+        const p = placementLabels(r);
+        return p ? [{ urn: r.urn, name: r.name, node: p.node, service: p.service, role: p.role, resource: r }] : [];
+    });
 }
 
 export interface TopologyConfig {
@@ -63,13 +78,16 @@ function groupBy<T>(items: readonly T[], key: (t: T) => string): Map<string, T[]
 // ---- labels present -------------------------------------------------------------------------
 
 /** Without the labels every topology rule is blind, so their absence is itself a violation. */
-export function checkTopologyLabels(container: ResourceView): Violation[] {
-    if (container.type !== TYPES.container) return [];
-    if (isUnknown(container.props["labels"])) return [];
-    const labels = labelsOf(container.props);
-    const missing = [LABELS.node, LABELS.service, LABELS.role].filter((l) => !labels[l]);
+export function checkTopologyLabels(workload: ResourceView): Violation[] {
+    const kubernetes = CONTROLLERS.has(workload.type);
+    if (workload.type !== TYPES.container && !kubernetes) return [];
+    const raw = kubernetes ? asRecord(workload.props["metadata"])["labels"] : workload.props["labels"];
+    if (isUnknown(raw)) return [];
+    const p = placementLabels(workload)!;
+    const keys = kubernetes ? KUBERNETES_LABELS : LABELS;
+    const missing = (["node", "service", "role"] as const).filter((k) => !p[k]).map((k) => keys[k]);
     if (missing.length === 0) return [];
-    return [{ message: `container '${container.name}' lacks label(s) ${missing.join(", ")}; topology policies cannot place it` }];
+    return [{ message: `${kubernetes ? workload.type.split(":").pop() : "container"} '${workload.name}' lacks label(s) ${missing.join(", ")}; topology policies cannot place it` }];
 }
 
 // ---- NATS JetStream ---------------------------------------------------------------------------
@@ -180,7 +198,7 @@ const QDRANT_RF_ENV = "QDRANT__STORAGE__COLLECTION__REPLICATION_FACTOR";
 
 /** Replication factor a qdrant container declares: label `daarion.replication-factor`, else the env default. */
 export function qdrantReplicationFactor(r: ResourceView): number | undefined {
-    const label = asNumber(labelsOf(r.props)[LABELS.replicationFactor]);
+    const label = asNumber(labelsOf(CONTROLLERS.has(r.type) ? asRecord(r.props["metadata"]) : r.props)[LABELS.replicationFactor]);
     if (label !== undefined) return label;
     const env = envEntries(r.props).find((e) => e.key === QDRANT_RF_ENV);
     return env && !isUnknown(env.value) ? asNumber(env.value) : undefined;

@@ -19,6 +19,7 @@ import {
     checkServiceExposure,
 } from "../../policy/rules/kubernetes";
 import { reveal } from "../../offline/render";
+import { checkPostgresReplicaPlacement, checkSentinelPlacement, checkTopologyLabels, instancesOf } from "../../policy/rules/topology";
 import { checkContainers, checkDeclaredResources } from "../../components/images";
 import { kubernetesContainersUnderCheck } from "../../components/workload/kubernetes-contracts";
 import { renderK8s } from "./support";
@@ -142,5 +143,20 @@ describe("policy: kubernetes rules on the k8s render", function () {
         assert.deepEqual(checkContainers([broken]).map((v) => v.fact), ["healthcheck"]);
         const pg = structuredClone(pods.find((p) => p.node === "node1" && p.workload === "postgres")!);
         assert.deepEqual(checkContainers([{ ...pg, user: "70", uploads: [...pg.uploads, { file: "/etc/secret", mode: 0o600 }] }]).map((v) => v.fact).includes("read"), true);
+    });
+    it("topology rules see the StatefulSets and Deployments: a replica moved onto its primary's node, or a controller without its labels, fails", async () => {
+        const { result } = await renderK8s();
+        const views = result.resources.map((r) => makeView({ type: r.type, name: r.name, urn: r.urn, props: structuredClone(reveal(r.inputs)) as Record<string, unknown> }));
+        const pg = instancesOf(views).filter((i) => i.service === "postgres");
+        assert.deepEqual(pg.map((i) => `${i.node}/${i.role}`).sort(), ["node1/primary", "node2/replica"]);
+        assert.deepEqual(checkPostgresReplicaPlacement(views), []);
+        assert.deepEqual(checkSentinelPlacement(views), []);
+        const replica = views.find((v) => v.type === STS && v.name === "node2-postgres")!;
+        (replica.props.metadata as any).labels["daarion.io/node"] = "node1";
+        assert.match(checkPostgresReplicaPlacement(views)[0]!.message, /PostgreSQL replica 'node2-postgres' runs on node node1, the primary's node/);
+        const sentinel = views.find((v) => v.type === STS && v.name === "node3-redis-sentinel")!;
+        assert.deepEqual(checkTopologyLabels(sentinel), []);
+        delete (sentinel.props.metadata as any).labels["daarion.io/role"];
+        assert.match(checkTopologyLabels(sentinel)[0]!.message, /StatefulSet 'node3-redis-sentinel' lacks label\(s\) daarion\.io\/role/);
     });
 });

@@ -190,4 +190,23 @@ describe("kubernetes: daarion:runtime and daarion:kubernetes settings", () => {
             '- Pulumi.k8s.yaml: daarion:kubernetes: missing: runtime kubernetes needs the cluster\'s storageClass, podCidrs and dnsServer (README "Kubernetes")',
         ]);
     });
+    it("refuses node selectors under which two topology nodes share cluster nodes, and warns where they only may", () => {
+        // node2 selecting node1's label: every cluster node of node1 is one of node2's too.
+        assert.deepEqual(errorsOf((c) => (kube(c).nodeSelectors = { node2: { "daarion.io/node": "node1" } })), [
+            "- Pulumi.k8s.yaml: daarion:kubernetes.nodeSelectors.node2: node2 (daarion.io/node=node1) and node1 (daarion.io/node=node1) select the same cluster nodes, so the pods of both topology nodes may share one; give them one label key with different values (the default is daarion.io/node=<node>)",
+        ]);
+        // A subset is contained too: a node in pool db and zone b matches both.
+        assert.equal(errorsOf((c) => (kube(c).nodeSelectors = { node1: { pool: "db" }, node2: { pool: "db", zone: "b" } })).length, 1);
+        // Different keys (the commented example of Pulumi.k8s.yaml): valid, with a warning per pair.
+        const { config } = readStackConfig(projectDir, "k8s");
+        kube(config).nodeSelectors = { node1: { "kubernetes.io/hostname": "gex44-1" } };
+        const loaded = loadConfig("k8s", rawConfigOf(config));
+        const warnings = loaded.warnings.filter((w) => w.path.includes("daarion:kubernetes.nodeSelectors"));
+        assert.deepEqual(
+            warnings.map((w) => `${w.path}: ${w.message}`),
+            ["node2", "node3"].map((n) => `Pulumi.k8s.yaml: daarion:kubernetes.nodeSelectors.node1: node1 (kubernetes.io/hostname=gex44-1) and ${n} (daarion.io/node=${n}) share no label key with different values: a cluster node labelled for both would run the pods of both topology nodes`),
+        );
+        // The defaults (one key, the node's name as the value) are disjoint: no finding.
+        assert.deepEqual(loadConfig("k8s", rawConfigOf(readStackConfig(projectDir, "k8s").config)).warnings.filter((w) => w.path.includes("daarion:kubernetes")), []);
+    });
 });
