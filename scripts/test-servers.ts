@@ -42,6 +42,8 @@ export const REQUIREMENTS: readonly Requirement[] = [
     { pkg: "openssh-server", provides: ["sshd"], why: "a real sshd on 127.0.0.1 accepts the pinned host key and refuses another (test/node)" },
     { pkg: "nftables", provides: ["nft"], why: "nft -c checks node1's rendered host firewall (test/node)" },
     { pkg: "iptables", provides: ["iptables"], why: "network partitions between loopback nodes in the failover tests (test/agent)" },
+    // Essential in Debian (always there); listed so the check below knows who provides setpriv.
+    { pkg: "util-linux", provides: ["setpriv"], why: "runs a rendered launcher as the postgres user, as the image's gosu does (test/kubernetes)" },
     { pkg: "wget", provides: ["wget"], why: "container healthcheck probes run for real (test/apps)" },
     { pkg: "python3", provides: ["python3"], why: "container healthcheck probes run for real (test/apps)" },
 ];
