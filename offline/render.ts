@@ -1,4 +1,7 @@
 /**
+ * (Over 400 lines on purpose: the mock monitor and the recording of each registration are one
+ * protocol with the SDK; the config reading and writing already live elsewhere.)
+ *
  * Offline render: evaluate index.ts for one stack under Pulumi's mock runtime, with no cloud
  * account and no Pulumi CLI, and return every resource it declares (like `helm template`).
  *

@@ -1,4 +1,8 @@
 /**
+ * (Over 400 lines on purpose: one thin factory per policy of the pack, about 30, each its name,
+ * description, level and the rule it calls; the registry the engine and the offline check share
+ * must list them in one place.)
+ *
  * Policy factories: each returns a ResourceValidationPolicy or StackValidationPolicy whose
  * enforcement level and defaults the caller chooses; per-stack overrides come from the pack config
  * (`pulumi preview --policy-pack policy --policy-pack-config policy/config/<stack>.json`).

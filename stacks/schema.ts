@@ -154,9 +154,12 @@ const dnsLabel = z.string().regex(/^[a-z]([-a-z0-9]*[a-z0-9])?$/, "must be a low
  * A label key or value of a Kubernetes node selector: a key is an optional DNS-subdomain prefix and
  * `/`, then a name of at most 63 characters; a value at most 63 characters
  * (https://kubernetes.io/docs/concepts/overview/working-with-objects/labels/#syntax-and-character-set).
- * The prefix's 253-character limit is not checked here.
+ * The prefix is a DNS subdomain: at most 253 characters.
  */
-const labelKey = z.string().regex(/^([a-z0-9]([-a-z0-9.]*[a-z0-9])?\/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$/, "must be a label key like daarion.io/node or kubernetes.io/hostname");
+const labelKey = z
+    .string()
+    .regex(/^([a-z0-9]([-a-z0-9.]*[a-z0-9])?\/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$/, "must be a label key like daarion.io/node or kubernetes.io/hostname")
+    .refine((k) => k.lastIndexOf("/") <= 253, "the prefix before '/' must be at most 253 characters");
 const labelValue = z.string().regex(/^(([A-Za-z0-9][-A-Za-z0-9_.]{0,61})?[A-Za-z0-9])?$/, "must be a label value (at most 63 of A-Z a-z 0-9 - _ .)");
 
 /**

@@ -1,4 +1,6 @@
 /**
+ * (Over 400 lines on purpose: data, one sourced contract per image version the platform runs.)
+ *
  * The image catalogue: every image the platform runs, at its pinned version, with what the image
  * really does — read from its upstream Dockerfile and entrypoint at that version. Data only.
  *

@@ -1,4 +1,7 @@
 /**
+ * (Over 400 lines on purpose: one check, fact by fact (argv, healthcheck, entrypoint, user,
+ * read, write), each applying a Docker rule cited in this header.)
+ *
  * The image-contract check: every container against the catalogued facts of the image it runs.
  * Pure (no Pulumi import): the offline render, the tests and the policy pack all call it.
  *

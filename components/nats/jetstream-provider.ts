@@ -1,4 +1,7 @@
 /**
+ * (Over 400 lines on purpose: both providers, streams and KV buckets, with the plain functions
+ * their serialized closures call (see below), which share the connection and diff helpers.)
+ *
  * JetStream streams and KV buckets as Pulumi resources (`daarion:nats:Stream`,
  * `daarion:nats:KeyValue`) through a dynamic provider built on the official NATS JS client.
  *

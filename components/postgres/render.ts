@@ -1,4 +1,7 @@
 /**
+ * (Over 400 lines on purpose: most of it is the launcher's bash text, rendered whole so it can be
+ * read, shellchecked and run as one script; its fencing steps depend on each other.)
+ *
  * Pure renderers for one node of the PostgreSQL primary/replica pair: postgresql.conf, pg_hba.conf,
  * the replication passfile, the role/slot SQL and the container entrypoint (replica bootstrap + fencing).
  *

@@ -1,4 +1,7 @@
 /**
+ * (Over 400 lines on purpose: redis.conf, sentinel.conf and their launchers for the same set of
+ * nodes, rendered from one topology walk.)
+ *
  * Pure renderers for Redis (seed 000: `Redis: mode: sentinel, master: NODE1, replicas: [NODE2],
  * sentinels: 3`) and the standalone edge cache on NODE3. No Pulumi import.
  *

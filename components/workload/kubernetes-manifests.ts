@@ -1,5 +1,5 @@
 /**
- * (About 440 lines: one function maps a whole WorkloadSpec and the mapping's sources are written
+ * (About 550 lines: one function maps a whole WorkloadSpec and the mapping's sources are written
  * beside each part; the pod-level helpers live in ./kubernetes-pod.ts.)
  *
  * Pure builders of the Kubernetes objects that realize one WorkloadSpec (no Pulumi import: the

@@ -1,4 +1,7 @@
 /**
+ * (Over 400 lines on purpose: one table of checkers, one per program, each with the broken copies
+ * it must refuse, plus the coverage test over all of them.)
+ *
  * Every file of the k8s stack's `files/` view that is NOT byte-identical to the Docker stacks' file
  * at the same path (test/golden/node1..3.json) is handed to the Debian program that reads it in
  * production. The byte-identical files are proven by the Docker stacks' own real-server tests.

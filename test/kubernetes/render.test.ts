@@ -190,6 +190,12 @@ describe("kubernetes: daarion:runtime and daarion:kubernetes settings", () => {
             '- Pulumi.k8s.yaml: daarion:kubernetes: missing: runtime kubernetes needs the cluster\'s storageClass, podCidrs and dnsServer (README "Kubernetes")',
         ]);
     });
+    it("refuses a node selector label key whose prefix is longer than a DNS subdomain (253)", () => {
+        const errors = errorsOf((c) => (kube(c).nodeSelectors = { node1: { [`${"a".repeat(254)}/node`]: "node1" } }));
+        assert.equal(errors.length, 1, errors.join("\n"));
+        assert.match(errors[0]!, /daarion:kubernetes\.nodeSelectors\.node1\.a{254}\/node: key "a{254}\/node" is not valid: the prefix before '\/' must be at most 253 characters$/);
+        assert.deepEqual(errorsOf((c) => (kube(c).nodeSelectors = { node1: { [`${"a".repeat(253)}/node`]: "node1" } })), []);
+    });
     it("refuses node selectors under which two topology nodes share cluster nodes, and warns where they only may", () => {
         // node2 selecting node1's label: every cluster node of node1 is one of node2's too.
         assert.deepEqual(errorsOf((c) => (kube(c).nodeSelectors = { node2: { "daarion.io/node": "node1" } })), [

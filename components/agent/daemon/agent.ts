@@ -1,4 +1,7 @@
 /**
+ * (Over 400 lines on purpose: the lease, the fence and the promotion are one safety argument, kept
+ * in one file so it can be read against the code.)
+ *
  * One agent per node. Leadership is one lease per failover group in a JetStream KV bucket, taken
  * with `create` and renewed/taken over with `update(key, value, revision)` (compare-and-set on the
  * stream's last sequence for the key; https://docs.nats.io/nats-concepts/jetstream/key-value-store
