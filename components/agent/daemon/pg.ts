@@ -5,7 +5,8 @@
  * pg_create_physical_replication_slot(name, immediately_reserve).
  *
  * The state query takes no LWLock that a stuck server process can hold. pg_control_checkpoint()
- * reads pg_control under ControlFileLock (src/backend/utils/misc/pg_controldata.c), which the
+ * reads pg_control under ControlFileLock (src/backend/utils/misc/pg_controldata.c, read in a 2024
+ * copy of the source; the 15 branch was not checked, CI's trace fits it), which the
  * walreceiver holds exclusively while it installs a new WAL segment (InstallXLogFileSegment in
  * src/backend/access/transam/xlog.c). A walreceiver stopped there (CI saw one under SIGSTOP in
  * the lag-bound test) left every state query of the agent waiting on that lock; LWLock waits
