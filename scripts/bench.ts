@@ -37,8 +37,8 @@ function timeProcess(argv: string[]): number {
 }
 
 /** Medians of wall-clock and CPU (user + system) milliseconds of `fn` run in this process. */
-async function inProcess(reps: number, fn: () => Promise<unknown>): Promise<{ wall: number; cpu: number }> {
-    await fn(); // warm-up: module loading and the dynamic providers' closure serialization
+async function inProcess<T>(reps: number, fn: () => Promise<T>): Promise<{ wall: number; cpu: number; warmUp: T }> {
+    const warmUp = await fn(); // module loading and the dynamic providers' closure serialization
     const wall: number[] = [];
     const cpu: number[] = [];
     for (let i = 0; i < reps; i++) {
@@ -49,7 +49,7 @@ async function inProcess(reps: number, fn: () => Promise<unknown>): Promise<{ wa
         wall.push(Number(process.hrtime.bigint() - start) / 1e6);
         cpu.push((used.user + used.system) / 1000);
     }
-    return { wall: median(wall), cpu: median(cpu) };
+    return { wall: median(wall), cpu: median(cpu), warmUp };
 }
 
 /** The committed topology grown to `count` nodes: node1 stays the primary, the rest join as edge nodes. */
@@ -128,10 +128,10 @@ async function linearity(reps: number, nodes: number): Promise<void> {
     const withTopology = (topology: Record<string, unknown>) => () => renderStack("local", { editConfig: (c) => (c["daarion:topology"] = topology) });
     // Resources differ in weight: what each carries through the SDK's serialization is its inputs.
     const measure = async (count: number) => {
-        const topology = count === 3 ? base : syntheticTopology(base, count);
-        const resources = (await withTopology(topology)()).resources;
+        const time = await inProcess(reps, withTopology(count === 3 ? base : syntheticTopology(base, count)));
+        const resources = time.warmUp.resources;
         const shape = { count: resources.length, inputBytes: resources.reduce((sum, r) => sum + JSON.stringify(r.inputs).length, 0) };
-        return { nodes: count, shape, time: await inProcess(reps, withTopology(topology)) };
+        return { nodes: count, shape, time };
     };
     // The 3-node stack is three core nodes; every synthetic node beyond it is an edge node with
     // fewer, lighter resources, so 3 -> N changes the mix of resources as well as their number.

@@ -17,9 +17,7 @@
  */
 import { asNumber, asRecord, asString, envEntries, isUnknown, labelsOf, LABELS, ResourceView, TYPES, Violation } from "../lib/resource";
 import { KUBERNETES_TYPES } from "./kubernetes";
-
-/** The Kubernetes runtime's label keys (components/workload/kubernetes-manifests.ts LABELS). */
-export const KUBERNETES_LABELS = { node: "daarion.io/node", service: "daarion.io/service", role: "daarion.io/role" } as const;
+import { LABELS as KUBERNETES_LABELS } from "../../components/workload/kubernetes-manifests";
 const CONTROLLERS: ReadonlySet<string> = new Set([KUBERNETES_TYPES.deployment, KUBERNETES_TYPES.statefulSet]);
 
 /** Node, service and role of a container or a Kubernetes controller (undefined: not a workload instance). */

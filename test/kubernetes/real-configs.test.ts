@@ -41,6 +41,7 @@ import { serviceHost } from "../../components/workload/kubernetes-manifests";
 import { placedFiles } from "../../offline/write";
 import { startupProbe } from "../data/support/pg-probe";
 import { freePort, makeCert } from "../ingress/support";
+import { NODE_IPS } from "../nats/fixtures";
 import { checkNatsConfig } from "../nats/harness";
 import { GOLDEN_DIR } from "../support/fingerprint";
 import { makeTempDir, postgresBinDir, requireBinary, run, RunningProcess, startProcess, stopAllProcesses, tcpOpen, waitFor } from "../support/process";
@@ -48,8 +49,8 @@ import { renderedStack } from "../support/render";
 import { listFiles, renderK8s } from "./support";
 
 /** The per-node loopback addresses of the test conventions. */
-const LOOPBACK: Readonly<Record<string, string>> = { node1: "127.0.1.11", node2: "127.0.1.12", node3: "127.0.1.13" };
-const NODES = Object.keys(LOOPBACK);
+const NODES = ["node1", "node2", "node3"];
+const LOOPBACK: Readonly<Record<string, string>> = Object.fromEntries(NODES.map((n) => [n, NODE_IPS[n]!]));
 const sha16 = (text: string) => createHash("sha256").update(text).digest("hex").slice(0, 16);
 
 interface Context {
